@@ -1,0 +1,3 @@
+from storeboard.cli import main
+
+main()

@@ -1,0 +1,198 @@
+"""One refresh: extract and load every selected source (dlt), then build the models (dbt).
+
+The CLI, the scheduler and the Airflow DAG all call ``run``, so they cannot drift. A source that
+fails is recorded and skipped; the others still load, and the models are rebuilt from the last
+good raw data. Only committed data moves a cursor (dlt keeps state in the warehouse).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from storeboard.config import Config
+from storeboard.errors import SourceError, StoreboardError, WarehouseError
+from storeboard.runlog import RunLog
+from storeboard.sources import source_module
+from storeboard.transform import runner
+from storeboard.warehouse import Warehouse
+
+# dlt reports anonymous usage over the network by default; Storeboard never calls out.
+os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+# dlt warns about every all-null column; staging tolerates those (select_source_columns).
+os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
+
+logger = logging.getLogger(__name__)
+
+#: progress(step, status, detail) is called as each step starts and ends.
+Progress = Callable[[str, str, str], None]
+
+
+@dataclass
+class StepResult:
+    step: str
+    status: str  # ok, failed, skipped
+    rows_loaded: int | None = None
+    seconds: float = 0.0
+    error: str | None = None
+
+
+@dataclass
+class RunReport:
+    """What one refresh did."""
+
+    run_id: str
+    steps: list[StepResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(s.status == "ok" for s in self.steps)
+
+    @property
+    def errors(self) -> list[str]:
+        return [s.error for s in self.steps if s.error]
+
+
+def warehouse_for(config: Config) -> Warehouse:
+    return Warehouse.from_config(config)
+
+
+def _dlt_destination(warehouse: Warehouse):
+    import dlt
+
+    if warehouse.kind == "duckdb":
+        return dlt.destinations.duckdb(str(warehouse.duckdb_path.resolve()))
+    return dlt.destinations.postgres(credentials=warehouse.url)
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """The innermost StoreboardError behind dlt's wrappers, else the innermost exception."""
+    seen = exc
+    while True:
+        if isinstance(seen, StoreboardError):
+            return seen
+        nxt = seen.__cause__ or seen.__context__ or getattr(seen, "exception", None)
+        if nxt is None or nxt is seen:
+            return exc if not isinstance(exc, StoreboardError) else exc
+        seen = nxt
+
+
+def _redact(message: str, config: Config) -> str:
+    """Remove every configured secret from a message."""
+    secrets = [config.warehouse.get_secret_value()]
+    warehouse = warehouse_for(config)
+    if warehouse.kind == "postgres" and warehouse.pg_params()["password"]:
+        secrets.append(warehouse.pg_params()["password"])
+    for name in config.enabled_sources():
+        block = getattr(config.sources, name)
+        for value in block.__dict__.values():
+            if hasattr(value, "get_secret_value"):
+                secrets.append(value.get_secret_value())
+    for secret in sorted(filter(None, secrets), key=len, reverse=True):
+        message = message.replace(secret, "***")
+    return message
+
+
+def extract_load(config: Config, name: str, full_refresh: bool = False) -> int:
+    """Extract source ``name`` and load it into ``raw_<name>``; returns rows loaded."""
+    import dlt
+
+    warehouse = warehouse_for(config)
+    settings = getattr(config.sources, name)
+    pipeline = dlt.pipeline(
+        pipeline_name=f"storeboard_{name}",
+        destination=_dlt_destination(warehouse),
+        dataset_name=f"raw_{name}",
+        pipelines_dir=str(config.state_dir / "pipelines"),
+    )
+    source = source_module(name).source(settings)
+    pipeline.run(source, refresh="drop_sources" if full_refresh else None)
+    counts = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace.last_normalize_info else {}
+    return sum(v for k, v in counts.items() if not k.startswith("_dlt"))
+
+
+def store_settings(config: Config, warehouse: Warehouse) -> dict[str, str]:
+    """dbt vars for the store's time zone and currency: configured, else Shopify's, else UTC/USD."""
+    shop: dict[str, str] = {}
+    try:
+        with warehouse.connect() as conn:
+            if conn.table_exists("raw_shopify", "shop"):
+                rows = conn.query("select iana_timezone, currency_code from raw_shopify.shop limit 1")
+                shop = rows[0] if rows else {}
+    except WarehouseError:
+        pass
+    return {
+        "store_timezone": config.store.timezone or shop.get("iana_timezone") or "UTC",
+        "store_currency": config.store.currency or shop.get("currency_code") or "USD",
+    }
+
+
+def run(
+    config: Config,
+    sources: list[str] | None = None,
+    full_refresh: bool = False,
+    progress: Progress | None = None,
+    trigger: str = "cli",
+) -> RunReport:
+    """Refresh: extract+load each source, then ``dbt build``.
+
+    Args:
+        config: the validated config.
+        sources: names to extract (default: every enabled source).
+        full_refresh: drop the sources' raw tables and state and reload from scratch.
+        progress: callback for each step's start and end.
+        trigger: what started the run (``cli``, ``scheduler``, ``airflow``, ``demo``).
+
+    Returns:
+        The report; ``report.ok`` is false when any step failed (its error is recorded).
+    """
+    notify = progress or (lambda step, status, detail: None)
+    warehouse = warehouse_for(config)
+    log = RunLog(warehouse, trigger)
+    report = RunReport(log.run_id)
+    names = sources or config.enabled_sources()
+    for name in names:
+        step = f"extract:{name}"
+        log.step_started(step, name)
+        notify(step, "started", "")
+        started = time.monotonic()
+        try:
+            rows = extract_load(config, name, full_refresh)
+        except Exception as exc:  # one source failing must not stop the others
+            cause = _root_cause(exc)
+            message = _redact(str(cause) if isinstance(cause, StoreboardError) else f"{name}: {type(cause).__name__}: {cause}", config)
+            logger.error("%s failed: %s", step, message)
+            log.step_finished(step, "failed", error=message)
+            report.steps.append(StepResult(step, "failed", seconds=time.monotonic() - started, error=message))
+            notify(step, "failed", message)
+            continue
+        log.step_finished(step, "ok", rows_loaded=rows)
+        report.steps.append(StepResult(step, "ok", rows, time.monotonic() - started))
+        notify(step, "ok", f"{rows:,} rows")
+        logger.info("%s loaded %d rows in %.1fs", step, rows, time.monotonic() - started)
+
+    step = "transform"
+    log.step_started(step)
+    notify(step, "started", "")
+    started = time.monotonic()
+    try:
+        counts = runner.build(warehouse, config.state_dir, store_settings(config, warehouse),
+                              full_refresh=full_refresh)
+    except StoreboardError as exc:
+        message = _redact(str(exc), config)
+        log.step_finished(step, "failed", error=message)
+        report.steps.append(StepResult(step, "failed", seconds=time.monotonic() - started, error=message))
+        notify(step, "failed", message)
+    else:
+        detail = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
+        log.step_finished(step, "ok")
+        report.steps.append(StepResult(step, "ok", seconds=time.monotonic() - started))
+        notify(step, "ok", detail)
+    log.finish("ok" if report.ok else "failed", "; ".join(report.errors) or None)
+    return report
+
+
+__all__ = ["RunReport", "SourceError", "StepResult", "extract_load", "run", "store_settings", "warehouse_for"]

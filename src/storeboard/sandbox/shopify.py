@@ -1,0 +1,475 @@
+"""Imitation of the Shopify Admin GraphQL API (``POST /admin/api/<version>/graphql.json``).
+
+Faithful where the connector can notice: the ``X-Shopify-Access-Token`` check and Shopify's 401
+body, ``X-Shopify-API-Version`` with fall-forward for retired versions, Relay cursor pagination
+(``first``/``after``, ``pageInfo``, ``edges``/``nodes``), the ``query:`` search syntax for date
+filters, gid ids, decimal-string money in ``MoneyBag``s, and the calculated-cost leaky bucket
+(``extensions.cost``, HTTP 200 ``THROTTLED``, ``MAX_COST_EXCEEDED`` above 1,000 points).
+"""
+
+from __future__ import annotations
+
+import base64
+import bisect
+import json
+import re
+import threading
+import time
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Callable
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from storeboard.sandbox.graphql import QueryError, actual_cost, execute, prepare, requested_cost
+from storeboard.sandbox.store import LineItem, Order, Refund, Store, Transaction
+
+SUPPORTED_VERSIONS = ["2025-10", "2026-01", "2026-04", "2026-07", "2026-10"]
+MAX_QUERY_COST = 1000
+_INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
+_TERM = re.compile(r"(\w+):(>=|<=|>|<)?('[^']*'|\"[^\"]*\"|\S+)")
+
+
+def iso(dt: datetime | None) -> str | None:
+    """Shopify's DateTime: ISO 8601, UTC, seconds, ``Z``."""
+    return None if dt is None else dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def gid(kind: str, num: int) -> str:
+    return f"gid://shopify/{kind}/{num}"
+
+
+class CostBucket:
+    """Shopify's leaky bucket of query-cost points, refilled at ``restore_rate`` per second."""
+
+    def __init__(self, size: float = 2000.0, restore_rate: float = 100.0, clock: Callable[[], float] = time.monotonic):
+        self.size, self.restore_rate, self.clock = size, restore_rate, clock
+        self.available, self._at = size, clock()
+        self._lock = threading.Lock()
+
+    def _refill(self) -> None:
+        now = self.clock()
+        self.available = min(self.size, self.available + (now - self._at) * self.restore_rate)
+        self._at = now
+
+    def take(self, cost: int) -> bool:
+        with self._lock:
+            self._refill()
+            if cost > self.available:
+                return False
+            self.available -= cost
+            return True
+
+    def refund(self, points: int) -> None:
+        with self._lock:
+            self.available = min(self.size, self.available + points)
+
+    def status(self) -> dict[str, float]:
+        with self._lock:
+            self._refill()
+            return {
+                "maximumAvailable": float(self.size),
+                "currentlyAvailable": int(self.available),
+                "restoreRate": float(self.restore_rate),
+            }
+
+
+class ShopifyAPI:
+    """Serves one store's Shopify Admin GraphQL API.
+
+    Args:
+        store: the store to serve.
+        access_token: the only token accepted.
+        bucket: the cost bucket (default: a Standard plan, 2,000 points, 100/s).
+    """
+
+    def __init__(self, store: Store, access_token: str, bucket: CostBucket | None = None):
+        self.store = store
+        self.access_token = access_token
+        self.bucket = bucket or CostBucket()
+        self._index: dict[str, tuple[int, list[tuple[Any, int]], list[Order]]] = {}
+        self._render_cache: dict[int, tuple[datetime, dict[str, Any]]] = {}
+
+    # -- HTTP ---------------------------------------------------------------------------------
+    async def graphql(self, request: Request) -> JSONResponse:
+        version = request.path_params["version"]
+        if not re.fullmatch(r"\d{4}-\d{2}|unstable", version):
+            return JSONResponse({"errors": "Not Found"}, status_code=404)
+        served = version if version in SUPPORTED_VERSIONS or version == "unstable" else SUPPORTED_VERSIONS[0]
+        headers = {"X-Shopify-API-Version": served}
+        if request.headers.get("x-shopify-access-token") != self.access_token:
+            return JSONResponse({"errors": _INVALID_TOKEN}, status_code=401, headers=headers)
+        try:
+            body = json.loads(await request.body())
+            query = body["query"]
+            variables = body.get("variables") or {}
+        except (ValueError, KeyError, TypeError):
+            return JSONResponse({"errors": [{"message": "Invalid JSON body: expected {\"query\": ...}"}]}, status_code=400, headers=headers)
+        return JSONResponse(self.run(query, variables, body.get("operationName")), headers=headers)
+
+    def run(self, query: str, variables: dict[str, Any], operation_name: str | None = None) -> dict[str, Any]:
+        """Execute one GraphQL request and return the response body."""
+        try:
+            document = prepare(query)
+            cost = requested_cost(document, variables)
+        except QueryError as exc:
+            return {"errors": exc.errors}
+        if cost > MAX_QUERY_COST:
+            return {
+                "errors": [{
+                    "message": f"Query cost is {cost}, which exceeds the single query max cost limit ({MAX_QUERY_COST}).",
+                    "extensions": {"code": "MAX_COST_EXCEEDED", "cost": cost, "maxCost": MAX_QUERY_COST},
+                }],
+                "extensions": {"cost": {"requestedQueryCost": cost, "actualQueryCost": None, "throttleStatus": self.bucket.status()}},
+            }
+        if not self.bucket.take(cost):
+            return {
+                "errors": [{
+                    "message": "Throttled",
+                    "extensions": {"code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"},
+                }],
+                "extensions": {"cost": {"requestedQueryCost": cost, "actualQueryCost": None, "throttleStatus": self.bucket.status()}},
+            }
+        try:
+            data = execute(document, self.root(), variables, operation_name)
+        except QueryError as exc:
+            self.bucket.refund(cost)
+            return {"errors": exc.errors}
+        actual = min(cost, actual_cost(data))
+        self.bucket.refund(cost - actual)
+        return {
+            "data": data,
+            "extensions": {"cost": {"requestedQueryCost": cost, "actualQueryCost": actual, "throttleStatus": self.bucket.status()}},
+        }
+
+    # -- resolvers ----------------------------------------------------------------------------
+    def root(self) -> dict[str, Any]:
+        shop = self.store.shop
+        return {
+            "shop": {
+                "id": gid("Shop", 1),
+                "name": shop.name,
+                "myshopifyDomain": shop.domain,
+                "ianaTimezone": shop.timezone,
+                "currencyCode": shop.currency,
+                "__typename": "Shop",
+            },
+            "orders": self._orders,
+            "order": lambda id: self._order_by_gid(id),
+        }
+
+    def _order_by_gid(self, order_gid: str) -> dict[str, Any] | None:
+        try:
+            order = self.store.order_by_id(int(order_gid.rsplit("/", 1)[1]))
+        except (KeyError, ValueError, IndexError):
+            return None
+        return self.render_order(order)
+
+    def _sorted(self, sort_key: str) -> tuple[list[tuple[Any, int]], list[Order]]:
+        cached = self._index.get(sort_key)
+        if cached and cached[0] == self.store.revision:
+            return cached[1], cached[2]
+        attr = {"UPDATED_AT": "updated_at", "CREATED_AT": "created_at", "PROCESSED_AT": "processed_at"}.get(sort_key)
+        orders = sorted(self.store.orders, key=(lambda o: (getattr(o, attr), o.order_id)) if attr else (lambda o: (o.order_id, o.order_id)))
+        keys = [((getattr(o, attr) if attr else o.order_id), o.order_id) for o in orders]
+        self._index[sort_key] = (self.store.revision, keys, orders)
+        return keys, orders
+
+    def _orders(self, first: int | None = None, after: str | None = None, query: str | None = None,
+                sortKey: str = "ID", reverse: bool = False, last: int | None = None, before: str | None = None) -> dict[str, Any]:
+        if first is None:
+            raise QueryError([{"message": "you must provide one of first or last", "extensions": {"code": "BAD_REQUEST"}}])
+        if first > 250:
+            raise QueryError([{"message": "The first argument must be at most 250", "extensions": {"code": "BAD_REQUEST"}}])
+        keys, orders = self._sorted(sortKey)
+        predicates = _parse_search(query or "")
+        start = 0
+        if after:
+            try:
+                value, last_id = json.loads(base64.b64decode(after))
+            except (ValueError, TypeError):
+                raise QueryError([{"message": "Invalid cursor for current pagination sort.", "extensions": {"code": "BAD_REQUEST"}}]) from None
+            key = (datetime.fromisoformat(value) if isinstance(value, str) else value, last_id)
+            start = bisect.bisect_right(keys, key)
+        field_of_sort = {"UPDATED_AT": "updated_at", "CREATED_AT": "created_at", "PROCESSED_AT": "processed_at"}.get(sortKey)
+        for fld, op, value in predicates:
+            if fld == field_of_sort and op in (">=", ">") and not reverse:
+                start = max(start, bisect.bisect_left(keys, (value, -1)))
+        page: list[Order] = []
+        i = start
+        while i < len(orders) and len(page) <= first:
+            order = orders[i]
+            if all(_matches(order, p) for p in predicates):
+                page.append(order)
+            i += 1
+        has_next = len(page) > first
+        page = page[:first]
+        nodes = [self.render_order(o) for o in page]
+        cursors = [_cursor(_sort_value(o, field_of_sort), o.order_id) for o in page]
+        return {
+            "nodes": nodes,
+            "edges": [{"cursor": c, "node": n} for c, n in zip(cursors, nodes)],
+            "pageInfo": {
+                "hasNextPage": has_next,
+                "hasPreviousPage": bool(after),
+                "startCursor": cursors[0] if cursors else None,
+                "endCursor": cursors[-1] if cursors else None,
+            },
+        }
+
+    # -- rendering ----------------------------------------------------------------------------
+    def money_bag(self, amount: Decimal) -> dict[str, Any]:
+        cur = self.store.shop.currency
+        money = {"amount": f"{amount:.2f}" if cur not in ZERO_DECIMAL else f"{amount:.0f}", "currencyCode": cur}
+        return {"shopMoney": money, "presentmentMoney": dict(money)}
+
+    def render_order(self, order: Order) -> dict[str, Any]:
+        """The GraphQL ``Order`` object (cached until the order changes)."""
+        cached = self._render_cache.get(order.order_id)
+        if cached and cached[0] == order.updated_at:
+            return cached[1]
+        mb, cur = self.money_bag, self.store.shop.currency
+        refunded = order.total_refunded
+        lines = [self._render_line(li, order) for li in order.lines]
+        shipping_line = {
+            "id": gid("ShippingLine", order.order_id),
+            "title": "Free shipping" if order.shipping == 0 else "Standard",
+            "code": "standard",
+            "source": "shopify",
+            "custom": False,
+            "isRemoved": False,
+            "originalPriceSet": mb(order.shipping),
+            "discountedPriceSet": mb(order.shipping),
+            "currentDiscountedPriceSet": mb(order.shipping),
+            "taxLines": [],
+            "discountAllocations": [],
+        }
+        visit = None
+        if order.utm or order.landing_page:
+            visit = {
+                "id": gid("CustomerVisit", order.order_id),
+                "occurredAt": iso(order.created_at),
+                "source": (order.utm or {}).get("source", "direct"),
+                "sourceType": None,
+                "referrerUrl": None,
+                "landingPage": order.landing_page,
+                "utmParameters": (
+                    {"source": order.utm.get("source"), "medium": order.utm.get("medium"),
+                     "campaign": order.utm.get("campaign"), "content": None, "term": None}
+                    if order.utm else None
+                ),
+                "__typename": "CustomerVisit",
+            }
+        node = {
+            "__typename": "Order",
+            "id": gid("Order", order.order_id),
+            "legacyResourceId": str(order.order_id),
+            "name": order.name,
+            "createdAt": iso(order.created_at),
+            "updatedAt": iso(order.updated_at),
+            "processedAt": iso(order.processed_at),
+            "cancelledAt": iso(order.cancelled_at),
+            "cancelReason": order.cancel_reason,
+            "closedAt": None,
+            "test": order.test,
+            "currencyCode": cur,
+            "presentmentCurrencyCode": cur,
+            "sourceName": order.source_name,
+            "tags": list(order.tags),
+            "taxesIncluded": False,
+            "discountCode": order.discount_code,
+            "discountCodes": [order.discount_code] if order.discount_code else [],
+            "displayFinancialStatus": _financial_status(order),
+            "subtotalPriceSet": mb(order.subtotal),
+            "totalPriceSet": mb(order.total_price),
+            "currentTotalPriceSet": mb(order.total_price - refunded),
+            "totalDiscountsSet": mb(order.total_discounts),
+            "totalShippingPriceSet": mb(order.shipping),
+            "totalTaxSet": mb(order.total_tax),
+            "totalRefundedSet": mb(refunded),
+            "customer": (
+                {"id": gid("Customer", order.customer.customer_id), "__typename": "Customer"} if order.customer else None
+            ),
+            "customerJourneySummary": (
+                {"ready": True, "customerOrderIndex": None, "daysToConversion": 0, "firstVisit": visit, "lastVisit": visit,
+                 "__typename": "CustomerJourneySummary"}
+                if visit else None
+            ),
+            "lineItems": _connection(lines),
+            "shippingLines": _connection([shipping_line]),
+            "refunds": _plain_list([self._render_refund(r, order) for r in order.refunds]),
+            "transactions": _plain_list([self._render_transaction(t) for t in order.transactions]),
+        }
+        self._render_cache[order.order_id] = (order.updated_at, node)
+        return node
+
+    def _render_line(self, li: LineItem, order: Order) -> dict[str, Any]:
+        mb = self.money_bag
+        p = li.product
+        refunded = sum(rl.quantity for r in order.refunds for rl in r.lines if rl.line_item_id == li.line_item_id)
+        discounted_unit = (li.gross - li.discount) / li.quantity
+        return {
+            "__typename": "LineItem",
+            "id": gid("LineItem", li.line_item_id),
+            "sku": p.sku,
+            "name": p.title,
+            "title": p.title,
+            "variantTitle": None,
+            "vendor": "Northwind",
+            "quantity": li.quantity,
+            "currentQuantity": li.quantity - refunded,
+            "refundableQuantity": li.quantity - refunded,
+            "isGiftCard": p.is_gift_card,
+            "requiresShipping": not p.is_gift_card,
+            "taxable": not p.is_gift_card,
+            "originalUnitPriceSet": mb(li.unit_price),
+            "originalTotalSet": mb(li.gross),
+            "discountedUnitPriceSet": mb(discounted_unit),
+            "discountedUnitPriceAfterAllDiscountsSet": mb(discounted_unit),
+            "totalDiscountSet": mb(li.discount),
+            "discountAllocations": (
+                [{"allocatedAmountSet": mb(li.discount), "__typename": "DiscountAllocation"}] if li.discount else []
+            ),
+            "taxLines": [{"title": "Sales tax", "rate": 0.08, "ratePercentage": 8.0, "priceSet": mb(li.tax)}] if li.tax else [],
+            "variant": {
+                "__typename": "ProductVariant",
+                "id": gid("ProductVariant", p.variant_id),
+                "sku": p.sku,
+                "inventoryItem": {
+                    "__typename": "InventoryItem",
+                    "id": gid("InventoryItem", p.inventory_item_id),
+                    "unitCost": (
+                        {"amount": f"{p.unit_cost:.2f}", "currencyCode": self.store.shop.currency} if p.unit_cost is not None else None
+                    ),
+                },
+            },
+            "product": {"__typename": "Product", "id": gid("Product", p.product_id)},
+        }
+
+    def _render_refund(self, refund: Refund, order: Order) -> dict[str, Any]:
+        mb = self.money_bag
+        lines_by_id = {li.line_item_id: li for li in order.lines}
+        refund_lines = [
+            {
+                "__typename": "RefundLineItem",
+                "id": gid("RefundLineItem", rl.refund_line_id),
+                "quantity": rl.quantity,
+                "lineItem": {"__typename": "LineItem", "id": gid("LineItem", rl.line_item_id),
+                             "sku": lines_by_id[rl.line_item_id].product.sku},
+                "priceSet": mb(lines_by_id[rl.line_item_id].unit_price),
+                "subtotalSet": mb(rl.subtotal),
+                "totalTaxSet": mb(rl.tax),
+                "restockType": "RETURN",
+                "restocked": True,
+            }
+            for rl in refund.lines
+        ]
+        shipping = (
+            [{"__typename": "RefundShippingLine", "id": gid("RefundShippingLine", refund.refund_id),
+              "subtotalAmountSet": mb(refund.shipping), "taxAmountSet": mb(Decimal("0.00"))}]
+            if refund.shipping else []
+        )
+        txns = [self._render_transaction(t) for t in order.transactions if t.kind == "REFUND" and t.processed_at == refund.created_at]
+        return {
+            "__typename": "Refund",
+            "id": gid("Refund", refund.refund_id),
+            "legacyResourceId": str(refund.refund_id),
+            "createdAt": iso(refund.created_at),
+            "processedAt": iso(refund.created_at),
+            "updatedAt": iso(refund.created_at),
+            "note": refund.note,
+            "totalRefundedSet": mb(refund.total),
+            "refundLineItems": _connection(refund_lines),
+            "refundShippingLines": _connection(shipping),
+            "transactions": _connection(txns),
+        }
+
+    def _render_transaction(self, t: Transaction) -> dict[str, Any]:
+        cur = self.store.shop.currency
+        return {
+            "__typename": "OrderTransaction",
+            "id": gid("OrderTransaction", t.transaction_id),
+            "kind": t.kind,
+            "status": t.status,
+            "gateway": t.gateway,
+            "test": False,
+            "createdAt": iso(t.processed_at),
+            "processedAt": iso(t.processed_at),
+            "amountSet": self.money_bag(t.amount),
+            "fees": (
+                [{"__typename": "TransactionFee", "id": gid("TransactionFee", t.transaction_id), "type": "payment_fee",
+                  "rate": "0.029", "rateName": "Card", "flatFeeName": "Per transaction",
+                  "amount": {"amount": f"{t.fee:.2f}", "currencyCode": cur},
+                  "flatFee": {"amount": "0.30", "currencyCode": cur},
+                  "taxAmount": {"amount": "0.00", "currencyCode": cur}}]
+                if t.fee and t.gateway == "shopify_payments" else []
+            ),
+        }
+
+
+ZERO_DECIMAL = {"JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF"}
+
+
+def _financial_status(order: Order) -> str:
+    refunded = order.total_refunded
+    if refunded == 0:
+        return "PAID"
+    return "REFUNDED" if refunded >= order.total_price else "PARTIALLY_REFUNDED"
+
+
+def _connection(nodes: list[dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """A nested Relay connection resolver over an in-memory list (cursor = position)."""
+
+    def resolve(first: int | None = None, after: str | None = None, **_: Any) -> dict[str, Any]:
+        start = int(base64.b64decode(after)) + 1 if after else 0
+        size = first if first is not None else len(nodes)
+        page = nodes[start:start + size]
+        cursors = [base64.b64encode(str(start + i).encode()).decode() for i in range(len(page))]
+        return {
+            "nodes": page,
+            "edges": [{"cursor": c, "node": n} for c, n in zip(cursors, page)],
+            "pageInfo": {"hasNextPage": start + size < len(nodes), "hasPreviousPage": start > 0,
+                         "startCursor": cursors[0] if cursors else None, "endCursor": cursors[-1] if cursors else None},
+        }
+
+    return resolve
+
+
+def _plain_list(items: list[dict[str, Any]]) -> Callable[..., list[dict[str, Any]]]:
+    def resolve(first: int | None = None, **_: Any) -> list[dict[str, Any]]:
+        return items if first is None else items[:first]
+
+    return resolve
+
+
+def _sort_value(order: Order, field: str | None) -> Any:
+    return getattr(order, field).isoformat() if field else order.order_id
+
+
+def _cursor(value: Any, order_id: int) -> str:
+    return base64.b64encode(json.dumps([value, order_id]).encode()).decode()
+
+
+def _parse_search(query: str) -> list[tuple[str, str, Any]]:
+    """Parse the subset of Shopify search syntax the connector uses: ``field:op'value'`` AND terms."""
+    predicates = []
+    for fld, op, raw in _TERM.findall(query):
+        value: Any = raw.strip("'\"")
+        if fld in ("updated_at", "created_at", "processed_at"):
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        elif value in ("true", "false"):
+            value = value == "true"
+        predicates.append((fld, op or "=", value))
+    return predicates
+
+
+def _matches(order: Order, predicate: tuple[str, str, Any]) -> bool:
+    fld, op, value = predicate
+    if fld in ("updated_at", "created_at", "processed_at"):
+        actual = getattr(order, fld)
+    elif fld == "test":
+        actual = order.test
+    else:
+        return True  # filters the sandbox does not model match everything, as unknown terms do on Shopify
+    return {"=": actual == value, ">=": actual >= value, "<=": actual <= value, ">": actual > value, "<": actual < value}[op]

@@ -1,0 +1,166 @@
+"""The synthetic store's data model: plain records, in shop currency, timestamps in UTC.
+
+The API imitations render these records into each vendor's wire format; tests compute expected
+numbers from them independently of the pipeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+CENT = Decimal("0.01")
+
+
+def money(value: Decimal | int | float | str) -> Decimal:
+    """Round to cents, half up, as shops do."""
+    return Decimal(str(value)).quantize(CENT, rounding="ROUND_HALF_UP")
+
+
+@dataclass(slots=True)
+class Shop:
+    name: str
+    domain: str
+    timezone: str
+    currency: str
+
+
+@dataclass(slots=True)
+class Product:
+    product_id: int
+    variant_id: int
+    inventory_item_id: int
+    sku: str
+    title: str
+    category: str
+    price: Decimal
+    unit_cost: Decimal | None
+    weight_grams: int
+    is_gift_card: bool = False
+
+
+@dataclass(slots=True)
+class Customer:
+    customer_id: int
+    email: str | None
+    phone: str | None
+    first_name: str
+    last_name: str
+    created_at: datetime
+    updated_at: datetime
+    channel: str
+
+
+@dataclass(slots=True)
+class LineItem:
+    line_item_id: int
+    product: Product
+    quantity: int
+    unit_price: Decimal
+    #: total discount allocated to this line (all units)
+    discount: Decimal
+    tax: Decimal
+
+    @property
+    def gross(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+@dataclass(slots=True)
+class RefundLine:
+    refund_line_id: int
+    line_item_id: int
+    quantity: int
+    #: refunded value of these units, net of their discount, before tax
+    subtotal: Decimal
+    tax: Decimal
+
+
+@dataclass(slots=True)
+class Refund:
+    refund_id: int
+    created_at: datetime
+    lines: list[RefundLine]
+    shipping: Decimal = Decimal("0.00")
+    note: str | None = None
+
+    @property
+    def total(self) -> Decimal:
+        return sum((r.subtotal + r.tax for r in self.lines), Decimal("0.00")) + self.shipping
+
+
+@dataclass(slots=True)
+class Transaction:
+    transaction_id: int
+    kind: str  # SALE, REFUND
+    status: str  # SUCCESS
+    gateway: str
+    processed_at: datetime
+    amount: Decimal
+    fee: Decimal
+
+
+@dataclass(slots=True)
+class Order:
+    order_id: int
+    number: int
+    created_at: datetime
+    processed_at: datetime
+    updated_at: datetime
+    customer: Customer | None
+    lines: list[LineItem]
+    shipping: Decimal
+    test: bool = False
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
+    refunds: list[Refund] = field(default_factory=list)
+    transactions: list[Transaction] = field(default_factory=list)
+    source_name: str = "web"
+    tags: list[str] = field(default_factory=list)
+    discount_code: str | None = None
+    utm: dict[str, str] | None = None
+    landing_page: str | None = None
+
+    @property
+    def name(self) -> str:
+        return f"#{self.number}"
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((li.gross - li.discount for li in self.lines), Decimal("0.00"))
+
+    @property
+    def total_discounts(self) -> Decimal:
+        return sum((li.discount for li in self.lines), Decimal("0.00"))
+
+    @property
+    def total_tax(self) -> Decimal:
+        return sum((li.tax for li in self.lines), Decimal("0.00"))
+
+    @property
+    def total_price(self) -> Decimal:
+        return self.subtotal + self.total_tax + self.shipping
+
+    @property
+    def total_refunded(self) -> Decimal:
+        return sum((r.total for r in self.refunds), Decimal("0.00"))
+
+
+@dataclass
+class Store:
+    """A whole synthetic store: what the sandbox serves and what tests check against."""
+
+    shop: Shop
+    products: list[Product]
+    customers: list[Customer]
+    orders: list[Order]
+    seed: int = 0
+    #: bumped on every change, so API imitations can cache their indexes
+    revision: int = 0
+
+    def order_by_id(self, order_id: int) -> Order:
+        for order in self.orders:
+            if order.order_id == order_id:
+                return order
+        raise KeyError(order_id)

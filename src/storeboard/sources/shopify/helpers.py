@@ -1,0 +1,197 @@
+"""Shopify Admin GraphQL client: auth, cost-based throttling, paging, and error translation.
+
+Transport faults (429, 5xx, timeouts, dropped connections) are retried with back-off by dlt's
+requests helper. Cost throttling arrives as HTTP 200 with ``THROTTLED``: the client reads
+``extensions.cost.throttleStatus`` after every call and waits for the bucket to refill before it
+would run dry, instead of hitting the throttle.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Iterator
+
+from dlt.sources.helpers import requests
+
+from storeboard.errors import SourceAuthError, SourceError
+from storeboard.sources.shopify import settings
+
+logger = logging.getLogger(__name__)
+
+
+class CostExceeded(Exception):
+    """The query's requested cost is above the single-query cap."""
+
+    def __init__(self, cost: int):
+        super().__init__(cost)
+        self.cost = cost
+
+
+class ShopifyClient:
+    """Talks to one shop's Admin GraphQL endpoint.
+
+    Args:
+        shop_url: ``https://<shop>.myshopify.com`` (or a sandbox address).
+        access_token: Admin API access token; never logged.
+        api_version: ``YYYY-MM``.
+        page_size: most orders per page; shrunk to fit the query-cost cap.
+        sleep: the function used to wait (tests pass a fake clock).
+    """
+
+    def __init__(self, shop_url: str, access_token: str, api_version: str, page_size: int = 250, sleep=time.sleep):
+        self.shop_url = shop_url.rstrip("/")
+        self.endpoint = self.shop_url + settings.GRAPHQL_PATH.format(version=api_version)
+        self.api_version = api_version
+        self.page_size = page_size
+        self._token = access_token
+        self._sleep = sleep
+        self._session = requests.Client(
+            request_timeout=60, raise_for_status=False, request_max_attempts=6, request_max_retry_delay=60
+        ).session
+        self.throttled_seconds = 0.0
+
+    def _post(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        try:
+            response = self._session.post(
+                self.endpoint,
+                json={"query": query, "variables": variables},
+                headers={"X-Shopify-Access-Token": self._token, "Content-Type": "application/json"},
+            )
+        except requests.RequestException as exc:
+            raise SourceError("shopify", f"Shopify at {self.shop_url} could not be reached: {type(exc).__name__}") from None
+        if response.status_code in (401, 403):
+            raise SourceAuthError(
+                "shopify",
+                f"Shopify returned {response.status_code} for {self.shop_url}: check SHOPIFY_ACCESS_TOKEN "
+                "(an Admin API token with read_orders), then run `storeboard doctor`",
+            )
+        if response.status_code == 404:
+            raise SourceError(
+                "shopify", f"Shopify returned 404 for {self.endpoint}: check sources.shopify.shop_url and api_version"
+            )
+        if response.status_code >= 400:
+            raise SourceError("shopify", f"Shopify returned HTTP {response.status_code} for {self.shop_url}")
+        try:
+            return response.json()
+        except ValueError:
+            raise SourceError("shopify", f"Shopify sent a response that is not JSON from {self.endpoint}") from None
+
+    def execute(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Run one query, waiting out cost throttling; returns ``data``.
+
+        Raises:
+            SourceAuthError: the token was rejected.
+            SourceError: the API reported an error, or the bucket did not refill in time.
+            CostExceeded: the query asks for more than the single-query cap.
+        """
+        waited = 0.0
+        while True:
+            body = self._post(query, variables or {})
+            cost = (body.get("extensions") or {}).get("cost") or {}
+            errors = body.get("errors")
+            if isinstance(errors, list) and errors:
+                code = ((errors[0].get("extensions") or {}).get("code")) or ""
+                if code == "THROTTLED":
+                    wait = self._throttle_wait(cost)
+                    if waited + wait > settings.MAX_THROTTLE_WAIT_SECONDS:
+                        raise SourceError("shopify", f"Shopify kept throttling {self.shop_url} for {waited:.0f}s: try again later")
+                    logger.debug("shopify throttled; waiting %.2fs", wait)
+                    self._wait(wait)
+                    waited += wait
+                    continue
+                if code == "MAX_COST_EXCEEDED":
+                    raise CostExceeded(int((errors[0].get("extensions") or {}).get("cost") or cost.get("requestedQueryCost") or 0))
+                if code == "ACCESS_DENIED":
+                    raise SourceAuthError(
+                        "shopify", f"Shopify denied access for {self.shop_url}: {errors[0].get('message')} "
+                        "(the token needs read_orders and read_all_orders)",
+                    )
+                raise SourceError("shopify", f"Shopify query failed for {self.shop_url}: {errors[0].get('message')}")
+            if isinstance(errors, str):
+                raise SourceError("shopify", f"Shopify query failed for {self.shop_url}: {errors}")
+            self._pace(cost)
+            return body.get("data") or {}
+
+    def _wait(self, seconds: float) -> None:
+        self.throttled_seconds += seconds
+        self._sleep(seconds)
+
+    @staticmethod
+    def _throttle_wait(cost: dict[str, Any]) -> float:
+        status = cost.get("throttleStatus") or {}
+        needed = float(cost.get("requestedQueryCost") or 0) - float(status.get("currentlyAvailable") or 0)
+        rate = float(status.get("restoreRate") or 50.0)
+        return max(needed / rate, 0.05)
+
+    def _pace(self, cost: dict[str, Any]) -> None:
+        """Wait before the bucket would run short for the next call of the same size."""
+        status = cost.get("throttleStatus") or {}
+        requested = float(cost.get("requestedQueryCost") or 0)
+        available = float(status.get("currentlyAvailable") or 0)
+        rate = float(status.get("restoreRate") or 0)
+        if status and rate and available < requested:
+            self._wait((requested - available) / rate)
+
+    def shop(self) -> dict[str, Any]:
+        """The shop's name, domain, IANA time zone and currency."""
+        return self.execute(settings.SHOP_QUERY)["shop"]
+
+    def iter_orders(self, updated_since: str) -> Iterator[list[dict[str, Any]]]:
+        """Yield pages of orders updated at or after ``updated_since`` (ISO UTC), oldest first.
+
+        Each order is flattened for loading: connections become lists, and every nested record
+        carries its parent's id (``orderId``, ``refundId``, ``lineItemId``).
+        """
+        after = None
+        first = self.page_size
+        search = f"updated_at:>='{updated_since}'"
+        while True:
+            try:
+                data = self.execute(settings.ORDERS_QUERY, {"first": first, "after": after, "query": search})
+            except CostExceeded as exc:
+                if first == 1:
+                    raise SourceError("shopify", "a single order costs more than Shopify allows per query") from None
+                first = max(1, min(first - 1, int(first * settings.MAX_QUERY_COST / max(exc.cost, 1))))
+                logger.debug("shopify page shrunk to %d orders to fit the query cost cap", first)
+                continue
+            connection = data["orders"]
+            yield [self._flatten(order) for order in connection["nodes"]]
+            if not connection["pageInfo"]["hasNextPage"]:
+                return
+            after = connection["pageInfo"]["endCursor"]
+
+    def _remaining_line_items(self, order_id: str, after: str) -> list[dict[str, Any]]:
+        lines = []
+        while after:
+            data = self.execute(settings.ORDER_LINE_ITEMS_QUERY, {"id": order_id, "after": after})
+            connection = data["order"]["lineItems"]
+            lines += connection["nodes"]
+            after = connection["pageInfo"]["endCursor"] if connection["pageInfo"]["hasNextPage"] else None
+        return lines
+
+    def _flatten(self, order: dict[str, Any]) -> dict[str, Any]:
+        order = dict(order)
+        order_id = order["id"]
+        lines = order["lineItems"]["nodes"]
+        if order["lineItems"]["pageInfo"]["hasNextPage"]:
+            lines = lines + self._remaining_line_items(order_id, order["lineItems"]["pageInfo"]["endCursor"])
+        for line in lines:
+            line["orderId"] = order_id
+            for allocation in line.get("discountAllocations") or []:
+                allocation["lineItemId"] = line["id"]
+        order["lineItems"] = lines
+        order["shippingLines"] = [dict(s, orderId=order_id) for s in order["shippingLines"]["nodes"]]
+        refunds = []
+        for refund in order.get("refunds") or []:
+            refund = dict(refund, orderId=order_id)
+            refund["refundLineItems"] = [
+                dict(r, refundId=refund["id"], orderId=order_id) for r in refund["refundLineItems"]["nodes"]
+            ]
+            refund["refundShippingLines"] = [
+                dict(r, refundId=refund["id"], orderId=order_id) for r in refund["refundShippingLines"]["nodes"]
+            ]
+            refunds.append(refund)
+        order["refunds"] = refunds
+        order["transactions"] = [dict(t, orderId=order_id) for t in order.get("transactions") or []]
+        return order

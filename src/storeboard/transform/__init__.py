@@ -1,0 +1,1 @@
+"""L2/L3: the dbt project and the wrapper that builds it."""

@@ -1,0 +1,69 @@
+{#
+  One row per store-local day, from the first to the last day with any sales event, including
+  days without orders. Definitions: docs/metrics.md (Sales).
+#}
+with
+
+sales_events as (
+    select * from {{ ref('int_sales_events') }}
+),
+
+orders as (
+    select * from {{ ref('stg_shopify__orders') }}
+    where not is_test
+),
+
+sales_by_day as (
+    select
+        event_date,
+        sum(gross_sales) as gross_sales,
+        sum(discounts) as discounts,
+        sum(returns) as returns,
+        sum(units) as units_sold
+    from sales_events
+    group by event_date
+),
+
+orders_by_day as (
+    select
+        {{ to_local_date('processed_at') }} as event_date,
+        count(*) as orders
+    from orders
+    group by 1
+),
+
+bounds as (
+    select min(event_date) as first_day, max(event_date) as last_day
+    from (
+        select event_date from sales_by_day
+        union all
+        select event_date from orders_by_day
+    ) as days
+),
+
+calendar as (
+    select {{ date_series('first_day', 'last_day') }} as date_day
+    from bounds
+    where first_day is not null
+),
+
+final as (
+    select
+        calendar.date_day as date,
+        coalesce(sales_by_day.gross_sales, 0) as gross_sales,
+        coalesce(sales_by_day.discounts, 0) as discounts,
+        coalesce(sales_by_day.returns, 0) as returns,
+        coalesce(sales_by_day.gross_sales, 0)
+            - coalesce(sales_by_day.discounts, 0)
+            - coalesce(sales_by_day.returns, 0) as net_sales,
+        coalesce(orders_by_day.orders, 0) as orders,
+        cast({{ money_divide(
+            'coalesce(sales_by_day.gross_sales, 0) - coalesce(sales_by_day.discounts, 0)',
+            'orders_by_day.orders') }} as decimal(18, 2)) as average_order_value,
+        coalesce(sales_by_day.units_sold, 0) as units_sold
+    from calendar
+    left join sales_by_day on calendar.date_day = sales_by_day.event_date
+    left join orders_by_day on calendar.date_day = orders_by_day.event_date
+)
+
+select * from final

@@ -1,0 +1,68 @@
+with
+
+source as (
+    {{ select_source_columns('shopify', 'orders', {
+        'id': 'varchar',
+        'name': 'varchar',
+        'created_at': 'timestamp with time zone',
+        'updated_at': 'timestamp with time zone',
+        'processed_at': 'timestamp with time zone',
+        'cancelled_at': 'timestamp with time zone',
+        'cancel_reason': 'varchar',
+        'test': 'boolean',
+        'currency_code': 'varchar',
+        'source_name': 'varchar',
+        'taxes_included': 'boolean',
+        'customer__id': 'varchar',
+        'subtotal_price_set__shop_money__amount': 'varchar',
+        'total_price_set__shop_money__amount': 'varchar',
+        'total_discounts_set__shop_money__amount': 'varchar',
+        'total_shipping_price_set__shop_money__amount': 'varchar',
+        'total_tax_set__shop_money__amount': 'varchar',
+        'total_refunded_set__shop_money__amount': 'varchar',
+        'customer_journey_summary__first_visit__utm_parameters__source': 'varchar',
+        'customer_journey_summary__first_visit__utm_parameters__medium': 'varchar',
+        'customer_journey_summary__first_visit__utm_parameters__campaign': 'varchar',
+        'customer_journey_summary__first_visit__landing_page': 'varchar',
+    }) }}
+),
+
+renamed as (
+    select
+        -- ids
+        id as order_id,
+        name as order_name,
+        customer__id as customer_id,
+
+        -- strings
+        currency_code,
+        source_name,
+        cancel_reason,
+        customer_journey_summary__first_visit__utm_parameters__source as utm_source,
+        customer_journey_summary__first_visit__utm_parameters__medium as utm_medium,
+        customer_journey_summary__first_visit__utm_parameters__campaign as utm_campaign,
+        customer_journey_summary__first_visit__landing_page as landing_page,
+
+        -- money (shop currency)
+        cast(subtotal_price_set__shop_money__amount as {{ money_type() }}) as subtotal_price,
+        cast(total_price_set__shop_money__amount as {{ money_type() }}) as total_price,
+        cast(total_discounts_set__shop_money__amount as {{ money_type() }}) as total_discounts,
+        cast(total_shipping_price_set__shop_money__amount as {{ money_type() }}) as total_shipping,
+        cast(total_tax_set__shop_money__amount as {{ money_type() }}) as total_tax,
+        cast(total_refunded_set__shop_money__amount as {{ money_type() }}) as total_refunded,
+
+        -- booleans
+        coalesce(test, false) as is_test,
+        coalesce(taxes_included, false) as is_taxes_included,
+        cancelled_at is not null as is_cancelled,
+
+        -- timestamps (UTC)
+        created_at,
+        updated_at,
+        processed_at,
+        cancelled_at
+
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,124 @@
+"""Building the dbt project with ``dbtRunner``, with a profile generated from the config.
+
+The profile file holds no password: it reads ``STOREBOARD_WAREHOUSE_PASSWORD`` from the
+environment, which only this process sets. dbt's target and log folders live under the config's
+state folder, so the installed package stays read-only and partial parsing survives between runs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from storeboard.errors import TransformError
+from storeboard.warehouse import Warehouse
+
+logger = logging.getLogger(__name__)
+
+PROJECT_DIR = Path(__file__).parent / "dbt"
+_PASSWORD_ENV = "STOREBOARD_WAREHOUSE_PASSWORD"
+
+
+def write_profile(warehouse: Warehouse, folder: Path) -> Path:
+    """Write ``profiles.yml`` for ``warehouse`` into ``folder`` and return the folder."""
+    if warehouse.kind == "duckdb":
+        output: dict[str, Any] = {"type": "duckdb", "path": str(warehouse.duckdb_path.resolve()), "threads": 1}
+    else:
+        params = warehouse.pg_params()
+        output = {
+            "type": "postgres",
+            "host": params["host"],
+            "port": params["port"],
+            "user": params["user"],
+            "password": "{{ env_var('" + _PASSWORD_ENV + "', '') }}",
+            "dbname": params["dbname"],
+            "schema": "analytics",
+            "threads": 2,
+        }
+    folder.mkdir(parents=True, exist_ok=True)
+    profile = {"storeboard": {"target": warehouse.kind, "outputs": {warehouse.kind: output}}}
+    (folder / "profiles.yml").write_text(yaml.safe_dump(profile, sort_keys=False), encoding="utf-8")
+    return folder
+
+
+def build(warehouse: Warehouse, state_dir: Path, variables: dict[str, Any], select: str | None = None,
+          full_refresh: bool = False) -> dict[str, int]:
+    """Run ``dbt build`` (models and their tests) against ``warehouse``.
+
+    Args:
+        warehouse: where the raw tables are and the models go.
+        state_dir: folder for the profile, dbt's target (partial parse) and logs.
+        variables: dbt vars, e.g. ``{"store_timezone": "America/New_York"}``.
+        select: optional dbt selector.
+        full_refresh: rebuild incremental models from scratch.
+
+    Returns:
+        Counts of nodes by status (``success``, ``pass``, ...).
+
+    Raises:
+        TransformError: a model failed to build or a test failed, with the failing nodes named.
+    """
+    from dbt.cli.main import dbtRunner
+
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    os.environ.setdefault("DBT_VERSION_CHECK", "false")
+    if warehouse.kind == "postgres":
+        os.environ[_PASSWORD_ENV] = warehouse.pg_params()["password"]
+    dbt_dir = state_dir / "dbt"
+    profiles = write_profile(warehouse, dbt_dir)
+    args = [
+        "build",
+        "--project-dir", str(PROJECT_DIR),
+        "--profiles-dir", str(profiles),
+        "--target", warehouse.kind,
+        "--target-path", str(dbt_dir / "target"),
+        "--log-path", str(dbt_dir / "logs"),
+        "--vars", json.dumps(variables),
+        "--quiet",
+    ]
+    if select:
+        args += ["--select", select]
+    if full_refresh:
+        args.append("--full-refresh")
+    try:
+        result = dbtRunner().invoke(args)
+    finally:
+        if warehouse.kind == "duckdb":
+            _release_duckdb()
+    counts: dict[str, int] = {}
+    failures = []
+    for node in getattr(result.result, "results", None) or []:
+        status = str(node.status)
+        counts[status] = counts.get(status, 0) + 1
+        if status in ("error", "fail"):
+            failures.append(f"{node.node.name}: {(node.message or status).strip().splitlines()[0]}")
+    if not result.success:
+        if failures:
+            raise TransformError("dbt build failed: " + "; ".join(failures[:5]))
+        detail = str(result.exception) if result.exception else "see the dbt log in " + str(dbt_dir / "logs")
+        raise TransformError(f"dbt build failed: {detail}")
+    logger.info("dbt build: %s", ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
+    return counts
+
+
+def _release_duckdb() -> None:
+    """Close dbt-duckdb's process-wide connection.
+
+    dbt-duckdb keeps one DuckDB handle open for the life of the process; DuckDB then refuses any
+    other connection to the same file with different settings (the web's read-only one, the run
+    log's), so it is closed as soon as the build ends.
+    """
+    import gc
+
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None
+    gc.collect()

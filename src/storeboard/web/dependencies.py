@@ -1,0 +1,24 @@
+"""Shared request dependencies: the config and a read-only warehouse connection per request."""
+
+from __future__ import annotations
+
+from typing import Annotated, Iterator
+
+from fastapi import Depends, Request
+
+from storeboard.config import Config
+from storeboard.warehouse import Connection, Warehouse
+
+
+def get_config(request: Request) -> Config:
+    return request.app.state.config
+
+
+def get_connection(request: Request) -> Iterator[Connection]:
+    """A read-only connection, opened per request so a refresh can take the write lock between requests."""
+    with Warehouse.from_config(request.app.state.config).connect(read_only=True, timeout_seconds=30) as conn:
+        yield conn
+
+
+ConfigDep = Annotated[Config, Depends(get_config)]
+ConnectionDep = Annotated[Connection, Depends(get_connection)]
