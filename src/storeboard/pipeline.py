@@ -65,7 +65,17 @@ def _dlt_destination(warehouse: Warehouse):
 
     if warehouse.kind == "duckdb":
         return dlt.destinations.duckdb(str(warehouse.duckdb_path.resolve()))
-    return dlt.destinations.postgres(credentials=warehouse.url)
+    params = warehouse.pg_params()
+    # A dict rather than the URL: dlt insists on a password, and trust/peer setups have none.
+    return dlt.destinations.postgres(
+        credentials={
+            "database": params["dbname"],
+            "username": params["user"],
+            "password": params["password"] or "",
+            "host": params["host"],
+            "port": params["port"],
+        }
+    )
 
 
 def _root_cause(exc: BaseException) -> BaseException:

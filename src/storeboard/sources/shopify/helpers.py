@@ -36,10 +36,12 @@ class ShopifyClient:
         access_token: Admin API access token; never logged.
         api_version: ``YYYY-MM``.
         page_size: most orders per page; shrunk to fit the query-cost cap.
-        sleep: the function used to wait (tests pass a fake clock).
+        sleep: the function used to wait for the cost bucket (tests record the waits).
+        max_attempts: tries per request on 429/5xx/connection errors, with exponential back-off.
     """
 
-    def __init__(self, shop_url: str, access_token: str, api_version: str, page_size: int = 250, sleep=time.sleep):
+    def __init__(self, shop_url: str, access_token: str, api_version: str, page_size: int = 250, sleep=time.sleep,
+                 max_attempts: int = 6):
         self.shop_url = shop_url.rstrip("/")
         self.endpoint = self.shop_url + settings.GRAPHQL_PATH.format(version=api_version)
         self.api_version = api_version
@@ -47,7 +49,7 @@ class ShopifyClient:
         self._token = access_token
         self._sleep = sleep
         self._session = requests.Client(
-            request_timeout=60, raise_for_status=False, request_max_attempts=6, request_max_retry_delay=60
+            request_timeout=60, raise_for_status=False, request_max_attempts=max_attempts, request_max_retry_delay=60
         ).session
         self.throttled_seconds = 0.0
 

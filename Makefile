@@ -1,0 +1,31 @@
+# Storeboard: the two commands of the quick start, and the few a developer needs.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install demo test system-deps clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## install: a virtual environment in .venv with Storeboard and its test tools
+install: $(STAMP)
+
+## demo: generate a store, load and model it, serve the dashboards on http://127.0.0.1:8000
+demo: install
+	$(BIN)/storeboard demo
+
+## system-deps: Debian's chromium (browser tests) and PostgreSQL (Postgres tests), if missing
+system-deps:
+	bash scripts/system-deps
+
+## test: everything the tests need, then the whole suite
+test: install system-deps
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) .storeboard storeboard.duckdb storeboard.duckdb.wal test-artifacts .pytest_cache

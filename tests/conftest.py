@@ -1,0 +1,100 @@
+"""Shared fixtures: generated stores, a sandbox on loopback, DuckDB and PostgreSQL warehouses."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from storeboard.config import Config, load_config
+from storeboard.demo import write_sandbox_config
+from storeboard.sandbox import GeneratorSettings, SandboxServer, StoreGenerator
+from storeboard.sandbox.shopify import CostBucket
+from tests import pg_cluster
+
+#: Fixed end of history for test stores, so expected numbers never depend on today.
+AS_OF = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+#: An order at 23:30 in New York on 9 November, which is 10 November in UTC.
+LATE_EVENING_ORDER_AT = datetime(2026, 11, 10, 4, 30, tzinfo=UTC)
+
+
+def _on_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """URL of a PostgreSQL server: STOREBOARD_TEST_POSTGRES_URL, else a throwaway local cluster."""
+    url = os.environ.get("STOREBOARD_TEST_POSTGRES_URL")
+    if url:
+        yield url
+        return
+    if not pg_cluster.available():
+        if _on_ci():
+            pytest.fail("PostgreSQL binaries (initdb, pg_ctl) are missing on CI; .ci/run must install them")
+        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not found: install PostgreSQL to run the Postgres tests")
+    folder = Path(tempfile.mkdtemp(prefix="storeboard-pg-"))
+    url = pg_cluster.start(folder)
+    yield url
+    pg_cluster.stop(folder)
+
+
+@pytest.fixture
+def postgres_url(postgres_server):
+    """A fresh, empty database for one test."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(f"create database {name}")
+    base = postgres_server.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(f"drop database if exists {name} with (force)")
+
+
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def warehouse_url(request, tmp_path):
+    """Each warehouse the pipeline supports."""
+    if request.param == "duckdb":
+        return "duckdb:///storeboard.duckdb"
+    return request.getfixturevalue("postgres_url")
+
+
+def make_generator(orders: int = 400, days: int = 45, seed: int = 7) -> StoreGenerator:
+    """A small deterministic store, plus one order placed at 23:30 New York time."""
+    generator = StoreGenerator(GeneratorSettings(seed=seed, as_of=AS_OF, days=days, orders=orders))
+    store = generator.generate()
+    store.orders.append(generator.make_order(LATE_EVENING_ORDER_AT))
+    store.orders.sort(key=lambda o: (o.processed_at, o.order_id))
+    return generator
+
+
+@pytest.fixture
+def generator() -> StoreGenerator:
+    return make_generator()
+
+
+@pytest.fixture
+def sandbox(generator):
+    """The sandbox serving ``generator``'s store, with a shop plan big enough not to throttle."""
+    with SandboxServer(generator.store, shopify_bucket=CostBucket(1_000_000.0, 1_000_000.0)) as server:
+        yield server
+
+
+def make_config(folder: Path, warehouse: str, sandbox_url: str, token: str | None = None) -> Config:
+    """Write a sandbox config into ``folder`` for ``warehouse`` and load it."""
+    write_sandbox_config(folder, sandbox_url, overwrite_demo=True)
+    text = (folder / "storeboard.yml").read_text().replace("warehouse: duckdb:///storeboard.duckdb", f"warehouse: {warehouse}")
+    (folder / "storeboard.yml").write_text(text)
+    env = dict(os.environ)
+    env["SHOPIFY_ACCESS_TOKEN"] = token or (folder / ".env").read_text().split("SHOPIFY_ACCESS_TOKEN=")[1].strip()
+    return load_config(folder / "storeboard.yml", environ=env)
+
+
+@pytest.fixture
+def config(tmp_path, warehouse_url, sandbox) -> Config:
+    return make_config(tmp_path, warehouse_url, sandbox.url)

@@ -1,0 +1,81 @@
+"""The storeboard command, through Typer's CliRunner and as a real subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from storeboard.cli import app
+from storeboard.warehouse import Warehouse
+from tests.conftest import make_config
+
+runner = CliRunner()
+
+
+def test_init_writes_commented_example(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["init"])
+    assert result.exit_code == 0, result.output
+    assert "${SHOPIFY_ACCESS_TOKEN}" in (tmp_path / "storeboard.yml").read_text()
+    assert runner.invoke(app, ["init"]).exit_code == 2
+
+
+def test_run_without_config_explains(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["run"])
+    assert result.exit_code == 2
+    assert "storeboard init" in result.output
+
+
+def test_run_with_rejected_token_prints_one_line_and_exits_1(tmp_path, sandbox, monkeypatch):
+    make_config(tmp_path, "duckdb:///storeboard.duckdb", sandbox.url)
+    (tmp_path / ".env").write_text("SHOPIFY_ACCESS_TOKEN=shpat_revoked\n")
+    monkeypatch.delenv("SHOPIFY_ACCESS_TOKEN", raising=False)
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["run"])
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1
+    assert "Shopify returned 401" in errors[0] and "shpat_revoked" not in result.output
+
+
+def test_doctor_reports_the_shop(tmp_path, sandbox, monkeypatch):
+    make_config(tmp_path, "duckdb:///storeboard.duckdb", sandbox.url)
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["doctor"])
+    assert result.exit_code == 0, result.output
+    assert "Northwind Goods" in result.output
+
+
+def test_demo_no_serve_builds_everything_in_the_current_folder(tmp_path):
+    """The real command in a subprocess, as the README's quick start runs it (small store)."""
+    env = {k: v for k, v in os.environ.items() if k != "SHOPIFY_ACCESS_TOKEN"}
+    result = subprocess.run(
+        [sys.executable, "-m", "storeboard", "demo", "--no-serve", "--orders", "600", "--days", "60"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "storeboard.yml").exists() and (tmp_path / ".env").exists()
+    with Warehouse(f"duckdb:///{tmp_path / 'storeboard.duckdb'}").connect(read_only=True) as conn:
+        rows = conn.query("select count(*) as days, sum(orders) as orders from analytics.rpt_revenue_daily")[0]
+    assert rows["days"] >= 60 and rows["orders"] > 400
+    # A second demo in the same folder replaces the first store instead of mixing the two.
+    again = subprocess.run(
+        [sys.executable, "-m", "storeboard", "demo", "--no-serve", "--orders", "600", "--days", "60", "--seed", "9"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert again.returncode == 0, again.stderr[-2000:]
+
+
+def test_demo_refuses_a_folder_with_a_users_own_config(tmp_path):
+    (tmp_path / "storeboard.yml").write_text("warehouse: duckdb:///mine.duckdb\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "storeboard", "demo", "--no-serve", "--orders", "50", "--days", "5"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode != 0
+    assert "empty folder" in result.stderr
+    assert (tmp_path / "storeboard.yml").read_text() == "warehouse: duckdb:///mine.duckdb\n"

@@ -1,0 +1,124 @@
+"""One store travels sandbox → dlt → dbt → rpt_revenue_daily, on DuckDB and on PostgreSQL."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from storeboard import pipeline
+from storeboard.warehouse import Warehouse
+from tests import truth
+from tests.conftest import AS_OF, LATE_EVENING_ORDER_AT, make_config
+
+COLUMNS = ("gross_sales", "discounts", "returns", "net_sales", "orders", "average_order_value")
+
+
+def mart_rows(config) -> dict[date, dict]:
+    with Warehouse.from_config(config).connect(read_only=True) as conn:
+        rows = conn.query("select * from analytics.rpt_revenue_daily order by date")
+    return {r["date"]: r for r in rows}
+
+
+def raw_counts(config) -> dict[str, int]:
+    with Warehouse.from_config(config).connect(read_only=True) as conn:
+        return {
+            t: conn.query(f"select count(*) as n from raw_shopify.{t}")[0]["n"]
+            for t in ("orders", "orders__line_items", "orders__refunds", "orders__refunds__refund_line_items")
+        }
+
+
+def assert_matches_truth(config, store) -> None:
+    expected = truth.revenue_daily(store)
+    actual = mart_rows(config)
+    assert set(expected) <= set(actual), "every day with sales has a row"
+    for day, row in actual.items():
+        want = expected.get(day)
+        for column in COLUMNS:
+            got = row[column]
+            if want is None:  # a day inside the range without any sales event
+                assert got in (0, None), (day, column, got)
+                continue
+            if want[column] is None:
+                assert got is None, (day, column, got)
+            else:
+                assert Decimal(got) == Decimal(want[column]), f"{day} {column}: mart {got} != expected {want[column]}"
+    days = sorted(actual)
+    assert days == [days[0] + timedelta(n) for n in range(len(days))], "one row per day, no gaps"
+
+
+def test_revenue_mart_equals_independent_calculation(config, generator):
+    report = pipeline.run(config)
+    assert report.ok, report.errors
+    assert_matches_truth(config, generator.store)
+
+
+def test_store_day_boundary_differs_from_utc(config, generator):
+    """An order at 23:30 New York time counts on that New York day, not on the UTC day."""
+    assert pipeline.run(config).ok
+    store = generator.store
+    late = next(o for o in store.orders if o.processed_at == LATE_EVENING_ORDER_AT)
+    assert not late.test
+    others = dataclasses.replace(store, orders=[o for o in store.orders if o is not late])
+    without_late = truth.revenue_daily(others)
+    ny_day, utc_day = date(2026, 11, 9), date(2026, 11, 10)
+    assert LATE_EVENING_ORDER_AT.date() == utc_day
+
+    rows = mart_rows(config)
+
+    assert rows[ny_day]["orders"] == without_late[ny_day]["orders"] + 1
+    assert rows[utc_day]["orders"] == without_late[utc_day]["orders"]
+    late_gross = sum(li.unit_price * li.quantity for li in late.lines if not li.product.is_gift_card)
+    assert rows[ny_day]["gross_sales"] == without_late[ny_day]["gross_sales"] + late_gross
+
+
+def test_second_run_changes_nothing(config, generator):
+    assert pipeline.run(config).ok
+    first_mart, first_raw = mart_rows(config), raw_counts(config)
+    report = pipeline.run(config)
+    assert report.ok, report.errors
+    assert raw_counts(config) == first_raw
+    assert mart_rows(config) == first_mart
+    extract = next(s for s in report.steps if s.step == "extract:shopify")
+    assert extract.rows_loaded is not None and extract.rows_loaded < 5, "the second run re-reads almost nothing"
+
+
+def test_incremental_run_picks_up_new_and_updated_orders(config, generator):
+    assert pipeline.run(config).ok
+    before = raw_counts(config)
+    later = AS_OF + timedelta(hours=2)
+    new_orders = generator.add_orders(5, later)
+    refunded = next(o for o in generator.store.orders if not o.refunds and not o.cancelled_at and not o.test
+                    and o.processed_at < AS_OF - timedelta(days=20))
+    generator.refund(refunded, later + timedelta(minutes=5), full=True)
+
+    report = pipeline.run(config)
+    assert report.ok, report.errors
+    after = raw_counts(config)
+    assert after["orders"] == before["orders"] + 5
+    assert after["orders__line_items"] == before["orders__line_items"] + sum(len(o.lines) for o in new_orders)
+    assert after["orders__refunds"] == before["orders__refunds"] + 1
+    with Warehouse.from_config(config).connect(read_only=True) as conn:
+        dupes = conn.query("select id, count(*) as n from raw_shopify.orders group by id having count(*) > 1")
+    assert dupes == []
+    assert_matches_truth(config, generator.store)
+
+
+def test_rejected_token_fails_clearly_and_keeps_data(tmp_path, warehouse_url, sandbox, generator):
+    good = make_config(tmp_path, warehouse_url, sandbox.url)
+    assert pipeline.run(good).ok
+    before = mart_rows(good)
+    bad = make_config(tmp_path, warehouse_url, sandbox.url, token="shpat_revoked_token")
+
+    report = pipeline.run(bad)
+
+    assert not report.ok
+    [error] = report.errors
+    assert "\n" not in error
+    assert "Shopify returned 401" in error and "SHOPIFY_ACCESS_TOKEN" in error and "storeboard doctor" in error
+    assert "shpat_revoked_token" not in error
+    assert mart_rows(good) == before
+    with Warehouse.from_config(good).connect(read_only=True) as conn:
+        steps = conn.query("select step, status, error from storeboard_meta.run_steps order by started_at")
+    assert ("extract:shopify", "failed") in [(s["step"], s["status"]) for s in steps]
