@@ -73,8 +73,8 @@ def init(path: Path = ConfigOption, force: bool = typer.Option(False, help="Over
     if path.exists() and not force:
         _fail(ConfigError(f"{path} already exists; pass --force to overwrite it"), 2)
     path.write_text(example_config(), encoding="utf-8")
-    console.print(f"Wrote {path}. Set SHOPIFY_ACCESS_TOKEN in the environment or a .env file beside it, then run "
-                  "`storeboard doctor`.")
+    console.print(f"Wrote {path}. Set SHOPIFY_ACCESS_TOKEN in the environment or a .env file beside it, "
+                  "uncomment the other sources you use, then run `storeboard doctor`.")
 
 
 @app.command()

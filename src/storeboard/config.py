@@ -46,6 +46,12 @@ class StoreSettings(_Strict):
         return value
 
 
+def _check_http_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("must start with https:// (or http:// for a local sandbox)")
+    return value.rstrip("/")
+
+
 class ShopifySettings(_Strict):
     """Shopify Admin GraphQL API access."""
 
@@ -54,20 +60,97 @@ class ShopifySettings(_Strict):
     access_token: SecretStr
     api_version: str = Field(default="2026-04", pattern=r"^\d{4}-\d{2}$")
     start_date: str = "2000-01-01T00:00:00Z"
-    page_size: int = Field(default=50, ge=1, le=250)
+    page_size: int = Field(default=250, ge=1, le=250)
 
-    @field_validator("shop_url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with https:// (or http:// for a local sandbox)")
-        return value.rstrip("/")
+    _http_url = field_validator("shop_url")(lambda cls, v: _check_http_url(v))
+
+
+class StripeSettings(_Strict):
+    """Stripe API access (a restricted read-only key is enough)."""
+
+    enabled: bool = True
+    api_key: SecretStr = Field(description="sk_live_… or a restricted rk_live_… key with read access")
+    base_url: str = "https://api.stripe.com"
+    #: Stripe-Version header; None uses the account's default version
+    api_version: str | None = None
+    start_date: str = "2000-01-01T00:00:00Z"
+    #: objects that change after creation (refunds, disputes) are re-read this far back
+    lookback_days: int = Field(default=30, ge=0, le=365)
+    #: charge metadata key holding the Shopify order name or id
+    order_reference_key: str = "order_id"
+    page_size: int = Field(default=100, ge=1, le=100)
+
+    _http_url = field_validator("base_url")(lambda cls, v: _check_http_url(v))
+
+
+class MetaAdsSettings(_Strict):
+    """Meta Marketing API (Ads Insights) access."""
+
+    enabled: bool = True
+    access_token: SecretStr
+    account_ids: list[str] = Field(min_length=1, description="ad account ids, e.g. act_1234567890")
+    base_url: str = "https://graph.facebook.com"
+    api_version: str = Field(default="v25.0", pattern=r"^v\d+\.\d+$")
+    start_date: str = "2024-01-01"
+    #: recent days are re-read and replaced on every run (late conversions, restatements)
+    lookback_days: int = Field(default=28, ge=0, le=90)
+
+    _http_url = field_validator("base_url")(lambda cls, v: _check_http_url(v))
+
+
+class GoogleAdsSettings(_Strict):
+    """Google Ads API (REST) access through an OAuth refresh token."""
+
+    enabled: bool = True
+    developer_token: SecretStr
+    client_id: str
+    client_secret: SecretStr
+    refresh_token: SecretStr
+    #: manager account id (digits) when the customers are reached through one
+    login_customer_id: str | None = None
+    customer_ids: list[str] = Field(min_length=1)
+    base_url: str = "https://googleads.googleapis.com"
+    token_url: str = "https://oauth2.googleapis.com/token"
+    api_version: str = Field(default="v22", pattern=r"^v\d+$")
+    start_date: str = "2024-01-01"
+    lookback_days: int = Field(default=28, ge=0, le=90)
+
+    _http_url = field_validator("base_url", "token_url")(lambda cls, v: _check_http_url(v))
+
+
+class HubSpotSettings(_Strict):
+    """HubSpot CRM access through a private-app (static) token."""
+
+    enabled: bool = True
+    access_token: SecretStr
+    base_url: str = "https://api.hubapi.com"
+    start_date: str = "2000-01-01T00:00:00Z"
+    page_size: int = Field(default=100, ge=1, le=200)
+
+    _http_url = field_validator("base_url")(lambda cls, v: _check_http_url(v))
+
+
+class FilesSettings(_Strict):
+    """CSV drops: inventory snapshots and shipping costs (paths relative to the config)."""
+
+    enabled: bool = True
+    inventory_glob: str = "drop/inventory_*.csv"
+    shipping_glob: str = "drop/shipping_costs_*.csv"
+    delimiter: str = Field(default=",", min_length=1, max_length=1)
+    #: our column name -> the column name in your export, for files that use other headers
+    inventory_columns: dict[str, str] = Field(default_factory=dict)
+    shipping_columns: dict[str, str] = Field(default_factory=dict)
 
 
 class SourcesSettings(_Strict):
     """One block per source; a source without a block is not loaded."""
 
     shopify: ShopifySettings | None = None
+    stripe: StripeSettings | None = None
+    meta_ads: MetaAdsSettings | None = None
+    google_ads: GoogleAdsSettings | None = None
+    hubspot: HubSpotSettings | None = None
+    files: FilesSettings | None = None
 
 
 class WebSettings(_Strict):
@@ -193,7 +276,7 @@ def load_config(path: str | Path = CONFIG_FILE, environ: dict[str, str] | None =
         raise ConfigError(_format_validation_error(exc, str(path))) from None
 
 
-EXAMPLE_CONFIG = """\
+EXAMPLE_HEADER = """\
 # storeboard.yml: where Storeboard reads from and writes to.
 # Secrets never go in this file: write ${{NAME}} and set NAME in the environment or in a .env file
 # beside this one (real environment variables win over .env).
@@ -209,34 +292,110 @@ store:
   # Three-letter shop currency. Default: the Shopify shop's currency.
   currency: {currency}
 
+web:
+  host: 127.0.0.1
+  port: 8000
+
 sources:
+"""
+
+#: One commented block per source; ``{base_url}`` is the API address, ``{folder}`` the drop folder.
+SOURCE_BLOCKS = {
+    "shopify": """\
   shopify:
     enabled: true
     # https://<your-shop>.myshopify.com
-    shop_url: {shopify_url}
+    shop_url: {base_url}
     # Admin API access token with read_orders (and read_all_orders for more than 60 days).
     access_token: ${{SHOPIFY_ACCESS_TOKEN}}
     # Admin API version; the connector is tested against this one.
     api_version: "2026-04"
-    # Orders per page (1-250); keep the requested query cost under Shopify's 1,000 points.
-    page_size: 50
+    # Most orders per request; shrunk automatically to stay under Shopify's query-cost cap.
+    page_size: 250
+""",
+    "stripe": """\
+  stripe:
+    enabled: true
+    # A secret key, or better a restricted key with read access to charges, refunds,
+    # balance transactions, customers and events.
+    api_key: ${{STRIPE_API_KEY}}
+    base_url: {base_url}
+    # Charge metadata key that holds the Shopify order name or id.
+    order_reference_key: order_id
+""",
+    "meta_ads": """\
+  meta_ads:
+    enabled: true
+    access_token: ${{META_ACCESS_TOKEN}}
+    account_ids: [{meta_account}]
+    base_url: {base_url}
+    # Recent days are re-read and replaced on every run (late conversions).
+    lookback_days: 28
+""",
+    "google_ads": """\
+  google_ads:
+    enabled: true
+    developer_token: ${{GOOGLE_ADS_DEVELOPER_TOKEN}}
+    client_id: {google_client_id}
+    client_secret: ${{GOOGLE_ADS_CLIENT_SECRET}}
+    refresh_token: ${{GOOGLE_ADS_REFRESH_TOKEN}}
+    # Manager account id (digits only) when the accounts are reached through one.
+    login_customer_id: "{google_login_customer_id}"
+    customer_ids: [{google_customer_ids}]
+    base_url: {base_url}
+    token_url: {google_token_url}
+    lookback_days: 28
+""",
+    "hubspot": """\
+  hubspot:
+    enabled: true
+    # Private-app token with crm.objects.contacts.read, companies.read and deals.read.
+    access_token: ${{HUBSPOT_ACCESS_TOKEN}}
+    base_url: {base_url}
+""",
+    "files": """\
+  files:
+    enabled: true
+    # Inventory snapshots (sku, on_hand, unit_cost, reorder_point, lead_time_days) and
+    # shipping costs per order (order_id, carrier, label_cost); globs relative to this file.
+    inventory_glob: "{folder}/inventory_*.csv"
+    shipping_glob: "{folder}/shipping_costs_*.csv"
+    # Map our column names to yours if your export uses other headers, e.g.
+    # inventory_columns: {{on_hand: "Qty On Hand"}}
+""",
+}
 
-web:
-  host: 127.0.0.1
-  port: 8000
-"""
+_PLACEHOLDERS = {
+    "base_url": "https://your-shop.myshopify.com",
+    "folder": "drop",
+    "meta_account": "act_1234567890",
+    "google_client_id": "1234-abc.apps.googleusercontent.com",
+    "google_login_customer_id": "1234567890",
+    "google_customer_ids": '"1234567890"',
+    "google_token_url": "https://oauth2.googleapis.com/token",
+}
 
 
 def example_config(
-    shopify_url: str = "https://your-shop.myshopify.com",
+    sources: dict[str, dict[str, str]] | None = None,
     warehouse: str = DEFAULT_WAREHOUSE,
     timezone: str | None = None,
     currency: str | None = None,
 ) -> str:
-    """Render the commented example config written by ``storeboard init``."""
-    return EXAMPLE_CONFIG.format(
-        shopify_url=shopify_url,
-        warehouse=warehouse,
-        timezone=timezone or "null",
-        currency=currency or "null",
-    )
+    """Render the commented config written by ``storeboard init`` and the sandbox.
+
+    Args:
+        sources: source name -> values for its block (``base_url`` …). Default: a Shopify block
+            with placeholders, and every other source commented out.
+    """
+    text = EXAMPLE_HEADER.format(warehouse=warehouse, timezone=timezone or "null", currency=currency or "null")
+    if sources is None:
+        text += SOURCE_BLOCKS["shopify"].format(**_PLACEHOLDERS)
+        text += "\n  # More sources: uncomment a block and set its variables.\n"
+        for name, block in SOURCE_BLOCKS.items():
+            if name != "shopify":
+                text += "".join(f"  #{line[1:]}\n" for line in block.format(**_PLACEHOLDERS).splitlines()) + "\n"
+        return text
+    for name, values in sources.items():
+        text += SOURCE_BLOCKS[name].format(**{**_PLACEHOLDERS, **values})
+    return text

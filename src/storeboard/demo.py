@@ -8,9 +8,33 @@ from pathlib import Path
 
 from storeboard.config import CONFIG_FILE, example_config
 from storeboard.errors import ConfigError
-from storeboard.sandbox.server import SHOPIFY_TOKEN
+from storeboard.sandbox import credentials
 
 DEMO_MARKER = "# Written by storeboard demo / storeboard sandbox"
+
+#: Sources the sandbox imitates, in the order the config lists them.
+SANDBOX_SOURCES = ["shopify"]
+#: Folder (beside the config) where the sandbox drops its CSV files.
+DROP_FOLDER = "sandbox-drop"
+
+
+def sandbox_source_values(url: str) -> dict[str, dict[str, str]]:
+    """The config block values that point each sandbox source at ``url``."""
+    values = {
+        "shopify": {"base_url": url},
+        "stripe": {"base_url": url},
+        "meta_ads": {"base_url": url, "meta_account": credentials.META_ACCOUNT_ID},
+        "google_ads": {
+            "base_url": url,
+            "google_client_id": credentials.GOOGLE_CLIENT_ID,
+            "google_login_customer_id": credentials.GOOGLE_LOGIN_CUSTOMER_ID,
+            "google_customer_ids": ", ".join(f'"{c}"' for c in credentials.GOOGLE_CUSTOMER_IDS),
+            "google_token_url": f"{url}/oauth2/token",
+        },
+        "hubspot": {"base_url": url},
+        "files": {"folder": DROP_FOLDER},
+    }
+    return {name: values[name] for name in SANDBOX_SOURCES}
 
 
 def write_sandbox_config(folder: Path, sandbox_url: str, overwrite_demo: bool) -> bool:
@@ -37,11 +61,14 @@ def write_sandbox_config(folder: Path, sandbox_url: str, overwrite_demo: bool) -
                 f"{config_path} exists and was not written by the demo; run `storeboard demo` in an empty folder "
                 "so your own configuration and warehouse are not touched"
             )
-    text = example_config(shopify_url=sandbox_url)
+    text = example_config(sources=sandbox_source_values(sandbox_url))
     config_path.write_text(f"{DEMO_MARKER}: every source points at the local sandbox.\n" + text, encoding="utf-8")
     env_path = folder / ".env"
-    lines = [line for line in env_path.read_text(encoding="utf-8").splitlines() if not line.startswith("SHOPIFY_ACCESS_TOKEN=")] if env_path.exists() else []
-    lines.append(f"SHOPIFY_ACCESS_TOKEN={SHOPIFY_TOKEN}")
+    sandbox_env = {k: v for name in SANDBOX_SOURCES for k, v in credentials.ENV[name].items()}
+    kept = []
+    if env_path.exists():
+        kept = [line for line in env_path.read_text(encoding="utf-8").splitlines() if line.split("=", 1)[0] not in sandbox_env]
+    lines = kept + [f"{k}={v}" for k, v in sandbox_env.items()]
     env_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     env_path.chmod(0o600)
     return True

@@ -22,6 +22,10 @@ from typing import Any, Callable
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from starlette.routing import Route
+
+from storeboard.sandbox.credentials import SHOPIFY_TOKEN
+from storeboard.sandbox.faults import DATA, FaultPlan
 from storeboard.sandbox.graphql import QueryError, actual_cost, execute, prepare, requested_cost
 from storeboard.sandbox.store import LineItem, Order, Refund, Store, Transaction
 
@@ -84,14 +88,30 @@ class ShopifyAPI:
         bucket: the cost bucket (default: a Standard plan, 2,000 points, 100/s).
     """
 
-    def __init__(self, store: Store, access_token: str, bucket: CostBucket | None = None):
+    name = "shopify"
+    prefixes = ("/admin/",)
+
+    def __init__(self, store: Store, access_token: str = SHOPIFY_TOKEN, bucket: CostBucket | None = None,
+                 faults: FaultPlan | None = None):
         self.store = store
         self.access_token = access_token
         self.bucket = bucket or CostBucket()
+        self.faults = faults or FaultPlan()
         self._index: dict[str, tuple[int, list[tuple[Any, int]], list[Order]]] = {}
         self._render_cache: dict[int, tuple[datetime, dict[str, Any]]] = {}
 
     # -- HTTP ---------------------------------------------------------------------------------
+    def routes(self) -> list[Route]:
+        return [Route("/admin/api/{version}/graphql.json", self.graphql, methods=["POST"])]
+
+    def error_response(self, status: int, reason: str) -> JSONResponse:
+        """Shopify's bodies for transport-level errors."""
+        if status == 401:
+            return JSONResponse({"errors": _INVALID_TOKEN}, status_code=401)
+        if status == 429:
+            return JSONResponse({"errors": "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."}, status_code=429)
+        return JSONResponse({"errors": "Internal Server Error"}, status_code=status)
+
     async def graphql(self, request: Request) -> JSONResponse:
         version = request.path_params["version"]
         if not re.fullmatch(r"\d{4}-\d{2}|unstable", version):
@@ -207,6 +227,7 @@ class ShopifyAPI:
         page = page[:first]
         nodes = [self.render_order(o) for o in page]
         cursors = [_cursor(_sort_value(o, field_of_sort), o.order_id) for o in page]
+        nodes, cursors = self._data_faults(nodes, cursors)
         return {
             "nodes": nodes,
             "edges": [{"cursor": c, "node": n} for c, n in zip(cursors, nodes)],
@@ -217,6 +238,17 @@ class ShopifyAPI:
                 "endCursor": cursors[-1] if cursors else None,
             },
         }
+
+    def _data_faults(self, nodes: list[dict], cursors: list[str]) -> tuple[list[dict], list[str]]:
+        fault = self.faults.take(self.name, DATA) if nodes else None
+        if fault is None:
+            return nodes, cursors
+        if fault.kind == "malformed":
+            broken = dict(nodes[0], id=None, totalPriceSet={"shopMoney": {"amount": "not-a-number", "currencyCode": "USD"}})
+            return [broken, *nodes[1:]], cursors
+        if fault.kind == "duplicate":
+            return [nodes[0], *nodes], [cursors[0], *cursors]
+        return nodes[::-1], cursors[::-1]  # out_of_order
 
     # -- rendering ----------------------------------------------------------------------------
     def money_bag(self, amount: Decimal) -> dict[str, Any]:

@@ -158,6 +158,9 @@ class Store:
     seed: int = 0
     #: bumped on every change, so API imitations can cache their indexes
     revision: int = 0
+    #: explicit records per source (``stripe``, ``marketing``, ``hubspot``, ``files``) from a store
+    #: file; when absent, each source derives its records deterministically from the orders
+    extras: dict = field(default_factory=dict)
 
     def order_by_id(self, order_id: int) -> Order:
         for order in self.orders:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-SOURCES = ("shopify",)
+SOURCES = ("shopify", "stripe", "meta_ads", "google_ads", "hubspot", "files")
 
 
 def source_module(name: str) -> ModuleType:
