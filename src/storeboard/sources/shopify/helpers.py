@@ -15,6 +15,7 @@ from typing import Any, Iterator
 from dlt.sources.helpers import requests
 
 from storeboard.errors import SourceAuthError, SourceError
+from storeboard.sources.quarantine import RecordProblem, require_decimal, require_str, require_timestamp
 from storeboard.sources.shopify import settings
 
 logger = logging.getLogger(__name__)
@@ -197,3 +198,18 @@ class ShopifyClient:
         order["refunds"] = refunds
         order["transactions"] = [dict(t, orderId=order_id) for t in order.get("transactions") or []]
         return order
+
+
+def check_order(order: dict[str, Any]) -> None:
+    """Raise ``RecordProblem`` naming the field when an order cannot be loaded as it is."""
+    require_str(order, "id", "gid://shopify/Order/")
+    require_timestamp(order, "updatedAt")
+    require_timestamp(order, "processedAt")
+    for field in ("totalPriceSet", "subtotalPriceSet", "totalDiscountsSet"):
+        require_decimal(((order.get(field) or {}).get("shopMoney") or {}).get("amount"), f"{field}.shopMoney.amount")
+    for i, line in enumerate(order.get("lineItems") or []):
+        require_str(line, "id", "gid://shopify/LineItem/")
+        if not isinstance(line.get("quantity"), int):
+            raise RecordProblem(f"lineItems[{i}].quantity", f"expected an integer, got {line.get('quantity')!r:.40}")
+        require_decimal(((line.get("originalUnitPriceSet") or {}).get("shopMoney") or {}).get("amount"),
+                        f"lineItems[{i}].originalUnitPriceSet.shopMoney.amount")

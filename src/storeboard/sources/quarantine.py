@@ -1,0 +1,69 @@
+"""The malformed-record rule, shared by every source.
+
+A record that fails its source's checks (missing id, a field of the wrong type, money that does
+not parse) is never dropped silently and never stops the other records: it is written to
+``raw_<source>.quarantine`` with the resource, its id (if any), the field and the reason, and
+the data-health view counts it. The source's cursor does not move past a quarantined record,
+so the next run reads it again; once the source sends it intact it loads normally.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import dlt
+
+QUARANTINE_TABLE = "quarantine"
+
+
+class RecordProblem(ValueError):
+    """Why a record cannot be loaded: the field and what is wrong with it."""
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+def quarantined(resource: str, record: Any, problem: RecordProblem) -> Any:
+    """A quarantine row for ``record``, routed by dlt to the ``quarantine`` table (append)."""
+    record_id = record.get("id") if isinstance(record, dict) else None
+    row = {
+        "resource": resource,
+        "record_id": None if record_id is None else str(record_id),
+        "field": problem.field,
+        "reason": problem.reason,
+        "payload": json.dumps(record, default=str, sort_keys=True)[:20_000],
+        "quarantined_at": datetime.now(UTC),
+    }
+    return dlt.mark.with_hints(
+        row, dlt.mark.make_hints(table_name=QUARANTINE_TABLE, write_disposition="append", primary_key=())
+    )
+
+
+def require_str(record: dict, field: str, prefix: str = "") -> str:
+    value = record.get(field)
+    if not isinstance(value, str) or not value or not value.startswith(prefix):
+        raise RecordProblem(field, f"expected a string{' starting ' + repr(prefix) if prefix else ''}, got {value!r:.60}")
+    return value
+
+
+def require_timestamp(record: dict, field: str) -> str:
+    value = record.get(field)
+    try:
+        datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise RecordProblem(field, f"expected an ISO 8601 timestamp, got {value!r:.60}") from None
+    return value
+
+
+def require_decimal(value: Any, field: str, nullable: bool = False) -> None:
+    if value is None and nullable:
+        return
+    try:
+        Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise RecordProblem(field, f"expected a decimal amount, got {value!r:.60}") from None
