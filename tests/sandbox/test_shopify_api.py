@@ -19,6 +19,8 @@ DOCUMENTS = {
     "shop": settings.SHOP_QUERY,
     "orders": settings.ORDERS_QUERY,
     "order_line_items": settings.ORDER_LINE_ITEMS_QUERY,
+    "customers": settings.CUSTOMERS_QUERY,
+    "variants": settings.VARIANTS_QUERY,
 }
 
 
@@ -47,6 +49,21 @@ def test_connector_default_api_version_is_the_validated_schema():
 def _schema_resolver(source, info, **args):
     value = source.get(info.field_name) if isinstance(source, dict) else None
     return value(**args) if callable(value) else value
+
+
+@pytest.mark.parametrize(("name", "variables"), [
+    ("customers", {"first": 20, "query": "updated_at:>='2026-11-01T00:00:00Z'"}),
+    ("variants", {"first": 20}),
+    ("shop", {}),
+])
+def test_other_responses_conform_to_official_schema(schema, generator, name, variables):
+    api = ShopifyAPI(generator.store, SHOPIFY_TOKEN, CostBucket(1e9, 1e9))
+    fast = api.run(DOCUMENTS[name], variables)
+    assert "errors" not in fast, fast
+    reference = graphql_sync(schema, DOCUMENTS[name], root_value=api.root(), variable_values=variables,
+                             field_resolver=_schema_resolver)
+    assert reference.errors is None, reference.errors[:3]
+    assert reference.data == fast["data"]
 
 
 def test_sandbox_responses_conform_to_official_schema(schema, generator):

@@ -15,7 +15,7 @@ import json
 import re
 import threading
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -27,7 +27,7 @@ from starlette.routing import Route
 from storeboard.sandbox.credentials import SHOPIFY_TOKEN
 from storeboard.sandbox.faults import DATA, FaultPlan
 from storeboard.sandbox.graphql import QueryError, actual_cost, execute, prepare, requested_cost
-from storeboard.sandbox.store import LineItem, Order, Refund, Store, Transaction
+from storeboard.sandbox.store import Customer, LineItem, Order, Product, Refund, Store, Transaction
 
 SUPPORTED_VERSIONS = ["2025-10", "2026-01", "2026-04", "2026-07", "2026-10"]
 MAX_QUERY_COST = 1000
@@ -177,6 +177,8 @@ class ShopifyAPI:
             },
             "orders": self._orders,
             "order": lambda id: self._order_by_gid(id),
+            "customers": self._customers,
+            "productVariants": self._variants,
         }
 
     def _order_by_gid(self, order_gid: str) -> dict[str, Any] | None:
@@ -186,48 +188,63 @@ class ShopifyAPI:
             return None
         return self.render_order(order)
 
-    def _sorted(self, sort_key: str) -> tuple[list[tuple[Any, int]], list[Order]]:
-        cached = self._index.get(sort_key)
+    def _sorted(self, kind: str, sort_key: str) -> tuple[list[tuple[Any, int]], list[Any]]:
+        """Records of ``kind`` sorted by ``sort_key`` then id, cached until the store changes."""
+        cache_key = f"{kind}:{sort_key}"
+        cached = self._index.get(cache_key)
         if cached and cached[0] == self.store.revision:
             return cached[1], cached[2]
-        attr = {"UPDATED_AT": "updated_at", "CREATED_AT": "created_at", "PROCESSED_AT": "processed_at"}.get(sort_key)
-        orders = sorted(self.store.orders, key=(lambda o: (getattr(o, attr), o.order_id)) if attr else (lambda o: (o.order_id, o.order_id)))
-        keys = [((getattr(o, attr) if attr else o.order_id), o.order_id) for o in orders]
-        self._index[sort_key] = (self.store.revision, keys, orders)
-        return keys, orders
+        records, id_attr = {
+            "orders": (self.store.orders, "order_id"),
+            "customers": (self.store.customers, "customer_id"),
+            "variants": (self.store.products, "variant_id"),
+        }[kind]
+        attr = _SORT_ATTRS.get(sort_key)
+        if attr and not hasattr(records[0] if records else None, attr):
+            attr = None
+        keyed = sorted(((getattr(r, attr) if attr else getattr(r, id_attr), getattr(r, id_attr)), r) for r in records)
+        keys, ordered = [k for k, _ in keyed], [r for _, r in keyed]
+        self._index[cache_key] = (self.store.revision, keys, ordered)
+        return keys, ordered
 
-    def _orders(self, first: int | None = None, after: str | None = None, query: str | None = None,
-                sortKey: str = "ID", reverse: bool = False, last: int | None = None, before: str | None = None) -> dict[str, Any]:
+    def _page(self, kind: str, render: Callable[[Any], dict[str, Any]], first: int | None, after: str | None,
+              query: str | None, sort_key: str, reverse: bool) -> dict[str, Any]:
+        """One Relay page of ``kind`` with Shopify's search filter, cursor and sort semantics."""
         if first is None:
             raise QueryError([{"message": "you must provide one of first or last", "extensions": {"code": "BAD_REQUEST"}}])
         if first > 250:
             raise QueryError([{"message": "The first argument must be at most 250", "extensions": {"code": "BAD_REQUEST"}}])
-        keys, orders = self._sorted(sortKey)
+        keys, records = self._sorted(kind, sort_key)
+        field_of_sort = _SORT_ATTRS.get(sort_key)
+        if field_of_sort and records and not hasattr(records[0], field_of_sort):
+            field_of_sort = None
+        if reverse:
+            keys, records = keys[::-1], records[::-1]
         predicates = _parse_search(query or "")
         start = 0
         if after:
             try:
                 value, last_id = json.loads(base64.b64decode(after))
+                key = (datetime.fromisoformat(value) if isinstance(value, str) else value, last_id)
             except (ValueError, TypeError):
                 raise QueryError([{"message": "Invalid cursor for current pagination sort.", "extensions": {"code": "BAD_REQUEST"}}]) from None
-            key = (datetime.fromisoformat(value) if isinstance(value, str) else value, last_id)
-            start = bisect.bisect_right(keys, key)
-        field_of_sort = {"UPDATED_AT": "updated_at", "CREATED_AT": "created_at", "PROCESSED_AT": "processed_at"}.get(sortKey)
-        for fld, op, value in predicates:
-            if fld == field_of_sort and op in (">=", ">") and not reverse:
-                start = max(start, bisect.bisect_left(keys, (value, -1)))
-        page: list[Order] = []
+            start = bisect.bisect_right(keys, key) if not reverse else next((i for i, k in enumerate(keys) if k < key), len(keys))
+        if not reverse:
+            for fld, op, value in predicates:
+                if fld == field_of_sort and op in (">=", ">"):
+                    start = max(start, bisect.bisect_left(keys, (value, -1)))
+        page: list[Any] = []
         i = start
-        while i < len(orders) and len(page) <= first:
-            order = orders[i]
-            if all(_matches(order, p) for p in predicates):
-                page.append(order)
+        while i < len(records) and len(page) <= first:
+            if all(_matches(records[i], p) for p in predicates):
+                page.append(records[i])
             i += 1
         has_next = len(page) > first
         page = page[:first]
-        nodes = [self.render_order(o) for o in page]
-        cursors = [_cursor(_sort_value(o, field_of_sort), o.order_id) for o in page]
-        nodes, cursors = self._data_faults(nodes, cursors)
+        nodes = [render(r) for r in page]
+        cursors = [_cursor(_sort_value(r, field_of_sort, _ID_ATTRS[kind]), getattr(r, _ID_ATTRS[kind])) for r in page]
+        if kind == "orders":
+            nodes, cursors = self._data_faults(nodes, cursors)
         return {
             "nodes": nodes,
             "edges": [{"cursor": c, "node": n} for c, n in zip(cursors, nodes)],
@@ -238,6 +255,18 @@ class ShopifyAPI:
                 "endCursor": cursors[-1] if cursors else None,
             },
         }
+
+    def _orders(self, first: int | None = None, after: str | None = None, query: str | None = None,
+                sortKey: str = "ID", reverse: bool = False, **_: Any) -> dict[str, Any]:
+        return self._page("orders", self.render_order, first, after, query, sortKey, reverse)
+
+    def _customers(self, first: int | None = None, after: str | None = None, query: str | None = None,
+                   sortKey: str = "ID", reverse: bool = False, **_: Any) -> dict[str, Any]:
+        return self._page("customers", self.render_customer, first, after, query, sortKey, reverse)
+
+    def _variants(self, first: int | None = None, after: str | None = None, query: str | None = None,
+                  sortKey: str = "ID", reverse: bool = False, **_: Any) -> dict[str, Any]:
+        return self._page("variants", self.render_variant, first, after, query, sortKey, reverse)
 
     def _data_faults(self, nodes: list[dict], cursors: list[str]) -> tuple[list[dict], list[str]]:
         fault = self.faults.take(self.name, DATA) if nodes else None
@@ -335,6 +364,88 @@ class ShopifyAPI:
         }
         self._render_cache[order.order_id] = (order.updated_at, node)
         return node
+
+    def _customer_stats(self) -> dict[int, tuple[int, Decimal]]:
+        cached = self._index.get("customer_stats")
+        if cached and cached[0] == self.store.revision:
+            return cached[1]
+        stats: dict[int, tuple[int, Decimal]] = {}
+        for order in self.store.orders:
+            if order.customer and not order.test:
+                count, spent = stats.get(order.customer.customer_id, (0, Decimal("0.00")))
+                stats[order.customer.customer_id] = (count + 1, spent + order.total_price - order.total_refunded)
+        self._index["customer_stats"] = (self.store.revision, stats, [])
+        return stats
+
+    def render_customer(self, customer: Customer) -> dict[str, Any]:
+        """The GraphQL ``Customer`` object."""
+        count, spent = self._customer_stats().get(customer.customer_id, (0, Decimal("0.00")))
+        cur = self.store.shop.currency
+        return {
+            "__typename": "Customer",
+            "id": gid("Customer", customer.customer_id),
+            "legacyResourceId": str(customer.customer_id),
+            "createdAt": iso(customer.created_at),
+            "updatedAt": iso(customer.updated_at),
+            "firstName": customer.first_name,
+            "lastName": customer.last_name,
+            "displayName": f"{customer.first_name} {customer.last_name}",
+            "defaultEmailAddress": (
+                {"emailAddress": customer.email, "marketingState": "SUBSCRIBED" if customer.customer_id % 3 else "NOT_SUBSCRIBED",
+                 "validFormat": True}
+                if customer.email else None
+            ),
+            "defaultPhoneNumber": (
+                {"phoneNumber": customer.phone, "marketingState": "NOT_SUBSCRIBED"} if customer.phone else None
+            ),
+            "numberOfOrders": str(count),
+            "amountSpent": {"amount": f"{spent:.2f}", "currencyCode": cur},
+            "tags": [],
+            "state": "ENABLED",
+            "verifiedEmail": customer.email is not None,
+            "taxExempt": False,
+            "locale": "en",
+        }
+
+    def render_variant(self, product: Product) -> dict[str, Any]:
+        """The GraphQL ``ProductVariant`` object, with its product and inventory item."""
+        cur = self.store.shop.currency
+        return {
+            "__typename": "ProductVariant",
+            "id": gid("ProductVariant", product.variant_id),
+            "legacyResourceId": str(product.variant_id),
+            "sku": product.sku,
+            "title": "Default Title",
+            "displayName": product.title,
+            "price": f"{product.price:.2f}",
+            "compareAtPrice": None,
+            "taxable": not product.is_gift_card,
+            "createdAt": iso(CATALOGUE_CREATED_AT),
+            "updatedAt": iso(CATALOGUE_CREATED_AT),
+            "inventoryQuantity": None,
+            "product": {
+                "__typename": "Product",
+                "id": gid("Product", product.product_id),
+                "title": product.title,
+                "handle": product.sku.lower(),
+                "productType": product.category,
+                "vendor": "Northwind",
+                "isGiftCard": product.is_gift_card,
+                "status": "ACTIVE",
+            },
+            "inventoryItem": {
+                "__typename": "InventoryItem",
+                "id": gid("InventoryItem", product.inventory_item_id),
+                "sku": product.sku,
+                "tracked": not product.is_gift_card,
+                "requiresShipping": not product.is_gift_card,
+                "unitCost": {"amount": f"{product.unit_cost:.2f}", "currencyCode": cur} if product.unit_cost is not None else None,
+                "measurement": {
+                    "id": gid("InventoryItemMeasurement", product.inventory_item_id),
+                    "weight": {"unit": "GRAMS", "value": float(product.weight_grams)},
+                },
+            },
+        }
 
     def _render_line(self, li: LineItem, order: Order) -> dict[str, Any]:
         mb = self.money_bag
@@ -475,8 +586,14 @@ def _plain_list(items: list[dict[str, Any]]) -> Callable[..., list[dict[str, Any
     return resolve
 
 
-def _sort_value(order: Order, field: str | None) -> Any:
-    return getattr(order, field).isoformat() if field else order.order_id
+_SORT_ATTRS = {"UPDATED_AT": "updated_at", "CREATED_AT": "created_at", "PROCESSED_AT": "processed_at"}
+_ID_ATTRS = {"orders": "order_id", "customers": "customer_id", "variants": "variant_id"}
+#: The sandbox catalogue has no edit history; every variant dates from the shop's opening.
+CATALOGUE_CREATED_AT = datetime(2023, 1, 2, 9, 0, tzinfo=UTC)
+
+
+def _sort_value(record: Any, field: str | None, id_attr: str) -> Any:
+    return getattr(record, field).isoformat() if field else getattr(record, id_attr)
 
 
 def _cursor(value: Any, order_id: int) -> str:
@@ -496,12 +613,12 @@ def _parse_search(query: str) -> list[tuple[str, str, Any]]:
     return predicates
 
 
-def _matches(order: Order, predicate: tuple[str, str, Any]) -> bool:
+def _matches(record: Any, predicate: tuple[str, str, Any]) -> bool:
     fld, op, value = predicate
-    if fld in ("updated_at", "created_at", "processed_at"):
-        actual = getattr(order, fld)
-    elif fld == "test":
-        actual = order.test
+    if fld in ("updated_at", "created_at", "processed_at") and hasattr(record, fld):
+        actual = getattr(record, fld)
+    elif fld == "test" and hasattr(record, "test"):
+        actual = record.test
     else:
         return True  # filters the sandbox does not model match everything, as unknown terms do on Shopify
     return {"=": actual == value, ">=": actual >= value, "<=": actual <= value, ">": actual > value, "<": actual < value}[op]

@@ -3,19 +3,19 @@
 Loads into ``raw_shopify``: ``orders`` merged by ``id`` and incremental on ``updatedAt`` (the
 cursor is kept in dlt's resource state in the warehouse, so it only advances once the data is
 committed, and never past a quarantined record), with child tables ``orders__line_items``, ``orders__refunds``,
-``orders__refunds__refund_line_items`` and friends; and ``shop`` (time zone, currency), replaced
-on every run.
+``orders__refunds__refund_line_items`` and friends; ``customers`` (same rules); and, replaced on
+every run, ``product_variants`` (SKU, price, unit cost, weight) and ``shop`` (time zone, currency).
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import dlt
 
 from storeboard.config import ShopifySettings
 from storeboard.sources.quarantine import RecordProblem, quarantined
-from storeboard.sources.shopify.helpers import ShopifyClient, check_order
+from storeboard.sources.shopify.helpers import ShopifyClient, check_customer, check_order
 
 __all__ = ["check", "client_for", "source"]
 
@@ -52,36 +52,58 @@ def source(settings: ShopifySettings) -> Any:
         """Orders updated since the stored cursor, oldest first; money as decimal strings in
         shop currency (``shopMoney``), timestamps ISO 8601 UTC. Malformed orders go to
         ``quarantine`` and hold the cursor back so they are read again next run."""
-        state = dlt.current.resource_state()
-        since = state.get("updated_at_cursor", settings.start_date)
-        # The search is inclusive (>=): orders already loaded at the cursor's instant are skipped.
-        seen_at_cursor = set(state.get("ids_at_cursor", []))
-        newest, held_back, ids_at_newest = since, None, set(seen_at_cursor)
-        for page in client.iter_orders(since):
-            for order in page:
-                if order.get("updatedAt") == since and order.get("id") in seen_at_cursor:
-                    continue
-                try:
-                    check_order(order)
-                except RecordProblem as problem:
-                    yield quarantined("orders", order, problem)
-                    stamp = order.get("updatedAt") if isinstance(order.get("updatedAt"), str) else since
-                    held_back = min(held_back or stamp, stamp)
-                    continue
-                if order["updatedAt"] > newest:
-                    newest, ids_at_newest = order["updatedAt"], set()
-                if order["updatedAt"] == newest:
-                    ids_at_newest.add(order["id"])
-                yield order
-        if held_back:
-            state["updated_at_cursor"], state["ids_at_cursor"] = min(newest, held_back), []
-        else:
-            state["updated_at_cursor"], state["ids_at_cursor"] = newest, sorted(ids_at_newest)
+        yield from _incremental("orders", settings.start_date, client.iter_orders, check_order)
 
-    return shop, orders
+    @dlt.resource(name="customers", write_disposition="merge", primary_key="id")
+    def customers() -> Iterator[Any]:
+        """Customers updated since the stored cursor: names, default email and phone, order count
+        and amount spent (shop currency). Same cursor and quarantine rules as orders."""
+        yield from _incremental("customers", settings.start_date, client.iter_customers, check_customer)
+
+    @dlt.resource(name="product_variants", write_disposition="replace", primary_key="id")
+    def product_variants() -> Iterator[list[dict[str, Any]]]:
+        """Every variant with SKU, price, product, and inventory item (unit cost in shop currency,
+        weight). Replaced on every run: catalogues are small, and removed variants disappear."""
+        yield from client.iter_variants()
+
+    return shop, orders, customers, product_variants
 
 
 def check(settings: ShopifySettings) -> str:
     """One cheap authenticated call; returns a one-line description of the shop."""
     shop = client_for(settings).shop()
     return f"{shop['name']} ({shop['myshopifyDomain']}, {shop['currencyCode']}, {shop['ianaTimezone']})"
+
+
+def _incremental(resource: str, start: str, fetch: Callable[[str], Iterator[list[dict[str, Any]]]],
+                 check: Callable[[dict[str, Any]], None]) -> Iterator[Any]:
+    """Yield records updated since the cursor kept in the resource's dlt state.
+
+    The search is inclusive (``updated_at:>=``), so records already loaded at the cursor's
+    instant are skipped. The cursor is written with the load (it moves only once the data is
+    committed) and never past a quarantined record, which is therefore read again next run.
+    """
+    state = dlt.current.resource_state()
+    since = state.get("updated_at_cursor", start)
+    seen_at_cursor = set(state.get("ids_at_cursor", []))
+    newest, held_back, ids_at_newest = since, None, set(seen_at_cursor)
+    for page in fetch(since):
+        for record in page:
+            if record.get("updatedAt") == since and record.get("id") in seen_at_cursor:
+                continue
+            try:
+                check(record)
+            except RecordProblem as problem:
+                yield quarantined(resource, record, problem)
+                stamp = record.get("updatedAt") if isinstance(record.get("updatedAt"), str) else since
+                held_back = min(held_back or stamp, stamp)
+                continue
+            if record["updatedAt"] > newest:
+                newest, ids_at_newest = record["updatedAt"], set()
+            if record["updatedAt"] == newest:
+                ids_at_newest.add(record["id"])
+            yield record
+    if held_back:
+        state["updated_at_cursor"], state["ids_at_cursor"] = min(newest, held_back), []
+    else:
+        state["updated_at_cursor"], state["ids_at_cursor"] = newest, sorted(ids_at_newest)

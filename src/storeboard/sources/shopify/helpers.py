@@ -146,20 +146,32 @@ class ShopifyClient:
         Each order is flattened for loading: connections become lists, and every nested record
         carries its parent's id (``orderId``, ``refundId``, ``lineItemId``).
         """
+        search = f"updated_at:>='{updated_since}'"
+        for page in self.iter_nodes(settings.ORDERS_QUERY, "orders", {"query": search}):
+            yield [self._flatten(order) if isinstance(order.get("lineItems"), dict) else order for order in page]
+
+    def iter_customers(self, updated_since: str) -> Iterator[list[dict[str, Any]]]:
+        """Yield pages of customers updated at or after ``updated_since``, oldest first."""
+        yield from self.iter_nodes(settings.CUSTOMERS_QUERY, "customers", {"query": f"updated_at:>='{updated_since}'"})
+
+    def iter_variants(self) -> Iterator[list[dict[str, Any]]]:
+        """Yield pages of every product variant with its product and inventory item (cost, weight)."""
+        yield from self.iter_nodes(settings.VARIANTS_QUERY, "productVariants")
+
+    def iter_nodes(self, query: str, root: str, variables: dict[str, Any] | None = None) -> Iterator[list[dict[str, Any]]]:
+        """Yield pages of nodes of the connection ``root`` (customers, productVariants …)."""
         after = None
         first = self.page_size
-        search = f"updated_at:>='{updated_since}'"
         while True:
             try:
-                data = self.execute(settings.ORDERS_QUERY, {"first": first, "after": after, "query": search})
+                data = self.execute(query, {**(variables or {}), "first": first, "after": after})
             except CostExceeded as exc:
                 if first == 1:
-                    raise SourceError("shopify", "a single order costs more than Shopify allows per query") from None
+                    raise SourceError("shopify", f"a single {root} record costs more than Shopify allows per query") from None
                 first = max(1, min(first - 1, int(first * settings.MAX_QUERY_COST / max(exc.cost, 1))))
-                logger.debug("shopify page shrunk to %d orders to fit the query cost cap", first)
                 continue
-            connection = data["orders"]
-            yield [self._flatten(order) for order in connection["nodes"]]
+            connection = data[root]
+            yield connection["nodes"]
             if not connection["pageInfo"]["hasNextPage"]:
                 return
             after = connection["pageInfo"]["endCursor"]
@@ -213,3 +225,9 @@ def check_order(order: dict[str, Any]) -> None:
             raise RecordProblem(f"lineItems[{i}].quantity", f"expected an integer, got {line.get('quantity')!r:.40}")
         require_decimal(((line.get("originalUnitPriceSet") or {}).get("shopMoney") or {}).get("amount"),
                         f"lineItems[{i}].originalUnitPriceSet.shopMoney.amount")
+
+
+def check_customer(customer: dict[str, Any]) -> None:
+    """Raise ``RecordProblem`` naming the field when a customer cannot be loaded as it is."""
+    require_str(customer, "id", "gid://shopify/Customer/")
+    require_timestamp(customer, "updatedAt")

@@ -90,3 +90,35 @@ query OrderLineItems($id: ID!, $after: String) {{
   }}
 }}
 """
+
+CUSTOMERS_QUERY = f"""
+query Customers($first: Int!, $after: String, $query: String) {{
+  customers(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
+    pageInfo {{ hasNextPage endCursor }}
+    nodes {{
+      id createdAt updatedAt firstName lastName state tags verifiedEmail
+      numberOfOrders
+      amountSpent {{ amount currencyCode }}
+      defaultEmailAddress {{ emailAddress marketingState }}
+      defaultPhoneNumber {{ phoneNumber }}
+    }}
+  }}
+}}
+"""
+
+VARIANTS_QUERY = f"""
+query Variants($first: Int!, $after: String) {{
+  productVariants(first: $first, after: $after) {{
+    pageInfo {{ hasNextPage endCursor }}
+    nodes {{
+      id sku title displayName price taxable createdAt updatedAt
+      product {{ id title handle productType vendor isGiftCard status }}
+      inventoryItem {{
+        id tracked requiresShipping
+        unitCost {{ amount currencyCode }}
+        measurement {{ weight {{ unit value }} }}
+      }}
+    }}
+  }}
+}}
+"""
