@@ -26,6 +26,7 @@ from storeboard.sandbox.faults import TRANSPORT, Fault, FaultPlan
 from storeboard.sandbox.generate import StoreGenerator
 from storeboard.sandbox.shopify import CostBucket, ShopifyAPI
 from storeboard.sandbox.store import Store
+from storeboard.sandbox.stripe import StripeAPI
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def free_port() -> int:
 
 def api_classes() -> list[type]:
     """The API imitations served, Shopify first. Each new imitation adds itself here."""
-    return [ShopifyAPI]
+    return [ShopifyAPI, StripeAPI]
 
 
 class FaultMiddleware:
