@@ -61,6 +61,8 @@ class ShopifySettings(_Strict):
     api_version: str = Field(default="2026-04", pattern=r"^\d{4}-\d{2}$")
     start_date: str = "2000-01-01T00:00:00Z"
     page_size: int = Field(default=250, ge=1, le=250)
+    #: tries per request on 429/5xx/dropped connections, with exponential back-off
+    max_attempts: int = Field(default=6, ge=1, le=20)
 
     _http_url = field_validator("shop_url")(lambda cls, v: _check_http_url(v))
 
@@ -79,6 +81,8 @@ class StripeSettings(_Strict):
     #: charge metadata key holding the Shopify order name or id
     order_reference_key: str = "order_id"
     page_size: int = Field(default=100, ge=1, le=100)
+    #: tries per request on 429/5xx/dropped connections, with exponential back-off
+    max_attempts: int = Field(default=6, ge=1, le=20)
 
     _http_url = field_validator("base_url")(lambda cls, v: _check_http_url(v))
 
@@ -125,7 +129,10 @@ class HubSpotSettings(_Strict):
     access_token: SecretStr
     base_url: str = "https://api.hubapi.com"
     start_date: str = "2000-01-01T00:00:00Z"
-    page_size: int = Field(default=100, ge=1, le=200)
+    #: most records per search page (HubSpot allows 200; list pages are capped at 100)
+    page_size: int = Field(default=200, ge=1, le=200)
+    #: tries per request on 429/5xx/dropped connections, with exponential back-off
+    max_attempts: int = Field(default=6, ge=1, le=20)
 
     _http_url = field_validator("base_url")(lambda cls, v: _check_http_url(v))
 

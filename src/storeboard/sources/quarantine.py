@@ -39,8 +39,12 @@ def quarantined(resource: str, record: Any, problem: RecordProblem) -> Any:
         "payload": json.dumps(record, default=str, sort_keys=True)[:20_000],
         "quarantined_at": datetime.now(UTC),
     }
+    # A table variant: the hints apply to this table only, not to the rest of the resource.
     return dlt.mark.with_hints(
-        row, dlt.mark.make_hints(table_name=QUARANTINE_TABLE, write_disposition="append", primary_key=())
+        row,
+        dlt.mark.make_hints(table_name=QUARANTINE_TABLE, write_disposition="append", primary_key=(),
+                            columns={"record_id": {"data_type": "text", "nullable": True}}),
+        create_table_variant=True,
     )
 
 

@@ -96,7 +96,8 @@ def build(warehouse: Warehouse, state_dir: Path, variables: dict[str, Any], sele
         status = str(node.status)
         counts[status] = counts.get(status, 0) + 1
         if status in ("error", "fail"):
-            failures.append(f"{node.node.name}: {(node.message or status).strip().splitlines()[0]}")
+            lines = [line.strip() for line in (node.message or status).strip().splitlines() if line.strip()]
+            failures.append(f"{node.node.name}: {' '.join(lines[:3])}")
     if not result.success:
         if failures:
             raise TransformError("dbt build failed: " + "; ".join(failures[:5]))

@@ -27,6 +27,7 @@ def client_for(settings: ShopifySettings) -> ShopifyClient:
         settings.access_token.get_secret_value(),
         settings.api_version,
         page_size=settings.page_size,
+        max_attempts=settings.max_attempts,
     )
 
 

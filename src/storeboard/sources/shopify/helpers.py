@@ -74,7 +74,10 @@ class ShopifyClient:
                 "shopify", f"Shopify returned 404 for {self.endpoint}: check sources.shopify.shop_url and api_version"
             )
         if response.status_code >= 400:
-            raise SourceError("shopify", f"Shopify returned HTTP {response.status_code} for {self.shop_url}")
+            raise SourceError(
+                "shopify", f"Shopify returned HTTP {response.status_code} for {self.shop_url} after retries: "
+                "the shop may be down or rate-limiting; the next run resumes where this one stopped",
+            )
         try:
             return response.json()
         except ValueError:

@@ -17,7 +17,7 @@ source as (
         'inventory_item__id': 'varchar',
         'inventory_item__unit_cost__amount': 'varchar',
         'inventory_item__measurement__weight__unit': 'varchar',
-        'inventory_item__measurement__weight__value': 'double',
+        'inventory_item__measurement__weight__value': 'numeric(18, 6)',
         'created_at': 'timestamp with time zone',
         'updated_at': 'timestamp with time zone',
     }) }}
@@ -42,7 +42,7 @@ renamed as (
         cast(price as {{ money_type() }}) as price,
         cast(inventory_item__unit_cost__amount as {{ money_type() }}) as unit_cost,
         -- weight in grams, whatever unit the shop uses
-        cast(round(cast(inventory_item__measurement__weight__value as numeric) * case inventory_item__measurement__weight__unit
+        cast(round(inventory_item__measurement__weight__value * case inventory_item__measurement__weight__unit
             when 'KILOGRAMS' then 1000 when 'POUNDS' then 453.59237 when 'OUNCES' then 28.349523125 else 1
         end, 1) as decimal(12, 1)) as weight_grams,
 
