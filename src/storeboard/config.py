@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
@@ -160,6 +162,52 @@ class SourcesSettings(_Strict):
     files: FilesSettings | None = None
 
 
+class FxRate(_Strict):
+    """One unit of ``currency`` is worth ``rate`` units of shop currency from ``valid_from`` on."""
+
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    valid_from: date
+    rate: Decimal = Field(gt=0)
+
+
+class Budget(_Strict):
+    """A monthly ad budget (shop currency) for a channel, or for one campaign of it."""
+
+    channel: Literal["meta_ads", "google_ads"]
+    campaign_id: str | None = None
+    month: str = Field(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")
+    amount: Decimal = Field(ge=0)
+
+
+class ShippingRate(_Strict):
+    """Shipping cost of an order up to ``max_weight_grams`` when no shipping-cost CSV covers it."""
+
+    max_weight_grams: int = Field(gt=0)
+    cost: Decimal = Field(ge=0)
+
+
+class MetricsSettings(_Strict):
+    """Choices where reasonable businesses differ (defaults from docs/metrics.md) and the tables
+    the metrics need: FX rates, budgets, a shipping rate card."""
+
+    #: date refunds count on in cohort and SKU views: the refund's own date, or the order's
+    refund_dating: Literal["refund_date", "order_date"] = "refund_date"
+    #: which orders count: all non-test orders, or only those never cancelled
+    valid_orders: Literal["all", "exclude_cancelled"] = "all"
+    #: tax-inclusive prices shown net of tax (default) or gross
+    tax_inclusive_prices: Literal["net", "gross"] = "net"
+    #: campaigns under this platform ROAS are flagged
+    roas_target: Decimal = Field(default=Decimal("2.0"), gt=0)
+    default_lead_time_days: int = Field(default=14, ge=0)
+    safety_stock_units: int = Field(default=0, ge=0)
+    velocity_window_days: int = Field(default=28, ge=1)
+    #: pin "today" for reproducible reports; default: the current date in the store's time zone
+    report_date: date | None = None
+    fx_rates: list[FxRate] = Field(default_factory=list)
+    budgets: list[Budget] = Field(default_factory=list)
+    shipping_rates: list[ShippingRate] = Field(default_factory=list)
+
+
 class WebSettings(_Strict):
     """Where ``storeboard serve`` listens."""
 
@@ -172,6 +220,7 @@ class Config(_Strict):
 
     warehouse: SecretStr = SecretStr(DEFAULT_WAREHOUSE)
     store: StoreSettings = StoreSettings()
+    metrics: MetricsSettings = MetricsSettings()
     sources: SourcesSettings = SourcesSettings()
     web: WebSettings = WebSettings()
     #: folder the config was read from; relative paths resolve against it

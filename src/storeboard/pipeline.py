@@ -124,6 +124,46 @@ def extract_load(config: Config, name: str, full_refresh: bool = False) -> int:
     return sum(v for k, v in counts.items() if not k.startswith("_dlt"))
 
 
+CONFIG_TABLES = {
+    "config_fx_rates": ("currency varchar, valid_from date, rate decimal(18, 8)", "fx_rates", ("currency", "valid_from", "rate")),
+    "config_budgets": ("channel varchar, campaign_id varchar, month varchar, amount decimal(18, 2)", "budgets",
+                       ("channel", "campaign_id", "month", "amount")),
+    "config_shipping_rates": ("max_weight_grams integer, cost decimal(18, 2)", "shipping_rates", ("max_weight_grams", "cost")),
+}
+
+
+def write_config_tables(config: Config, warehouse: Warehouse) -> None:
+    """Copy the config's metric tables (FX rates, budgets, shipping rate card) into
+    ``storeboard_meta`` so the models read them like any other source; replaced every run."""
+    with warehouse.connect() as conn:
+        conn.execute("create schema if not exists storeboard_meta")
+        for table, (columns, field, names) in CONFIG_TABLES.items():
+            conn.execute(f"create table if not exists storeboard_meta.{table} ({columns})")
+            conn.execute(f"delete from storeboard_meta.{table}")
+            for item in getattr(config.metrics, field):
+                conn.execute(
+                    f"insert into storeboard_meta.{table} ({', '.join(names)}) values ({', '.join(f'%({n})s' for n in names)})",
+                    {n: getattr(item, n) for n in names},
+                )
+
+
+def dbt_vars(config: Config, warehouse: Warehouse) -> dict[str, object]:
+    """Every dbt var the models read: the store's zone and currency and the metric choices."""
+    m = config.metrics
+    return {
+        **store_settings(config, warehouse),
+        "refund_dating": m.refund_dating,
+        "valid_orders": m.valid_orders,
+        "tax_inclusive_prices": m.tax_inclusive_prices,
+        "roas_target": str(m.roas_target),
+        "default_lead_time_days": m.default_lead_time_days,
+        "safety_stock_units": m.safety_stock_units,
+        "velocity_window_days": m.velocity_window_days,
+        "report_date": m.report_date.isoformat() if m.report_date else None,
+        "stripe_order_reference_key": config.sources.stripe.order_reference_key if config.sources.stripe else "order_id",
+    }
+
+
 def store_settings(config: Config, warehouse: Warehouse) -> dict[str, str]:
     """dbt vars for the store's time zone and currency: configured, else Shopify's, else UTC/USD."""
     shop: dict[str, str] = {}
@@ -189,7 +229,8 @@ def run(
     notify(step, "started", "")
     started = time.monotonic()
     try:
-        counts = runner.build(warehouse, config.state_dir, store_settings(config, warehouse),
+        write_config_tables(config, warehouse)
+        counts = runner.build(warehouse, config.state_dir, dbt_vars(config, warehouse),
                               full_refresh=full_refresh)
     except StoreboardError as exc:
         message = _redact(str(exc), config)
