@@ -24,6 +24,7 @@ from starlette.routing import Route
 from storeboard.sandbox.credentials import SHOPIFY_TOKEN
 from storeboard.sandbox.faults import TRANSPORT, Fault, FaultPlan
 from storeboard.sandbox.generate import StoreGenerator
+from storeboard.sandbox.hubspot import HubSpotAPI
 from storeboard.sandbox.shopify import CostBucket, ShopifyAPI
 from storeboard.sandbox.store import Store
 from storeboard.sandbox.stripe import StripeAPI
@@ -42,7 +43,7 @@ def free_port() -> int:
 
 def api_classes() -> list[type]:
     """The API imitations served, Shopify first. Each new imitation adds itself here."""
-    return [ShopifyAPI, StripeAPI]
+    return [ShopifyAPI, StripeAPI, HubSpotAPI]
 
 
 class FaultMiddleware:

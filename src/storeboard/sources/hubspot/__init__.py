@@ -1,0 +1,152 @@
+"""HubSpot source: contacts, companies and deals (with their contact and company associations).
+
+Loads into ``raw_hubspot``: ``contacts``, ``companies`` and ``deals``, merged by ``id``, each
+incremental on its last-modified property (contacts ``lastmodifieddate``, companies and deals
+``hs_lastmodifieddate``) through the CRM search endpoint, oldest first. Search pages stop at
+HubSpot's 10,000-result cap, and the query restarts from the last modified date seen (the window
+moves). The cursor lives in dlt's resource state in the warehouse, moves only once the data is
+committed, and never past a quarantined record (``raw_hubspot.quarantine``).
+
+Search never returns archived (deleted) records, so each run also lists the archived ones and
+loads those it has not seen archived before, with ``archived = true`` and ``archived_at``: they
+are flagged, not removed. Deals carry child tables ``deals__contacts`` (``deal_id``,
+``contact_id``) and ``deals__companies`` (``deal_id``, ``company_id``), replaced with their deal.
+
+Every property value is a string as HubSpot sends it; timestamps are ISO 8601 UTC; deal amounts
+are decimal strings in ``deal_currency_code``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator
+
+import dlt
+
+from storeboard.config import HubSpotSettings
+from storeboard.sources.hubspot import settings as hubspot_settings
+from storeboard.sources.hubspot.helpers import HubSpotClient, _stamp, check_record
+from storeboard.sources.quarantine import RecordProblem, quarantined
+
+__all__ = ["check", "client_for", "source"]
+
+_ID_COLUMN = {"contacts": "contact_id", "companies": "company_id"}
+
+
+def client_for(settings: HubSpotSettings) -> HubSpotClient:
+    """A client configured from the ``sources.hubspot`` block."""
+    return HubSpotClient(
+        settings.base_url,
+        settings.access_token.get_secret_value(),
+        page_size=settings.page_size,
+        max_attempts=settings.max_attempts,
+    )
+
+
+@dlt.source(name="hubspot")
+def source(settings: HubSpotSettings, client: HubSpotClient | None = None) -> Any:
+    """The HubSpot dlt source.
+
+    Args:
+        settings: the ``sources.hubspot`` config block (base URL, token, start date, page size).
+        client: a ready client (tests pass one with a small search cap); default: from ``settings``.
+
+    Returns:
+        The ``contacts``, ``companies`` and ``deals`` resources.
+    """
+    client = client or client_for(settings)
+
+    @dlt.resource(name="contacts", write_disposition="merge", primary_key="id")
+    def contacts() -> Iterator[Any]:
+        """Contacts modified since the cursor: email (as typed: normalise before joining), phone,
+        lifecycle stage, original source (``hs_analytics_source`` and its drill-downs), create and
+        modified dates (UTC); archived contacts flagged."""
+        yield from _incremental(client, "contacts", settings.start_date)
+
+    @dlt.resource(name="companies", write_disposition="merge", primary_key="id")
+    def companies() -> Iterator[Any]:
+        """Companies modified since the cursor: name, domain, industry, dates (UTC)."""
+        yield from _incremental(client, "companies", settings.start_date)
+
+    @dlt.resource(name="deals", write_disposition="merge", primary_key="id")
+    def deals() -> Iterator[Any]:
+        """Deals modified since the cursor: name, amount (decimal string in ``deal_currency_code``),
+        stage, pipeline, close date, with their associated contact and company ids."""
+        yield from _incremental(client, "deals", settings.start_date, lambda page: _with_associations(client, page))
+
+    return contacts, companies, deals
+
+
+def check(settings: HubSpotSettings) -> str:
+    """One cheap authenticated call; returns a one-line description of the account's contacts."""
+    client = client_for(settings)
+    return f"HubSpot at {client.base_url}: {client.total('contacts'):,} contacts readable"
+
+
+def _with_associations(client: HubSpotClient, deals: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    ids = [d["id"] for d in deals]
+    for to_type in hubspot_settings.DEAL_ASSOCIATIONS:
+        found = client.associations("deals", to_type, ids)
+        for deal in deals:
+            deal[to_type] = [{"deal_id": deal["id"], _ID_COLUMN[to_type]: t} for t in found.get(deal["id"], [])]
+    return deals
+
+
+def _incremental(client: HubSpotClient, object_type: str, start: str,
+                 enrich: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None) -> Iterator[Any]:
+    """Yield pages of records modified since the cursor, then newly archived records.
+
+    The search is inclusive (``GTE``): records already loaded at the cursor's instant are skipped.
+    A malformed record is quarantined and holds the cursor at the modified date it sorted at, so
+    the next run reads it again.
+    """
+    state = dlt.current.resource_state()
+    prop = hubspot_settings.MODIFIED_PROPERTY[object_type]
+    since = state.get("modified_cursor", start)
+    seen_at_cursor = set(state.get("ids_at_cursor", []))
+    archived_seen: dict[str, str] = state.setdefault("archived", {})
+    newest, ids_at_newest, held_back, previous = since, set(seen_at_cursor), None, since
+    for page in client.search_modified_since(object_type, since):
+        good = []
+        for record in page:
+            stamp = _stamp(record, prop)
+            if stamp == since and record.get("id") in seen_at_cursor:
+                continue
+            try:
+                check_record(object_type, record)
+            except RecordProblem as problem:
+                yield quarantined(object_type, record, problem)
+                hold = stamp or previous
+                held_back = min(held_back or hold, hold)
+                continue
+            previous = stamp
+            if stamp > newest:
+                newest, ids_at_newest = stamp, set()
+            if stamp == newest:
+                ids_at_newest.add(record["id"])
+            archived_seen.pop(record["id"], None)
+            good.append(record)
+        if good:
+            yield enrich(good) if enrich else good
+    yield from _newly_archived(client, object_type, archived_seen)
+    if held_back:
+        state["modified_cursor"], state["ids_at_cursor"] = min(newest, held_back), []
+    else:
+        state["modified_cursor"], state["ids_at_cursor"] = newest, sorted(ids_at_newest)
+
+
+def _newly_archived(client: HubSpotClient, object_type: str, archived_seen: dict[str, str]) -> Iterator[Any]:
+    """Archived records not loaded as archived before (``archived_seen``: id -> archivedAt)."""
+    for page in client.iter_list(object_type, archived=True):
+        fresh = []
+        for record in page:
+            try:
+                check_record(object_type, record)
+            except RecordProblem as problem:
+                yield quarantined(object_type, record, problem)
+                continue
+            stamp = str(record.get("archivedAt") or record["updatedAt"])
+            if archived_seen.get(record["id"]) != stamp:
+                archived_seen[record["id"]] = stamp
+                fresh.append(record)
+        if fresh:
+            yield fresh

@@ -1,0 +1,114 @@
+"""The HubSpot source end to end: sandbox over HTTP → dlt → raw_hubspot, on DuckDB and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from pydantic import SecretStr
+
+from storeboard import pipeline
+from storeboard.config import Config, HubSpotSettings, SourcesSettings
+from storeboard.errors import SourceAuthError
+from storeboard.sandbox.credentials import HUBSPOT_TOKEN
+from storeboard.sandbox.faults import Fault
+from storeboard.sandbox.hubspot_data import edit_contact, hubspot_records
+from storeboard.warehouse import Warehouse
+from tests.conftest import AS_OF
+
+
+def hubspot_config(folder, warehouse: str, url: str, token: str = HUBSPOT_TOKEN) -> Config:
+    settings = HubSpotSettings(access_token=SecretStr(token), base_url=url, max_attempts=8)
+    return Config(warehouse=SecretStr(warehouse), base_dir=folder, sources=SourcesSettings(hubspot=settings))
+
+
+def query(config: Config, sql: str) -> list[dict]:
+    with Warehouse.from_config(config).connect(read_only=True) as conn:
+        return conn.query(sql)
+
+
+def loaded(config: Config) -> dict[str, object]:
+    """What raw_hubspot holds, in the sandbox's terms."""
+    contacts = {
+        r["id"]: (r["properties__email"], r.get("properties__phone"), r["properties__lifecyclestage"],
+                  r["properties__hs_analytics_source"], bool(r["archived"]))
+        for r in query(config, "select * from raw_hubspot.contacts")
+    }
+    companies = {r["id"]: (r["properties__name"], bool(r["archived"])) for r in query(config, "select * from raw_hubspot.companies")}
+    deals = {r["id"]: (r["properties__amount"], r["properties__dealstage"]) for r in query(config, "select * from raw_hubspot.deals")}
+    deal_contacts = {(r["deal_id"], r["contact_id"]) for r in query(config, "select * from raw_hubspot.deals__contacts")}
+    deal_companies = {(r["deal_id"], r["company_id"]) for r in query(config, "select * from raw_hubspot.deals__companies")}
+    dupes = query(config, "select id, count(*) as n from raw_hubspot.contacts group by id having count(*) > 1")
+    return {"contacts": contacts, "companies": companies, "deals": deals, "deal_contacts": deal_contacts,
+            "deal_companies": deal_companies, "duplicate_contacts": dupes}
+
+
+def expected(store) -> dict[str, object]:
+    data = hubspot_records(store)
+    p = lambda o, k: o["properties"].get(k)  # noqa: E731
+    return {
+        "contacts": {o["id"]: (p(o, "email"), p(o, "phone"), p(o, "lifecyclestage"), p(o, "hs_analytics_source"),
+                               o["archived"]) for o in data.objects["contacts"]},
+        "companies": {o["id"]: (p(o, "name"), o["archived"]) for o in data.objects["companies"]},
+        "deals": {o["id"]: (p(o, "amount"), p(o, "dealstage")) for o in data.objects["deals"]},
+        "deal_contacts": {(d, c) for d, cs in data.associations[("deals", "contacts")].items() for c in cs},
+        "deal_companies": {(d, c) for d, cs in data.associations[("deals", "companies")].items() for c in cs},
+        "duplicate_contacts": [],
+    }
+
+
+def test_backfill_then_incremental_equals_sandbox(tmp_path, warehouse_url, sandbox, generator):
+    config = hubspot_config(tmp_path, warehouse_url, sandbox.url)
+    assert pipeline.extract_load(config, "hubspot") > 0
+    assert loaded(config) == expected(generator.store)
+    assert any(archived for *_, archived in loaded(config)["contacts"].values()), "archived contacts are flagged"
+
+    assert pipeline.extract_load(config, "hubspot") == 0, "a second run re-reads nothing"
+
+    later = AS_OF + timedelta(hours=2)
+    generator.add_orders(6, later)
+    contacts = [o for o in hubspot_records(generator.store).objects["contacts"] if not o["archived"]]
+    edit_contact(generator.store, contacts[0]["id"], later + timedelta(minutes=1), lifecyclestage="evangelist")
+    edit_contact(generator.store, contacts[1]["id"], later + timedelta(minutes=2), archived=True)
+    before = set(loaded(config)["contacts"])
+    assert pipeline.extract_load(config, "hubspot") > 0
+    after = loaded(config)
+    assert after == expected(generator.store)
+    assert after["contacts"][contacts[0]["id"]][2] == "evangelist"
+    assert after["contacts"][contacts[1]["id"]][4] is True
+    assert set(after["contacts"]) > before, "new contacts arrived"
+
+
+def test_faults_end_equal_to_fault_free_run(tmp_path, warehouse_url, sandbox, generator):
+    config = hubspot_config(tmp_path, warehouse_url, sandbox.url)
+    # Each on a different request, so dlt's exponential back-off stays short.
+    for kind, count, path in (("429", 2, "/contacts"), ("500", 1, "/companies"), ("503", 1, "/batch/read"),
+                              ("drop", 1, "/deals/search"), ("malformed", 1, None)):
+        sandbox.faults.add(Fault(api="hubspot", kind=kind, count=count, retry_after=0.1, path_contains=path))
+    pipeline.extract_load(config, "hubspot")
+    assert sandbox.faults.pending() == []
+    quarantine = query(config, "select resource, field from raw_hubspot.quarantine")
+    assert quarantine and quarantine[0]["field"] == "id"
+    pipeline.extract_load(config, "hubspot")  # reads the quarantined record again, intact
+    assert loaded(config) == expected(generator.store)
+
+
+def test_rejected_token_names_the_variable(tmp_path, sandbox):
+    config = hubspot_config(tmp_path, "duckdb:///hs.duckdb", sandbox.url, token="pat-na1-revoked")
+    with pytest.raises(Exception) as info:
+        pipeline.extract_load(config, "hubspot")
+    cause = pipeline._root_cause(info.value)
+    assert isinstance(cause, SourceAuthError)
+    error = str(cause)
+    assert "HubSpot returned 401" in error and "HUBSPOT_ACCESS_TOKEN" in error and "storeboard doctor" in error
+    assert "pat-na1-revoked" not in error and "\n" not in error
+
+
+def test_check_describes_the_account(sandbox, generator):
+    from storeboard.sources import hubspot
+
+    settings = HubSpotSettings(access_token=SecretStr(HUBSPOT_TOKEN), base_url=sandbox.url)
+    unarchived = sum(not o["archived"] for o in hubspot_records(generator.store).objects["contacts"])
+    assert hubspot.check(settings) == f"HubSpot at {sandbox.url}: {unarchived:,} contacts readable"
+    with pytest.raises(SourceAuthError):
+        hubspot.check(HubSpotSettings(access_token=SecretStr("nope"), base_url=sandbox.url))
