@@ -280,7 +280,7 @@ class StripeAPI:
         rendered = [self._expand(obj, paths, data) for obj in page]
         if kind == "events":
             rendered = [dict(e, api_version=version) for e in rendered]
-        rendered = self._data_faults(rendered)
+        rendered = self._data_faults(rendered, f"/v1/{kind}")
         return {"object": "list", "data": rendered, "has_more": has_more, "url": f"/v1/{kind}"}
 
     def _cursor(self, data: StripeData, kind: str, object_id: str, param: str) -> int:
@@ -327,8 +327,8 @@ class StripeAPI:
             result[field] = self._expand(target, rest, data, depth + 1)
         return result
 
-    def _data_faults(self, objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        fault = self.faults.take(self.name, DATA) if objects else None
+    def _data_faults(self, objects: list[dict[str, Any]], path: str) -> list[dict[str, Any]]:
+        fault = self.faults.take(self.name, DATA, path) if objects else None
         if fault is None:
             return objects
         if fault.kind == "malformed":

@@ -1,0 +1,167 @@
+"""Stripe source: charges, payment intents, refunds, balance transactions and customers.
+
+Loads into ``raw_stripe``, one table per resource, merged by ``id``. Amounts are integers in the
+currency's minor unit (cents; whole yen for JPY), currencies lowercase ISO codes, timestamps Unix
+seconds (UTC), exactly as Stripe sends them; staging converts them. Fees and net amounts are on
+``balance_transactions`` (child table ``balance_transactions__fee_details``).
+
+Every resource is incremental on ``created`` with the cursor in dlt's resource state (it moves
+only once the load is committed, and never past a quarantined record). Objects that change after
+creation (a charge gains refunds or a dispute, a refund or balance transaction changes status)
+are re-read ``lookback_days`` before the cursor on every run and merged over the old rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any, Generator, Iterator
+
+import dlt
+
+from storeboard.config import StripeSettings
+from storeboard.sources.quarantine import RecordProblem, quarantined
+from storeboard.sources.stripe.helpers import StripeClient, check_record, describe_key, to_epoch
+from storeboard.sources.stripe.settings import RESOURCES, Resource
+
+__all__ = ["check", "client_for", "source"]
+
+logger = logging.getLogger(__name__)
+DAY = 86_400
+
+
+def client_for(settings: StripeSettings, backoff_factor: float = 1.0) -> StripeClient:
+    """A client configured from the ``sources.stripe`` block."""
+    return StripeClient(
+        settings.api_key.get_secret_value(),
+        settings.base_url,
+        settings.api_version,
+        page_size=settings.page_size,
+        max_attempts=settings.max_attempts,
+        backoff_factor=backoff_factor,
+    )
+
+
+@dlt.source(name="stripe")
+def source(settings: StripeSettings, backoff_factor: float = 1.0) -> Any:
+    """The Stripe dlt source.
+
+    Args:
+        settings: the ``sources.stripe`` config block (key, base URL, ``Stripe-Version``, start
+            date, look-back, the charge metadata key holding the Shopify order reference).
+        backoff_factor: seconds multiplied into the retry back-off (tests shrink it).
+
+    Returns:
+        The ``charges``, ``payment_intents``, ``refunds``, ``balance_transactions`` and
+        ``customers`` resources. ``charges`` and ``payment_intents`` rows carry
+        ``order_reference``: the value of ``metadata[order_reference_key]`` (the Shopify order
+        name such as ``#1042``), or null for payments made outside the shop.
+    """
+    client = client_for(settings, backoff_factor)
+    return [_resource(client, settings, spec) for spec in RESOURCES]
+
+
+def _resource(client: StripeClient, settings: StripeSettings, spec: Resource) -> Any:
+    def load() -> Iterator[Any]:
+        yield from _incremental(client, settings, spec)
+
+    load.__doc__ = f"Stripe {spec.name}, merged by id, incremental on created (Unix seconds, UTC)."
+    return dlt.resource(load, name=spec.name, write_disposition="merge", primary_key="id")
+
+
+class _Cursor:
+    """The ``created`` cursor of one resource run: the newest object loaded, held back by quarantine."""
+
+    def __init__(self, stored: int | None, start: int):
+        self.stored, self.start = stored, start
+        self.newest = start if stored is None else stored
+        self.held_back: int | None = None
+
+    def loaded(self, created: int) -> None:
+        self.newest = max(self.newest, created)
+
+    def hold(self, record: Any) -> None:
+        """Keep the cursor at or before a quarantined record (where it was, if its date is unreadable)."""
+        created = record.get("created") if isinstance(record, dict) else None
+        readable = isinstance(created, int) and not isinstance(created, bool)
+        stamp = created if readable else (self.start if self.stored is None else self.stored)
+        self.held_back = stamp if self.held_back is None else min(self.held_back, stamp)
+
+    @property
+    def value(self) -> int:
+        return self.newest if self.held_back is None else min(self.newest, self.held_back)
+
+
+def _incremental(client: StripeClient, settings: StripeSettings, spec: Resource) -> Iterator[Any]:
+    """Yield pages of objects created since the cursor (minus the look-back for mutable objects).
+
+    The ``created[gte]`` window is inclusive, so objects at the cursor's second are read again
+    and merged. A quarantined object holds the cursor at its ``created``, so the next run reads
+    it again. The cursor is saved in the resource state, which dlt commits with the data.
+    """
+    state = dlt.current.resource_state()
+    start = to_epoch(settings.start_date)
+    stored: int | None = state.get("created_cursor")
+    lookback = settings.lookback_days * DAY if spec.mutable else 0
+    since = start if stored is None else max(start, stored - lookback)
+    cursor, seen, total = _Cursor(stored, start), set(), 0
+    for page in client.iter_pages(spec.name, since):
+        rows = []
+        for record in page:
+            if isinstance(record, dict) and record.get("id") in seen:
+                continue  # Stripe can repeat an object across pages when it changes mid-read
+            row = yield from _screen(spec, settings, record, cursor, seen)
+            if row is not None:
+                rows.append(row)
+        total += len(rows)
+        if rows:
+            yield rows
+    if spec.name == "charges":
+        # A refund or dispute changes its charge, which may be older than the look-back window.
+        for record in _charges_changed_by_refunds(client, since, seen):
+            row = yield from _screen(spec, settings, record, cursor, seen, moves_cursor=False)
+            if row is not None:
+                total += 1
+                yield row
+    state["created_cursor"] = cursor.value
+    logger.info("stripe %s: %d objects created since %d; cursor now %d", spec.name, total, since, cursor.value)
+
+
+def _screen(spec: Resource, settings: StripeSettings, record: Any, cursor: _Cursor, seen: set[str],
+            moves_cursor: bool = True) -> Generator[Any, None, dict[str, Any] | None]:
+    """Check one object: quarantine it (yielded) and return None, or return the row to load."""
+    try:
+        check_record(spec, record)
+    except RecordProblem as problem:
+        yield quarantined(spec.name, record, problem)
+        cursor.hold(record if moves_cursor else None)
+        return None
+    seen.add(record["id"])
+    if moves_cursor:
+        cursor.loaded(record["created"])
+    if spec.name in ("charges", "payment_intents"):
+        return dict(record, order_reference=(record.get("metadata") or {}).get(settings.order_reference_key))
+    return record
+
+
+def _charges_changed_by_refunds(client: StripeClient, since: int, seen: set[str]) -> Iterator[dict[str, Any]]:
+    """Charges created before ``since`` that were refunded at or after it, read again by id."""
+    stale: dict[str, None] = {}
+    for page in client.iter_pages("refunds", since):
+        for refund in page:
+            charge = refund.get("charge") if isinstance(refund, dict) else None
+            if isinstance(charge, str) and charge not in seen and charge not in stale:
+                stale[charge] = None
+    for charge_id in stale:
+        seen.add(charge_id)
+        yield client.get(f"/v1/charges/{charge_id}")
+
+
+def check(settings: StripeSettings) -> str:
+    """One cheap authenticated call; returns a one-line description of the account access."""
+    client = client_for(settings)
+    body = client.get("/v1/charges", {"limit": 1})
+    latest = body["data"][0]["created"] if body.get("data") else None
+    version = client.served_version or settings.api_version or "account default"
+    when = f"latest charge {datetime.fromtimestamp(latest, UTC):%Y-%m-%d %H:%M} UTC" if latest else "no charges yet"
+    return f"Stripe {describe_key(settings.api_key.get_secret_value())} accepted by {settings.base_url} (API version {version}; {when})"

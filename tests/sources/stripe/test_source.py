@@ -1,0 +1,124 @@
+"""The Stripe source over HTTP against the sandbox, into DuckDB and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from storeboard import pipeline
+from storeboard.errors import SourceAuthError
+from storeboard.sandbox.faults import Fault
+from tests.conftest import AS_OF
+from tests.sources.stripe.conftest import load, query, stripe_config
+
+#: Columns compared row by row with the sandbox's charges (raw name -> field in the Stripe object).
+CHARGE_COLUMNS = {
+    "id": "id", "amount": "amount", "amount_captured": "amount_captured", "amount_refunded": "amount_refunded",
+    "currency": "currency", "created": "created", "customer": "customer", "payment_intent": "payment_intent",
+    "balance_transaction": "balance_transaction", "status": "status", "refunded": "refunded", "livemode": "livemode",
+    "description": "description", "receipt_email": "receipt_email",
+}
+
+
+def _norm(value):
+    return None if value is None else value if isinstance(value, (bool, str)) else int(value)
+
+
+def assert_raw_equals_sandbox(config, api) -> None:
+    """raw_stripe equals what the sandbox serves: charges row by row, the rest by id and amounts."""
+    data = api.data()
+    rows = query(config, f"select {', '.join(CHARGE_COLUMNS)}, metadata__order_id, order_reference from raw_stripe.charges")
+    raw = {r["id"]: r for r in rows}
+    assert len(rows) == len(raw), "no duplicate charges"
+    expected = {c["id"]: c for c in data.lists["charges"]}
+    assert set(raw) == set(expected)
+    for charge_id, charge in expected.items():
+        row = raw[charge_id]
+        for column, field in CHARGE_COLUMNS.items():
+            assert _norm(row[column]) == _norm(charge[field]), (charge_id, column)
+        assert row["metadata__order_id"] == row["order_reference"] == charge["metadata"].get("order_id")
+    for table, fields in (("refunds", ("amount", "charge", "created")),
+                          ("balance_transactions", ("amount", "fee", "net", "source", "status")),
+                          ("payment_intents", ("amount", "latest_charge", "status")),
+                          ("customers", ("email", "created"))):
+        got = {r["id"]: tuple(_norm(r[f]) for f in fields)
+               for r in query(config, f"select id, {', '.join(fields)} from raw_stripe.{table}")}
+        want = {o["id"]: tuple(_norm(o[f]) for f in fields) for o in data.lists[table]}
+        assert got == want, table
+        assert query(config, f"select count(*) as n from raw_stripe.{table}")[0]["n"] == len(want), f"{table} duplicated"
+
+
+def test_backfill_then_incremental(tmp_path, warehouse_url, sandbox, generator, stripe_api):
+    config = stripe_config(tmp_path, warehouse_url, sandbox.url, lookback_days=7, api_version="2026-09-30.endive")
+    counts = load(config)
+    assert counts["charges"] == len(stripe_api.data().lists["charges"])
+    assert_raw_equals_sandbox(config, stripe_api)
+
+    later = AS_OF + timedelta(hours=2)
+    new_orders = generator.add_orders(8, later)
+    old = next(o for o in generator.store.orders if not o.refunds and not o.test and not o.cancelled_at
+               and o.transactions[0].gateway == "stripe" and o.processed_at < AS_OF - timedelta(days=20))
+    generator.refund(old, later + timedelta(minutes=5), full=True)
+    recent = next(o for o in reversed(generator.store.orders) if not o.refunds and not o.test and o not in new_orders
+                  and o.transactions[0].gateway == "stripe" and o.processed_at > AS_OF - timedelta(days=3))
+    generator.refund(recent, later + timedelta(minutes=6), full=False)
+
+    refunds_before = query(config, "select count(*) as n from raw_stripe.refunds")[0]["n"]
+    second = load(config)
+    assert second["charges"] < counts["charges"], "the second run reads the look-back window, not everything"
+    assert query(config, "select count(*) as n from raw_stripe.refunds")[0]["n"] == refunds_before + 2
+    assert_raw_equals_sandbox(config, stripe_api)
+    refunded = query(config, f"select amount_refunded, refunded from raw_stripe.charges where metadata__order_id = '{old.name}'")
+    assert refunded[0]["refunded"] is True, "a refund of a charge older than the look-back updates the charge"
+    new_card = [o for o in new_orders if o.transactions[0].gateway == "stripe"]
+    names = {r["order_reference"] for r in query(config, "select order_reference from raw_stripe.charges")}
+    assert {o.name for o in new_card} <= names
+
+
+def test_second_run_reads_only_the_look_back(tmp_path, sandbox, stripe_api):
+    config = stripe_config(tmp_path, "duckdb:///storeboard.duckdb", sandbox.url, lookback_days=0)
+    load(config)
+    again = load(config)
+    assert again.get("customers", 0) <= 2 and again.get("charges", 0) <= 2, again
+    assert_raw_equals_sandbox(config, stripe_api)
+
+
+@pytest.mark.parametrize("kind", ["429", "500", "drop"])
+def test_transport_faults_end_with_the_same_data(tmp_path, sandbox, stripe_api, kind):
+    sandbox.faults.add(Fault(api="stripe", kind=kind, count=2, retry_after=1, path_contains="/v1/charges"))
+    config = stripe_config(tmp_path, "duckdb:///storeboard.duckdb", sandbox.url)
+    load(config)
+    assert sandbox.faults.fired[("stripe", kind)] == 2
+    assert_raw_equals_sandbox(config, stripe_api)
+
+
+def test_malformed_record_is_quarantined_then_loaded(tmp_path, sandbox, stripe_api):
+    sandbox.faults.add(Fault(api="stripe", kind="malformed", path_contains="/v1/charges"))
+    config = stripe_config(tmp_path, "duckdb:///storeboard.duckdb", sandbox.url)
+    load(config)
+    [row] = query(config, "select resource, record_id, field from raw_stripe.quarantine")
+    assert row["resource"] == "charges" and row["field"] == "amount"
+    assert query(config, f"select count(*) as n from raw_stripe.charges where id = '{row['record_id']}'")[0]["n"] == 0
+    load(config)
+    assert_raw_equals_sandbox(config, stripe_api)
+
+
+@pytest.mark.parametrize("kind", ["duplicate", "out_of_order"])
+def test_duplicate_and_reordered_pages_change_nothing(tmp_path, sandbox, stripe_api, kind):
+    sandbox.faults.add(Fault(api="stripe", kind=kind, count=3))
+    config = stripe_config(tmp_path, "duckdb:///storeboard.duckdb", sandbox.url, page_size=50)
+    load(config)
+    assert_raw_equals_sandbox(config, stripe_api)
+
+
+def test_wrong_key_is_one_line_auth_error(tmp_path, sandbox):
+    config = stripe_config(tmp_path, "duckdb:///storeboard.duckdb", sandbox.url, api_key="sk_live_revoked_key_9999")
+    with pytest.raises(Exception) as info:
+        pipeline.extract_load(config, "stripe")
+    error = pipeline._root_cause(info.value)
+    assert isinstance(error, SourceAuthError) and error.source == "stripe"
+    message = str(error)
+    assert "\n" not in message
+    assert "Stripe returned 401" in message and "STRIPE_API_KEY" in message and "storeboard doctor" in message
+    assert "revoked" not in message and "9999" not in message
