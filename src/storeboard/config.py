@@ -117,7 +117,8 @@ class GoogleAdsSettings(_Strict):
     customer_ids: list[str] = Field(min_length=1)
     base_url: str = "https://googleads.googleapis.com"
     token_url: str = "https://oauth2.googleapis.com/token"
-    api_version: str = Field(default="v22", pattern=r"^v\d+$")
+    #: newest version the official google-ads package (34) ships, which the sandbox is checked against
+    api_version: str = Field(default="v26", pattern=r"^v\d+$")
     start_date: str = "2024-01-01"
     lookback_days: int = Field(default=28, ge=0, le=90)
 

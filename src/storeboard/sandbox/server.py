@@ -24,7 +24,9 @@ from starlette.routing import Route
 from storeboard.sandbox.credentials import SHOPIFY_TOKEN
 from storeboard.sandbox.faults import TRANSPORT, Fault, FaultPlan
 from storeboard.sandbox.generate import StoreGenerator
+from storeboard.sandbox.google_ads import GoogleAdsAPI
 from storeboard.sandbox.hubspot import HubSpotAPI
+from storeboard.sandbox.meta import MetaAPI
 from storeboard.sandbox.shopify import CostBucket, ShopifyAPI
 from storeboard.sandbox.store import Store
 from storeboard.sandbox.stripe import StripeAPI
@@ -43,7 +45,7 @@ def free_port() -> int:
 
 def api_classes() -> list[type]:
     """The API imitations served, Shopify first. Each new imitation adds itself here."""
-    return [ShopifyAPI, StripeAPI, HubSpotAPI]
+    return [ShopifyAPI, StripeAPI, HubSpotAPI, MetaAPI, GoogleAdsAPI]
 
 
 class FaultMiddleware:

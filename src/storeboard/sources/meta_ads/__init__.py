@@ -1,0 +1,142 @@
+"""Meta Ads source: campaigns, ad sets and daily ad-set insights for each configured ad account.
+
+Loads into ``raw_meta_ads``:
+
+* ``campaigns`` and ``ad_sets``, merged by ``id`` (every status, so paused and deleted objects
+  keep their names); budgets are strings in the currency's minor unit (``"2000"`` = 20.00 USD).
+* ``insights``: one row per ad set and account day (the ad account's time zone) with spend
+  (decimal string, account currency, major units), impressions, clicks, and the purchases and
+  purchase value Meta claims under its default attribution (7-day click + 1-day view, each
+  window also in its own column). Meta restates recent days (late conversions), so every run
+  re-reads the last ``lookback_days`` and replaces those days: rows are merged on
+  date + account + campaign + ad set, and every row of a re-read (day, account) is deleted first.
+  The cursor (last complete day per account) lives in dlt's resource state and never moves past
+  a quarantined row.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any, Iterator
+from zoneinfo import ZoneInfo
+
+import dlt
+
+from storeboard.config import MetaAdsSettings
+from storeboard.sources.meta_ads import settings as meta_settings
+from storeboard.sources.meta_ads.helpers import MetaClient, check_object, flatten_insight
+from storeboard.sources.quarantine import RecordProblem, quarantined as _shared_quarantined
+
+__all__ = ["check", "client_for", "source"]
+
+
+def quarantined(resource: str, record: Any, problem: RecordProblem) -> Any:
+    """The shared quarantine row, minus this source's day-replacing merge key (the quarantine
+    table is append-only and has no ``date`` column)."""
+    item = _shared_quarantined(resource, record, problem)
+    item.meta.hints["merge_key"] = ()
+    return item
+
+
+def client_for(settings: MetaAdsSettings) -> MetaClient:
+    """A client configured from the ``sources.meta_ads`` block."""
+    return MetaClient(settings.base_url, settings.access_token.get_secret_value(), settings.api_version)
+
+
+def _account_path(account_id: str) -> str:
+    return account_id if account_id.startswith("act_") else f"act_{account_id}"
+
+
+@dlt.source(name="meta_ads")
+def source(settings: MetaAdsSettings) -> Any:
+    """The Meta Ads dlt source.
+
+    Args:
+        settings: the ``sources.meta_ads`` block (token, ad account ids, API version, start date,
+            look-back days).
+
+    Returns:
+        The ``campaigns``, ``ad_sets`` and ``insights`` resources.
+    """
+    client = client_for(settings)
+    accounts: dict[str, dict[str, Any]] = {}
+
+    def account(account_id: str) -> dict[str, Any]:
+        if account_id not in accounts:
+            accounts[account_id] = client.account(account_id)
+        return accounts[account_id]
+
+    def objects(edge: str, resource: str) -> Iterator[Any]:
+        for account_id in map(_account_path, settings.account_ids):
+            currency = account(account_id).get("currency")
+            for page in client.objects(account_id, edge):
+                for obj in page:
+                    try:
+                        check_object(obj, edge)
+                    except RecordProblem as problem:
+                        yield quarantined(resource, obj, problem)
+                        continue
+                    yield dict(obj, account_currency=currency, attribution_window=meta_settings.ATTRIBUTION_WINDOW_NAME)
+
+    @dlt.resource(name="campaigns", write_disposition="merge", primary_key="id")
+    def campaigns() -> Iterator[Any]:
+        """Campaigns of every status; ``daily_budget``/``lifetime_budget`` in minor units (strings),
+        timestamps ISO 8601 with offset."""
+        yield from objects("campaigns", "campaigns")
+
+    @dlt.resource(name="ad_sets", write_disposition="merge", primary_key="id")
+    def ad_sets() -> Iterator[Any]:
+        """Ad sets of every status with their campaign id; budgets in minor units (strings)."""
+        yield from objects("adsets", "ad_sets")
+
+    @dlt.resource(name="insights", write_disposition="merge",
+                  primary_key=("date_start", "account_id", "campaign_id", "adset_id"),
+                  merge_key=("date_start", "account_id"))
+    def insights() -> Iterator[Any]:
+        """Daily ad-set insights from the stored cursor minus ``lookback_days`` to today (account time zone)."""
+        state = dlt.current.resource_state()
+        loaded = state.setdefault("loaded_through", {})
+        for account_id in map(_account_path, settings.account_ids):
+            info = account(account_id)
+            today = datetime.now(ZoneInfo(info.get("timezone_name") or "UTC")).date()
+            # Insights reach back about 37 months; older start dates are clamped.
+            since = max(_first_day(settings, loaded.get(account_id)), today - timedelta(days=36 * 30))
+            if since > today:
+                continue
+            held_back: date | None = None
+            for page in client.insights(account_id, since, today):
+                for row in page:
+                    try:
+                        yield flatten_insight(row)
+                    except RecordProblem as problem:
+                        yield quarantined("insights", row, problem)
+                        day = _day_of(row) or since
+                        held_back = min(held_back or day, day)
+            complete = today if held_back is None else max(since, held_back) - timedelta(days=1)
+            loaded[account_id] = complete.isoformat()
+
+    return campaigns, ad_sets, insights
+
+
+def _first_day(settings: MetaAdsSettings, loaded_through: str | None) -> date:
+    start = date.fromisoformat(settings.start_date[:10])
+    if loaded_through is None:
+        return start
+    return max(start, date.fromisoformat(loaded_through) - timedelta(days=settings.lookback_days - 1))
+
+
+def _day_of(row: Any) -> date | None:
+    try:
+        return date.fromisoformat(row.get("date_start"))
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+def check(settings: MetaAdsSettings) -> str:
+    """One cheap authenticated call per ad account; returns a one-line description."""
+    client = client_for(settings)
+    parts = []
+    for account_id in map(_account_path, settings.account_ids):
+        info = client.account(account_id)
+        parts.append(f"{account_id} ({info.get('name')}, {info.get('currency')}, {info.get('timezone_name')})")
+    return "Meta ad accounts " + "; ".join(parts)
