@@ -1,0 +1,203 @@
+"""Reading one CSV of the file drop: checksum, header mapping, and row validation.
+
+A file is read twice, streaming (memory stays bounded by one batch): the first pass validates
+every row and computes the SHA-256 checksum, the second yields rows. Nothing is yielded from a
+file that fails validation, and a file that changes between the passes is refused. Every problem
+is a ``CsvProblem`` naming the file, the line and the column.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterator
+
+from storeboard.errors import SourceError
+from storeboard.sources.files import settings
+
+_INT = re.compile(r"[+-]?\d+")
+_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_TYPE_WORDS = {"int": "a whole number", "count": "a whole number of 0 or more", "money": "an amount like 12.50"}
+
+
+class CsvProblem(SourceError):
+    """A file of the drop cannot be loaded as it is.
+
+    Attributes:
+        file: the file's name relative to the config folder.
+        line: 1-based line of the problem (1 is the header), None for the whole file.
+        column: the column involved (our name), if any.
+        problem: what is wrong, without the location.
+    """
+
+    def __init__(self, file: str, line: int | None, column: str | None, problem: str):
+        where = f"line {line}" if line is not None else "whole file"
+        if column:
+            where += f", column '{column}'"
+        super().__init__("files", f"{file}: {where}: {problem}")
+        self.file, self.line, self.column, self.problem = file, line, column, problem
+
+
+@dataclass
+class CsvFile:
+    """One file of the drop and how to read it."""
+
+    path: Path
+    name: str
+    kind: str
+    delimiter: str = ","
+    #: our column name -> the header in this file
+    mapping: dict[str, str] | None = None
+
+    def checksum(self) -> str:
+        digest = hashlib.sha256()
+        with self.path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+
+    def validate(self) -> int:
+        """Check every row; returns the number of data rows. Raises ``CsvProblem``."""
+        unique = settings.UNIQUE_WITHIN_FILE[self.kind]
+        first_seen: dict[str, int] = {}
+        count = 0
+        for line, row in self._rows():
+            count += 1
+            if unique:
+                key = row[unique]
+                if key in first_seen:
+                    raise CsvProblem(self.name, line, unique, f"{key!r} appears again (first on line {first_seen[key]})")
+                first_seen[key] = line
+        if count == 0:
+            raise CsvProblem(self.name, None, None, "the file has a header but no data rows")
+        return count
+
+    def rows(self, checksum: str) -> Iterator[list[dict[str, Any]]]:
+        """Yield batches of validated rows, each with ``file_name``, ``line_number`` and ``file_checksum``."""
+        snapshot = self.snapshot_date() if self.kind == "inventory" else None
+        batch: list[dict[str, Any]] = []
+        digest = hashlib.sha256()
+        for line, row in self._rows(digest):
+            row.update(file_name=self.name, line_number=line, file_checksum=checksum)
+            if snapshot:
+                row["snapshot_date"] = snapshot
+            batch.append(row)
+            if len(batch) >= settings.BATCH_ROWS:
+                yield batch
+                batch = []
+        if digest.hexdigest() != checksum:
+            raise CsvProblem(self.name, None, None, "the file changed while it was being read; it is read again next run")
+        if batch:
+            yield batch
+
+    def snapshot_date(self) -> date:
+        """The snapshot's date, from the file name (``inventory_2026-11-20.csv``)."""
+        match = settings.SNAPSHOT_DATE.search(Path(self.name).name)
+        try:
+            if match:
+                return date.fromisoformat(match.group(1))
+        except ValueError:
+            pass
+        raise CsvProblem(self.name, None, None, "no valid date in the file name: name snapshots like inventory_2026-11-20.csv")
+
+    def _rows(self, digest: Any = None) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(line, parsed row) for every data row; blank lines are skipped."""
+        if self.kind == "inventory":
+            self.snapshot_date()
+        with self.path.open("rb") as raw:
+            source = io.BufferedReader(_Hashing(raw, digest)) if digest is not None else raw
+            text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")  # utf-8-sig drops a BOM
+            reader = csv.reader(text, delimiter=self.delimiter, strict=True)
+            try:
+                header = next(reader, None)
+                if header is None or not any(h.strip() for h in header):
+                    raise CsvProblem(self.name, 1, None, "the file is empty: expected a header row with "
+                                     + ", ".join(self._header_names().values()))
+                positions = self._positions(header)
+                for fields in reader:
+                    line = reader.line_num
+                    if not any(f.strip() for f in fields):
+                        continue
+                    if len(fields) != len(header):
+                        raise CsvProblem(self.name, line, None, f"expected {len(header)} fields like the header, found {len(fields)}"
+                                         " (check the delimiter and quoting)")
+                    yield line, self._parse(line, fields, positions)
+            except UnicodeDecodeError:
+                raise CsvProblem(self.name, reader.line_num + 1, None, "not UTF-8 text: export the file as UTF-8 CSV") from None
+            except csv.Error as exc:
+                raise CsvProblem(self.name, reader.line_num, None, f"not valid CSV ({exc})") from None
+            finally:
+                text.detach()
+
+    def _header_names(self) -> dict[str, str]:
+        mapping = self.mapping or {}
+        return {col: mapping.get(col, col) for col in settings.COLUMNS[self.kind]}
+
+    def _positions(self, header: list[str]) -> dict[str, int]:
+        names = [h.strip() for h in header]
+        lowered = [n.lower() for n in names]
+        positions = {}
+        for col, wanted in self._header_names().items():
+            required = settings.COLUMNS[self.kind][col][1] or col in (self.mapping or {})
+            if wanted.strip().lower() in lowered:
+                positions[col] = lowered.index(wanted.strip().lower())
+            elif required:
+                if len(names) == 1:
+                    other = next((d for d in settings.OTHER_DELIMITERS if d != self.delimiter and d in names[0]), None)
+                    if other:
+                        shown = "\\t" if other == "\t" else other
+                        raise CsvProblem(self.name, 1, None, f"the header is one column {names[0][:60]!r}: the file looks "
+                                         f"'{shown}'-delimited, but sources.files.delimiter is '{self.delimiter}'")
+                hint = f" (mapped from '{wanted}')" if wanted != col else ""
+                raise CsvProblem(self.name, 1, col, f"column is missing{hint}; the header has: {', '.join(names)[:200]}")
+        return positions
+
+    def _parse(self, line: int, fields: list[str], positions: dict[str, int]) -> dict[str, Any]:
+        row: dict[str, Any] = {}
+        for col, (kind, required) in settings.COLUMNS[self.kind].items():
+            raw = fields[positions[col]].strip() if col in positions else ""
+            if raw == "":
+                if required:
+                    raise CsvProblem(self.name, line, col, "the value is empty")
+                row[col] = None
+                continue
+            row[col] = _convert(self.name, line, col, kind, raw)
+        return row
+
+
+def _convert(file: str, line: int, col: str, kind: str, raw: str) -> Any:
+    if kind == "text":
+        return raw
+    if kind in ("int", "count"):
+        if not _INT.fullmatch(raw):
+            raise CsvProblem(file, line, col, f"expected {_TYPE_WORDS[kind]}, got {raw[:40]!r}")
+        value = int(raw)
+    else:
+        if not _DECIMAL.fullmatch(raw):
+            raise CsvProblem(file, line, col, f"expected {_TYPE_WORDS[kind]}, got {raw[:40]!r}")
+        value = Decimal(raw)
+    if kind in ("count", "money") and value < 0:
+        raise CsvProblem(file, line, col, f"must not be negative, got {raw[:40]!r}")
+    return value
+
+
+class _Hashing(io.RawIOBase):
+    """A binary reader that feeds everything it reads into ``digest``."""
+
+    def __init__(self, raw: Any, digest: Any):
+        self._raw, self._digest = raw, digest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._raw.read(len(buffer))
+        self._digest.update(data)
+        buffer[:len(data)] = data
+        return len(data)
