@@ -194,24 +194,19 @@ def test_signature_verifies_with_the_official_library(server):
 
 
 def test_post_event_delivers_a_verifiable_request():
-    from starlette.applications import Starlette
-    from starlette.responses import PlainTextResponse
-    from starlette.routing import Route
-    from starlette.testclient import TestClient
-
     received = []
 
-    async def endpoint(request):
-        payload = await request.body()
-        received.append(stripe.Webhook.construct_event(payload, request.headers["stripe-signature"], STRIPE_WEBHOOK_SECRET))
-        return PlainTextResponse("ok")
+    def receiver(request: httpx.Request) -> httpx.Response:
+        received.append((request.headers["user-agent"],
+                         stripe.Webhook.construct_event(request.content, request.headers["stripe-signature"], STRIPE_WEBHOOK_SECRET)))
+        return httpx.Response(200, text="ok")
 
-    app = Starlette(routes=[Route("/hooks/stripe", endpoint, methods=["POST"])])
-    with TestClient(app) as test_client:
+    with httpx.Client(transport=httpx.MockTransport(receiver)) as receiving:
         event = build_event("refund.created", {"id": "re_1", "object": "refund", "amount": 500, "livemode": True})
-        response = post_event("http://testserver/hooks/stripe", event, client=test_client)
+        response = post_event("https://shop.example/hooks/stripe", event, client=receiving)
     assert response.status_code == 200
-    assert received[0].type == "refund.created"
+    agent, verified = received[0]
+    assert verified.type == "refund.created" and agent.startswith("Stripe/1.0")
 
 
 # -- auth, versions, headers ---------------------------------------------------------------------
