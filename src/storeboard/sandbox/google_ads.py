@@ -233,7 +233,8 @@ class GoogleAdsAPI:
             path = request.url.path
             if stream:
                 return JSONResponse(self._batches(rows, mask, request_id, path))
-            return JSONResponse(self._page(rows, mask, request_id, body, path))
+            # search carries the request id in a header; only stream batches have a requestId field.
+            return JSONResponse(self._page(rows, mask, body, path), headers={"request-id": request_id})
         except AdsError as error:
             return self._error(error, version if version in SUPPORTED_VERSIONS else SUPPORTED_VERSIONS[-1])
 
@@ -406,8 +407,7 @@ class GoogleAdsAPI:
         batches[-1]["queryResourceConsumption"] = str(100 + len(rows))
         return batches
 
-    def _page(self, rows: list[dict[str, Any]], mask: str, request_id: str, body: dict[str, Any],
-              path: str = "") -> dict[str, Any]:
+    def _page(self, rows: list[dict[str, Any]], mask: str, body: dict[str, Any], path: str = "") -> dict[str, Any]:
         digest = hashlib.sha256(body["query"].encode()).hexdigest()[:12]
         start = 0
         if body.get("pageToken"):
@@ -420,8 +420,7 @@ class GoogleAdsAPI:
                 raise AdsError(400, "INVALID_ARGUMENT", "Request contains an invalid argument.", [{
                     "errorCode": {"requestError": "INVALID_PAGE_TOKEN"}, "message": "Page token is invalid."}])
         page = self._data_faults(rows[start:start + self.page_size], path)
-        out: dict[str, Any] = {"results": page, "fieldMask": mask, "requestId": request_id,
-                               "queryResourceConsumption": str(100 + len(page))}
+        out: dict[str, Any] = {"results": page, "fieldMask": mask, "queryResourceConsumption": str(100 + len(page))}
         if not page:
             out.pop("results")
         if start + self.page_size < len(rows):
