@@ -3,6 +3,8 @@ documented behaviour: OAuth, login-customer-id, GAQL validation, stream and page
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 from google.ads.googleads.v26.errors.types import errors as ads_errors
@@ -81,7 +83,7 @@ def assert_failure(response: httpx.Response, status: int, grpc: str, family: str
     [detail] = error["details"]
     assert detail["@type"] == f"type.googleapis.com/google.ads.googleads.{VERSION}.errors.GoogleAdsFailure"
     failure = ads_errors.GoogleAdsFailure.pb()()
-    json_format.Parse(__import__("json").dumps({k: v for k, v in detail.items() if k != "@type"}), failure)
+    json_format.Parse(json.dumps({k: v for k, v in detail.items() if k != "@type"}), failure)
     assert detail["errors"][0]["errorCode"] == {family: code}
 
 
@@ -94,7 +96,7 @@ def test_stream_responses_parse_into_the_official_message(server, name, customer
     assert isinstance(batches, list) and batches
     for batch in batches:
         message = SearchGoogleAdsStreamResponse.pb()()
-        json_format.Parse(__import__("json").dumps(batch), message, ignore_unknown_fields=False)
+        json_format.Parse(json.dumps(batch), message, ignore_unknown_fields=False)
         assert message.request_id
     rows = [r for b in batches for r in b.get("results", [])]
     assert rows
@@ -110,7 +112,7 @@ def test_paged_search_parses_and_walks_every_row_once(server):
     access = token(server)
     while True:
         page = call(server, "search", body, access=access).json()
-        json_format.Parse(__import__("json").dumps(page), SearchGoogleAdsResponse.pb()(), ignore_unknown_fields=False)
+        json_format.Parse(json.dumps(page), SearchGoogleAdsResponse.pb()(), ignore_unknown_fields=False)
         seen += page.get("results", [])
         if "nextPageToken" not in page:
             break
