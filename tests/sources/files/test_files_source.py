@@ -15,6 +15,7 @@ from storeboard.config import Config, FilesSettings, SourcesSettings
 from storeboard.pipeline import _dlt_destination, warehouse_for
 from storeboard.sandbox.files_data import write_drop
 from storeboard.sources import files
+from storeboard.transform import runner
 from storeboard.warehouse import Warehouse
 from tests.conftest import AS_OF
 
@@ -93,6 +94,15 @@ def test_drop_loads_row_for_row_then_new_and_changed_files(tmp_path, warehouse_u
     assert loaded_shipping(config) == drop_shipping(tmp_path)
     reread = sum(len(after[n].decode().splitlines()) - 1 for n in new + changed)
     assert rows == reread + len(new + changed), "only new and changed files were read (plus their status rows)"
+
+    counts = runner.build(Warehouse.from_config(config), config.state_dir, {}, select="path:models/staging/files")
+    assert counts.get("error", 0) == counts.get("fail", 0) == 0
+    staged = query(config, "select * from staging.stg_files__inventory_snapshots")
+    assert {(r["file_name"], r["sku"], r["on_hand"], Decimal(r["unit_cost"]), r["reorder_point"], r["lead_time_days"],
+             str(r["snapshot_date"])) for r in staged} == drop_inventory(tmp_path)
+    costs = {(r["file_name"], r["order_name"], r["carrier"], Decimal(r["label_cost"]))
+             for r in query(config, "select * from staging.stg_files__shipping_costs")}
+    assert costs == drop_shipping(tmp_path)
 
 
 def _broken_cases(sku_a: str, sku_b: str) -> dict[str, tuple[bytes, str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from pydantic import SecretStr
@@ -13,6 +14,7 @@ from storeboard.errors import SourceAuthError
 from storeboard.sandbox.credentials import HUBSPOT_TOKEN
 from storeboard.sandbox.faults import Fault
 from storeboard.sandbox.hubspot_data import edit_contact, hubspot_records
+from storeboard.transform import runner
 from storeboard.warehouse import Warehouse
 from tests.conftest import AS_OF
 
@@ -77,6 +79,20 @@ def test_backfill_then_incremental_equals_sandbox(tmp_path, warehouse_url, sandb
     assert after["contacts"][contacts[0]["id"]][2] == "evangelist"
     assert after["contacts"][contacts[1]["id"]][4] is True
     assert set(after["contacts"]) > before, "new contacts arrived"
+
+    counts = runner.build(Warehouse.from_config(config), config.state_dir, {}, select="path:models/staging/hubspot")
+    assert counts.get("error", 0) == counts.get("fail", 0) == 0
+    staged = {r["contact_id"]: r for r in query(config, "select * from staging.stg_hubspot__contacts")}
+    data = hubspot_records(generator.store)
+    assert set(staged) == {c["id"] for c in data.objects["contacts"]}
+    for contact in data.objects["contacts"]:
+        row = staged[contact["id"]]
+        assert row["email_normalized"] == contact["properties"]["email"].strip().lower()
+        assert row["is_archived"] is contact["archived"]
+    pairs = {(r["deal_id"], r["contact_id"]) for r in query(config, "select * from staging.stg_hubspot__deal_contacts")}
+    assert pairs == expected(generator.store)["deal_contacts"]
+    amounts = {r["deal_id"]: r["amount"] for r in query(config, "select * from staging.stg_hubspot__deals")}
+    assert all(Decimal(amounts[d["id"]]) == Decimal(d["properties"]["amount"]) for d in data.objects["deals"])
 
 
 def test_faults_end_equal_to_fault_free_run(tmp_path, warehouse_url, sandbox, generator):
