@@ -125,13 +125,15 @@ def _broken_cases(sku_a: str, sku_b: str) -> dict[str, tuple[bytes, str]]:
         "empty_file": (b"", f"{name}: line 1: the file is empty: expected a header row with sku, on_hand, unit_cost, "
                             "reorder_point, lead_time_days"),
         "header_only": (header.encode(), f"{name}: whole file: the file has a header but no data rows"),
+        "not_utf8": ((header + ok).encode() + "caf\u00e9-1,2,1.00,1,7\n".encode("latin-1"),
+                     f"{name}: line 4: not UTF-8 text: export the file as UTF-8 CSV"),
         "ragged_row": ((header + ok + f"{sku_a}Z,1\n").encode(),
                        f"{name}: line 4: expected 5 fields like the header, found 2 (check the delimiter and quoting)"),
     }
 
 
 @pytest.mark.parametrize("case", ["missing_column", "bad_number", "bad_money", "wrong_delimiter", "duplicate_sku",
-                                  "empty_file", "header_only", "ragged_row"])
+                                  "empty_file", "header_only", "ragged_row", "not_utf8"])
 def test_broken_file_is_skipped_with_its_error_and_keeps_earlier_data(tmp_path, generator, case):
     config = files_config(tmp_path, "duckdb:///files.duckdb")
     paths = write_drop(generator.store, tmp_path / DROP)

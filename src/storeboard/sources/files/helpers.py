@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -111,9 +110,7 @@ class CsvFile:
         if self.kind == "inventory":
             self.snapshot_date()
         with self.path.open("rb") as raw:
-            source = io.BufferedReader(_Hashing(raw, digest)) if digest is not None else raw
-            text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")  # utf-8-sig drops a BOM
-            reader = csv.reader(text, delimiter=self.delimiter, strict=True)
+            reader = csv.reader(self._decoded_lines(raw, digest), delimiter=self.delimiter, strict=True)
             try:
                 header = next(reader, None)
                 if header is None or not any(h.strip() for h in header):
@@ -128,12 +125,21 @@ class CsvFile:
                         raise CsvProblem(self.name, line, None, f"expected {len(header)} fields like the header, found {len(fields)}"
                                          " (check the delimiter and quoting)")
                     yield line, self._parse(line, fields, positions)
-            except UnicodeDecodeError:
-                raise CsvProblem(self.name, reader.line_num + 1, None, "not UTF-8 text: export the file as UTF-8 CSV") from None
             except csv.Error as exc:
                 raise CsvProblem(self.name, reader.line_num, None, f"not valid CSV ({exc})") from None
-            finally:
-                text.detach()
+
+    def _decoded_lines(self, raw: Any, digest: Any) -> Iterator[str]:
+        """The file's lines as text, a leading byte-order mark dropped; a line that is not UTF-8
+        is reported with its number."""
+        for number, data in enumerate(raw, start=1):
+            if digest is not None:
+                digest.update(data)
+            if number == 1 and data.startswith(b"\xef\xbb\xbf"):
+                data = data[3:]
+            try:
+                yield data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise CsvProblem(self.name, number, None, "not UTF-8 text: export the file as UTF-8 CSV") from None
 
     def _header_names(self) -> dict[str, str]:
         mapping = self.mapping or {}
@@ -185,19 +191,3 @@ def _convert(file: str, line: int, col: str, kind: str, raw: str) -> Any:
     if kind in ("count", "money") and value < 0:
         raise CsvProblem(file, line, col, f"must not be negative, got {raw[:40]!r}")
     return value
-
-
-class _Hashing(io.RawIOBase):
-    """A binary reader that feeds everything it reads into ``digest``."""
-
-    def __init__(self, raw: Any, digest: Any):
-        self._raw, self._digest = raw, digest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self._raw.read(len(buffer))
-        self._digest.update(data)
-        buffer[:len(data)] = data
-        return len(data)
