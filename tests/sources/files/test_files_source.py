@@ -31,9 +31,11 @@ def load(config: Config) -> int:
     """What ``pipeline.extract_load(config, "files")`` does, passing the config folder as base_dir."""
     pipe = dlt.pipeline(pipeline_name="storeboard_files", destination=_dlt_destination(warehouse_for(config)),
                         dataset_name="raw_files", pipelines_dir=str(config.state_dir / "pipelines"))
-    pipe.run(files.source(config.sources.files, base_dir=config.base_dir))
-    info = pipe.last_trace.last_normalize_info
-    return sum(v for k, v in (info.row_counts if info else {}).items() if not k.startswith("_dlt"))
+    file_format = "jsonl" if warehouse_for(config).kind == "duckdb" else "csv"
+    pipe.run(files.source(config.sources.files, base_dir=config.base_dir), loader_file_format=file_format)
+    info = pipe.last_trace.last_extract_info
+    return sum(m.items_count for package in (info.metrics or {}).values() for step in package
+               for t, m in step["table_metrics"].items() if not t.startswith("_dlt"))
 
 
 def query(config: Config, sql: str) -> list[dict]:
