@@ -208,3 +208,23 @@ def test_derived_data_is_deterministic_and_covers_every_day():
     assert a.daily == b.daily and a.campaigns == b.campaigns
     days = {r.day for r in a.daily}
     assert len(days) == (a.last_day - a.first_day).days + 1
+
+
+def test_explicit_records_are_served_as_given():
+    store = make_generator().store
+    store.extras["marketing"] = {
+        "accounts": [{"platform": "meta", "account_id": META_ACCOUNT_ID, "name": "Given", "currency": "USD",
+                      "timezone": "America/New_York"}],
+        "campaigns": [{"platform": "meta", "account_id": META_ACCOUNT_ID, "campaign_id": "1", "name": "given",
+                       "objective": "OUTCOME_SALES", "status": "ACTIVE", "daily_budget": "10.00",
+                       "created_at": "2026-10-05T13:00:00Z"}],
+        "ad_groups": [{"platform": "meta", "account_id": META_ACCOUNT_ID, "campaign_id": "1", "ad_group_id": "2",
+                       "name": "given set", "status": "ACTIVE", "daily_budget": None,
+                       "created_at": "2026-10-05T13:00:00Z"}],
+        "daily": [{"platform": "meta", "account_id": META_ACCOUNT_ID, "campaign_id": "1", "ad_group_id": "2",
+                   "day": "2026-11-01", "spend": "9.50", "impressions": 100, "clicks": 3, "purchases": 1,
+                   "purchase_value": "40.00"}],
+    }
+    with SandboxServer(store) as server:
+        rows = get(server, f"{META_ACCOUNT_ID}/insights", insights_params()).json()["data"]
+    assert [(r["adset_id"], r["spend"], r["date_start"]) for r in rows] == [("2", "9.50", "2026-11-01")]
