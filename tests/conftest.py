@@ -10,6 +10,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from dotenv import dotenv_values
 
 from storeboard.config import Config, load_config
 from storeboard.demo import write_sandbox_config
@@ -90,8 +91,9 @@ def make_config(folder: Path, warehouse: str, sandbox_url: str, token: str | Non
     write_sandbox_config(folder, sandbox_url, overwrite_demo=True)
     text = (folder / "storeboard.yml").read_text().replace("warehouse: duckdb:///storeboard.duckdb", f"warehouse: {warehouse}")
     (folder / "storeboard.yml").write_text(text)
-    env = dict(os.environ)
-    env["SHOPIFY_ACCESS_TOKEN"] = token or (folder / ".env").read_text().split("SHOPIFY_ACCESS_TOKEN=")[1].strip()
+    env = {**{k: v for k, v in dotenv_values(folder / ".env").items() if v is not None}, **os.environ}
+    if token:
+        env["SHOPIFY_ACCESS_TOKEN"] = token
     return load_config(folder / "storeboard.yml", environ=env)
 
 

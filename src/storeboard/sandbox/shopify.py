@@ -98,7 +98,6 @@ class ShopifyAPI:
         self.bucket = bucket or CostBucket()
         self.faults = faults or FaultPlan()
         self._index: dict[str, tuple[int, list[tuple[Any, int]], list[Order]]] = {}
-        self._render_cache: dict[int, tuple[datetime, dict[str, Any]]] = {}
 
     # -- HTTP ---------------------------------------------------------------------------------
     def routes(self) -> list[Route]:
@@ -286,10 +285,7 @@ class ShopifyAPI:
         return {"shopMoney": money, "presentmentMoney": dict(money)}
 
     def render_order(self, order: Order) -> dict[str, Any]:
-        """The GraphQL ``Order`` object (cached until the order changes)."""
-        cached = self._render_cache.get(order.order_id)
-        if cached and cached[0] == order.updated_at:
-            return cached[1]
+        """The GraphQL ``Order`` object."""
         mb, cur = self.money_bag, self.store.shop.currency
         refunded = order.total_refunded
         lines = [self._render_line(li, order) for li in order.lines]
@@ -362,7 +358,6 @@ class ShopifyAPI:
             "refunds": _plain_list([self._render_refund(r, order) for r in order.refunds]),
             "transactions": _plain_list([self._render_transaction(t) for t in order.transactions]),
         }
-        self._render_cache[order.order_id] = (order.updated_at, node)
         return node
 
     def _customer_stats(self) -> dict[int, tuple[int, Decimal]]:
