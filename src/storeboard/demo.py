@@ -13,7 +13,7 @@ from storeboard.sandbox import credentials
 DEMO_MARKER = "# Written by storeboard demo / storeboard sandbox"
 
 #: Sources the sandbox imitates, in the order the config lists them.
-SANDBOX_SOURCES = ["shopify"]
+SANDBOX_SOURCES = ["shopify", "stripe", "meta_ads", "google_ads", "hubspot", "files"]
 #: Folder (beside the config) where the sandbox drops its CSV files.
 DROP_FOLDER = "sandbox-drop"
 

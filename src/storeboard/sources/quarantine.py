@@ -42,7 +42,7 @@ def quarantined(resource: str, record: Any, problem: RecordProblem) -> Any:
     # A table variant: the hints apply to this table only, not to the rest of the resource.
     return dlt.mark.with_hints(
         row,
-        dlt.mark.make_hints(table_name=QUARANTINE_TABLE, write_disposition="append", primary_key=(),
+        dlt.mark.make_hints(table_name=QUARANTINE_TABLE, write_disposition="append", primary_key=(), merge_key=(),
                             columns={"record_id": {"data_type": "text", "nullable": True}}),
         create_table_variant=True,
     )
