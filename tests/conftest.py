@@ -86,9 +86,9 @@ def sandbox(generator):
         yield server
 
 
-def make_config(folder: Path, warehouse: str, sandbox_url: str, token: str | None = None) -> Config:
-    """Write a sandbox config into ``folder`` for ``warehouse`` and load it."""
-    write_sandbox_config(folder, sandbox_url, overwrite_demo=True)
+def make_config(folder: Path, warehouse: str, sandbox_url: str, token: str | None = None, store=None) -> Config:
+    """Write a sandbox config (and, given the store, its CSV drop) into ``folder`` and load it."""
+    write_sandbox_config(folder, sandbox_url, overwrite_demo=True, store=store)
     text = (folder / "storeboard.yml").read_text().replace("warehouse: duckdb:///storeboard.duckdb", f"warehouse: {warehouse}")
     (folder / "storeboard.yml").write_text(text)
     env = {**{k: v for k, v in dotenv_values(folder / ".env").items() if v is not None}, **os.environ}
@@ -98,5 +98,5 @@ def make_config(folder: Path, warehouse: str, sandbox_url: str, token: str | Non
 
 
 @pytest.fixture
-def config(tmp_path, warehouse_url, sandbox) -> Config:
-    return make_config(tmp_path, warehouse_url, sandbox.url)
+def config(tmp_path, warehouse_url, sandbox, generator) -> Config:
+    return make_config(tmp_path, warehouse_url, sandbox.url, store=generator.store)

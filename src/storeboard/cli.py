@@ -98,7 +98,7 @@ def run(
 @app.command()
 def doctor(path: Path = ConfigOption) -> None:
     """Check the config, the warehouse and every source's credentials; say exactly what is wrong."""
-    from storeboard.sources import source_module
+    from storeboard.pipeline import check_source
     from storeboard.warehouse import Warehouse
 
     config = _load(path)
@@ -114,7 +114,7 @@ def doctor(path: Path = ConfigOption) -> None:
         console.print(f"[red]✗[/] {exc}")
     for name in config.enabled_sources():
         try:
-            detail = source_module(name).check(getattr(config.sources, name))
+            detail = check_source(config, name)
             console.print(f"[green]✓[/] {name}: {detail}")
         except StoreboardError as exc:
             problems += 1
@@ -172,7 +172,7 @@ def sandbox(
     store = _generate(seed, orders, days, as_of)
     server = SandboxServer(store, port=port, shopify_bucket=CostBucket(max(2000.0, restore_rate * 2), restore_rate))
     try:
-        wrote = write_sandbox_config(Path.cwd(), server.url, overwrite_demo=False)
+        wrote = write_sandbox_config(Path.cwd(), server.url, overwrite_demo=False, store=store)
     except ConfigError as exc:
         _fail(exc, 2)
     console.print(("Wrote storeboard.yml and .env pointing at the sandbox" if wrote else
@@ -203,7 +203,7 @@ def demo(
     store = _generate(seed, orders, days, as_of)
     server = SandboxServer(store, shopify_bucket=CostBucket(1_000_000.0, 1_000_000.0)).start()
     try:
-        write_sandbox_config(Path.cwd(), server.url, overwrite_demo=True)
+        write_sandbox_config(Path.cwd(), server.url, overwrite_demo=True, store=store)
         config = _load(Path.cwd() / CONFIG_FILE)
         # The store is regenerated on every demo, so its data replaces the previous demo's.
         report = _run_with_progress(config, None, full_refresh=True, trigger="demo")

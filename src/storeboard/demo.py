@@ -9,6 +9,8 @@ from pathlib import Path
 from storeboard.config import CONFIG_FILE, example_config
 from storeboard.errors import ConfigError
 from storeboard.sandbox import credentials
+from storeboard.sandbox.files_data import write_drop
+from storeboard.sandbox.store import Store
 
 DEMO_MARKER = "# Written by storeboard demo / storeboard sandbox"
 
@@ -37,13 +39,14 @@ def sandbox_source_values(url: str) -> dict[str, dict[str, str]]:
     return {name: values[name] for name in SANDBOX_SOURCES}
 
 
-def write_sandbox_config(folder: Path, sandbox_url: str, overwrite_demo: bool) -> bool:
-    """Write ``storeboard.yml`` and ``.env`` pointing at the sandbox.
+def write_sandbox_config(folder: Path, sandbox_url: str, overwrite_demo: bool, store: Store | None = None) -> bool:
+    """Write ``storeboard.yml`` and ``.env`` pointing at the sandbox, and the CSV drop folder.
 
     Args:
         folder: where to write.
         sandbox_url: the sandbox's base address.
         overwrite_demo: replace a config that an earlier demo wrote (its sandbox port changes).
+        store: the served store, whose inventory and shipping CSVs go into the drop folder.
 
     Returns:
         True when the files were written, False when a config already existed and was kept.
@@ -51,6 +54,8 @@ def write_sandbox_config(folder: Path, sandbox_url: str, overwrite_demo: bool) -
     Raises:
         ConfigError: a user's own config is in the folder and ``overwrite_demo`` asks to replace it.
     """
+    if store is not None and "files" in SANDBOX_SOURCES:
+        write_drop(store, folder / DROP_FOLDER)
     config_path = folder / CONFIG_FILE
     if config_path.exists():
         is_demo = config_path.read_text(encoding="utf-8").startswith(DEMO_MARKER)

@@ -7,6 +7,7 @@ good raw data. Only committed data moves a cursor (dlt keeps state in the wareho
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import time
@@ -118,7 +119,7 @@ def extract_load(config: Config, name: str, full_refresh: bool = False) -> int:
         dataset_name=f"raw_{name}",
         pipelines_dir=str(config.state_dir / "pipelines"),
     )
-    source = source_module(name).source(settings)
+    source = build_source(config, name)
     # dlt's default (INSERT statements) is ~30x slower and several times larger in memory than
     # DuckDB reading JSON lines or PostgreSQL's COPY from CSV.
     file_format = "jsonl" if warehouse.kind == "duckdb" else "csv"
@@ -171,6 +172,23 @@ def dbt_vars(config: Config, warehouse: Warehouse) -> dict[str, object]:
         "report_date": m.report_date.isoformat() if m.report_date else None,
         "stripe_order_reference_key": config.sources.stripe.order_reference_key if config.sources.stripe else "order_id",
     }
+
+
+def _with_base_dir(function, config: Config, settings):
+    """Call a source's ``source``/``check`` with the config folder when it reads local files."""
+    if "base_dir" in inspect.signature(function).parameters:
+        return function(settings, base_dir=config.base_dir)
+    return function(settings)
+
+
+def build_source(config: Config, name: str):
+    """The dlt source for ``name`` built from its config block."""
+    return _with_base_dir(source_module(name).source, config, getattr(config.sources, name))
+
+
+def check_source(config: Config, name: str) -> str:
+    """One cheap authenticated call to source ``name`` (for ``storeboard doctor``)."""
+    return _with_base_dir(source_module(name).check, config, getattr(config.sources, name))
 
 
 def store_settings(config: Config, warehouse: Warehouse) -> dict[str, str]:
