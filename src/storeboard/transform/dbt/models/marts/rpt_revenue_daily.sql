@@ -11,6 +11,7 @@ sales_events as (
 orders as (
     select * from {{ ref('stg_shopify__orders') }}
     where not is_test
+    {% if var('valid_orders') == 'exclude_cancelled' %}and not is_cancelled{% endif %}
 ),
 
 sales_by_day as (
@@ -19,6 +20,8 @@ sales_by_day as (
         sum(gross_sales) as gross_sales,
         sum(discounts) as discounts,
         sum(returns) as returns,
+        sum(shipping) as shipping,
+        sum(taxes) as taxes,
         sum(units) as units_sold
     from sales_events
     group by event_date
@@ -60,7 +63,14 @@ final as (
         cast({{ money_divide(
             'coalesce(sales_by_day.gross_sales, 0) - coalesce(sales_by_day.discounts, 0)',
             'orders_by_day.orders') }} as decimal(18, 2)) as average_order_value,
-        coalesce(sales_by_day.units_sold, 0) as units_sold
+        coalesce(sales_by_day.units_sold, 0) as units_sold,
+        coalesce(sales_by_day.shipping, 0) as shipping,
+        coalesce(sales_by_day.taxes, 0) as taxes,
+        coalesce(sales_by_day.gross_sales, 0)
+            - coalesce(sales_by_day.discounts, 0)
+            - coalesce(sales_by_day.returns, 0)
+            + coalesce(sales_by_day.shipping, 0)
+            + coalesce(sales_by_day.taxes, 0) as total_sales
     from calendar
     left join sales_by_day on calendar.date_day = sales_by_day.event_date
     left join orders_by_day on calendar.date_day = orders_by_day.event_date

@@ -4,6 +4,8 @@ source as (
     {{ select_source_columns('shopify', 'orders', {
         'id': 'varchar',
         'name': 'varchar',
+        'legacy_resource_id': 'varchar',
+        'display_financial_status': 'varchar',
         'created_at': 'timestamp with time zone',
         'updated_at': 'timestamp with time zone',
         'processed_at': 'timestamp with time zone',
@@ -32,12 +34,14 @@ renamed as (
         -- ids
         id as order_id,
         name as order_name,
+        legacy_resource_id as order_legacy_id,
         customer__id as customer_id,
 
         -- strings
         currency_code,
         source_name,
         cancel_reason,
+        display_financial_status as financial_status,
         customer_journey_summary__first_visit__utm_parameters__source as utm_source,
         customer_journey_summary__first_visit__utm_parameters__medium as utm_medium,
         customer_journey_summary__first_visit__utm_parameters__campaign as utm_campaign,

@@ -1,0 +1,15 @@
+{# For incremental order facts: on an incremental run, keep only orders that may have changed —
+   updated in Shopify since the newest update already in `this` (less a look-back of
+   var('incremental_lookback_days', 3) days, for late Stripe fees and refunds), or processed
+   within that look-back. Whole orders are rebuilt, so allocations within an order stay exact.
+   `dbt build --full-refresh` rebuilds everything and gives the same rows. #}
+{% macro changed_orders_filter(updated_column, processed_column) -%}
+    {%- if is_incremental() -%}
+    and (
+        {{ updated_column }} >= (select max(order_updated_at) from {{ this }})
+            - interval '{{ var("incremental_lookback_days", 3) }} days'
+        or {{ processed_column }} >= (select max(processed_at) from {{ this }})
+            - interval '{{ var("incremental_lookback_days", 3) }} days'
+    )
+    {%- endif -%}
+{%- endmacro %}

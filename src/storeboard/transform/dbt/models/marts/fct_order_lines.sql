@@ -1,0 +1,91 @@
+{{ config(
+    materialized='incremental',
+    unique_key='order_line_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+) }}
+{#
+  One row per line of a valid Shopify order (test orders excluded), with the line's sales over
+  its whole life (refunds and cancellations included), its share of the order's shipping,
+  shipping cost and payment fees, and its COGS at the unit cost valid on the sale date.
+#}
+with
+
+orders as (
+    select * from {{ ref('stg_shopify__orders') }}
+    where not is_test
+    {{ changed_orders_filter('updated_at', 'processed_at') }}
+),
+
+lines as (
+    select * from {{ ref('int_order_lines_allocated') }}
+),
+
+sales_events as (
+    select * from {{ ref('int_sales_events') }}
+    where order_line_id is not null
+),
+
+shipping_allocations as (
+    select order_line_id, sum(shipping_revenue) as shipping_revenue
+    from {{ ref('int_shipping_allocated_to_lines') }}
+    group by order_line_id
+),
+
+line_sales as (
+    select
+        order_line_id,
+        sum(gross_sales) as gross_sales,
+        sum(discounts) as discounts,
+        sum(returns) as returns,
+        sum(taxes) as taxes,
+        sum(units) as net_units,
+        sum(cogs) as cogs
+    from sales_events
+    group by order_line_id
+),
+
+final as (
+    select
+        lines.order_line_id,
+        lines.order_id,
+        lines.variant_id,
+        lines.product_id,
+        lines.sku,
+        lines.line_name,
+        lines.processed_at,
+        {{ to_local_date('lines.processed_at') }} as order_date,
+        orders.updated_at as order_updated_at,
+        lines.is_gift_card,
+        lines.is_cancelled,
+        lines.quantity,
+        lines.refunded_quantity,
+        lines.unit_price,
+        coalesce(line_sales.gross_sales, 0) as gross_sales,
+        coalesce(line_sales.discounts, 0) as discounts,
+        coalesce(line_sales.returns, 0) as returns,
+        coalesce(line_sales.gross_sales, 0) - coalesce(line_sales.discounts, 0)
+            - coalesce(line_sales.returns, 0) as net_sales,
+        coalesce(line_sales.taxes, 0) as taxes,
+        coalesce(line_sales.net_units, 0) as net_units,
+        lines.unit_cost,
+        lines.unit_cost_source,
+        lines.unit_cost is null and not lines.is_gift_card as is_missing_cost,
+        coalesce(line_sales.cogs, 0) as cogs,
+        lines.shipping_weight,
+        coalesce(shipping_allocations.shipping_revenue, 0) as shipping_revenue,
+        lines.shipping_cost,
+        lines.shipping_cost_source,
+        lines.payment_fees,
+        coalesce(line_sales.gross_sales, 0) - coalesce(line_sales.discounts, 0)
+            - coalesce(line_sales.returns, 0) - coalesce(line_sales.cogs, 0) as gross_margin,
+        coalesce(line_sales.gross_sales, 0) - coalesce(line_sales.discounts, 0)
+            - coalesce(line_sales.returns, 0) - coalesce(line_sales.cogs, 0)
+            + coalesce(shipping_allocations.shipping_revenue, 0) - lines.shipping_cost - lines.payment_fees as contribution_margin
+    from lines
+    inner join orders on lines.order_id = orders.order_id
+    left join line_sales on lines.order_line_id = line_sales.order_line_id
+    left join shipping_allocations on lines.order_line_id = shipping_allocations.order_line_id
+)
+
+select * from final
