@@ -11,6 +11,7 @@ import inspect
 import logging
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -27,6 +28,9 @@ os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
 
 logger = logging.getLogger(__name__)
+
+#: Sources extracted at the same time.
+MAX_PARALLEL_SOURCES = 4
 
 #: progress(step, status, detail) is called as each step starts and ends.
 Progress = Callable[[str, str, str], None]
@@ -207,6 +211,28 @@ def store_settings(config: Config, warehouse: Warehouse) -> dict[str, str]:
     }
 
 
+def extract_step(config: Config, log: RunLog, name: str, full_refresh: bool, notify: Progress) -> StepResult:
+    """Extract and load one source, recording the step; a failure is recorded, never raised."""
+    step = f"extract:{name}"
+    log.step_started(step, name)
+    notify(step, "started", "")
+    started = time.monotonic()
+    try:
+        rows = extract_load(config, name, full_refresh)
+    except Exception as exc:  # one source failing must not stop the others
+        cause = _root_cause(exc)
+        text = str(cause) if isinstance(cause, StoreboardError) else f"{name}: {type(cause).__name__}: {cause}"
+        message = _redact(text, config)
+        logger.error("%s failed: %s", step, message)
+        log.step_finished(step, "failed", error=message)
+        notify(step, "failed", message)
+        return StepResult(step, "failed", seconds=time.monotonic() - started, error=message)
+    log.step_finished(step, "ok", rows_loaded=rows)
+    notify(step, "ok", f"{rows:,} rows")
+    logger.info("%s loaded %d rows in %.1fs", step, rows, time.monotonic() - started)
+    return StepResult(step, "ok", rows, time.monotonic() - started)
+
+
 def run(
     config: Config,
     sources: list[str] | None = None,
@@ -231,25 +257,11 @@ def run(
     log = RunLog(warehouse, trigger)
     report = RunReport(log.run_id)
     names = sources or config.enabled_sources()
-    for name in names:
-        step = f"extract:{name}"
-        log.step_started(step, name)
-        notify(step, "started", "")
-        started = time.monotonic()
-        try:
-            rows = extract_load(config, name, full_refresh)
-        except Exception as exc:  # one source failing must not stop the others
-            cause = _root_cause(exc)
-            message = _redact(str(cause) if isinstance(cause, StoreboardError) else f"{name}: {type(cause).__name__}: {cause}", config)
-            logger.error("%s failed: %s", step, message)
-            log.step_finished(step, "failed", error=message)
-            report.steps.append(StepResult(step, "failed", seconds=time.monotonic() - started, error=message))
-            notify(step, "failed", message)
-            continue
-        log.step_finished(step, "ok", rows_loaded=rows)
-        report.steps.append(StepResult(step, "ok", rows, time.monotonic() - started))
-        notify(step, "ok", f"{rows:,} rows")
-        logger.info("%s loaded %d rows in %.1fs", step, rows, time.monotonic() - started)
+    # Sources are independent: extract them concurrently (network-bound), each into its own schema.
+    with ThreadPoolExecutor(max_workers=max(1, min(MAX_PARALLEL_SOURCES, len(names))),
+                            thread_name_prefix="extract") as pool:
+        results = list(pool.map(lambda name: extract_step(config, log, name, full_refresh, notify), names))
+    report.steps.extend(results)
 
     step = "transform"
     log.step_started(step)
