@@ -7,12 +7,11 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import dlt
 import pytest
 from pydantic import SecretStr
 
 from storeboard.config import Config, FilesSettings, SourcesSettings
-from storeboard.pipeline import _dlt_destination, warehouse_for
+from storeboard import pipeline
 from storeboard.sandbox.files_data import write_drop
 from storeboard.sources import files
 from storeboard.transform import runner
@@ -28,14 +27,7 @@ def files_config(folder: Path, warehouse: str, **settings) -> Config:
 
 
 def load(config: Config) -> int:
-    """What ``pipeline.extract_load(config, "files")`` does, passing the config folder as base_dir."""
-    pipe = dlt.pipeline(pipeline_name="storeboard_files", destination=_dlt_destination(warehouse_for(config)),
-                        dataset_name="raw_files", pipelines_dir=str(config.state_dir / "pipelines"))
-    file_format = "jsonl" if warehouse_for(config).kind == "duckdb" else "csv"
-    pipe.run(files.source(config.sources.files, base_dir=config.base_dir), loader_file_format=file_format)
-    info = pipe.last_trace.last_extract_info
-    return sum(m.items_count for package in (info.metrics or {}).values() for step in package
-               for t, m in step["table_metrics"].items() if not t.startswith("_dlt"))
+    return pipeline.extract_load(config, "files")
 
 
 def query(config: Config, sql: str) -> list[dict]:

@@ -93,7 +93,7 @@ def _with_associations(client: HubSpotClient, deals: list[dict[str, Any]]) -> li
 
 def _incremental(client: HubSpotClient, object_type: str, start: str,
                  enrich: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None) -> Iterator[Any]:
-    """Yield pages of records modified since the cursor, then newly archived records.
+    """Yield newly archived records, then pages of records modified since the cursor.
 
     The search is inclusive (``GTE``): records already loaded at the cursor's instant are skipped.
     A malformed record is quarantined and holds the cursor at the modified date it sorted at, so
@@ -105,6 +105,9 @@ def _incremental(client: HubSpotClient, object_type: str, start: str,
     seen_at_cursor = set(state.get("ids_at_cursor", []))
     archived_seen: dict[str, str] = state.setdefault("archived", {})
     newest, ids_at_newest, held_back, previous = since, set(seen_at_cursor), None, since
+    # Archived records first: their archived_at column then shows in the first rows of the load
+    # file, which is what DuckDB samples to read JSON lines.
+    yield from _newly_archived(client, object_type, archived_seen)
     for page in client.search_modified_since(object_type, since):
         good = []
         for record in page:
@@ -127,7 +130,6 @@ def _incremental(client: HubSpotClient, object_type: str, start: str,
             good.append(record)
         if good:
             yield enrich(good) if enrich else good
-    yield from _newly_archived(client, object_type, archived_seen)
     if held_back:
         state["modified_cursor"], state["ids_at_cursor"] = min(newest, held_back), []
     else:
