@@ -79,3 +79,45 @@ def test_demo_refuses_a_folder_with_a_users_own_config(tmp_path):
     assert result.returncode != 0
     assert "empty folder" in result.stderr
     assert (tmp_path / "storeboard.yml").read_text() == "warehouse: duckdb:///mine.duckdb\n"
+
+
+def test_sandbox_serves_a_hand_written_store_and_run_loads_it(tmp_path):
+    """`storeboard sandbox --store FILE` in one process, `storeboard run` in another."""
+    import time
+
+    import httpx
+
+    from storeboard.sandbox.server import free_port
+
+    (tmp_path / "scenario.yml").write_text(
+        "shop: {timezone: UTC, currency: USD}\n"
+        "products: [{sku: MUG, price: '20.00', unit_cost: '8.00'}]\n"
+        "orders:\n"
+        "  - {processed_at: '2026-11-02T10:00:00Z', lines: [{sku: MUG, quantity: 3}]}\n"
+        "  - {processed_at: '2026-11-03T10:00:00Z', lines: [{sku: MUG}], test: true}\n"
+    )
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "storeboard", "sandbox", "--port", str(port), "--store", "scenario.yml"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/_sandbox/health").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline and server.poll() is None, server.stdout.read() if server.poll() else "timeout"
+            time.sleep(0.2)
+        env = {k: v for k, v in os.environ.items() if k != "SHOPIFY_ACCESS_TOKEN"}
+        result = subprocess.run([sys.executable, "-m", "storeboard", "run", "--source", "shopify"], cwd=tmp_path,
+                                env=env, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr[-2000:]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    with Warehouse(f"duckdb:///{tmp_path / 'storeboard.duckdb'}").connect(read_only=True) as conn:
+        [row] = conn.query("select gross_sales, orders from analytics.rpt_revenue_daily where date = '2026-11-02'")
+    assert row["gross_sales"] == 60 and row["orders"] == 1

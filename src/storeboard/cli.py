@@ -143,16 +143,20 @@ def _serve(config: Config, host: str, port: int) -> None:
 
 
 def _generate(seed: int, orders: int, days: int, as_of: Optional[str]):
+    """Generate the synthetic store; returns its generator (which can keep the store growing)."""
     from storeboard.demo import parse_as_of
-    from storeboard.sandbox import GeneratorSettings, generate_store
+    from storeboard.sandbox import GeneratorSettings, StoreGenerator
 
-    settings = GeneratorSettings(seed=seed, as_of=parse_as_of(as_of), days=days, orders=orders)
+    try:
+        generator = StoreGenerator(GeneratorSettings(seed=seed, as_of=parse_as_of(as_of), days=days, orders=orders))
+    except ConfigError as exc:
+        _fail(exc, 2)
     started = time.monotonic()
     with console.status("Generating the synthetic store…"):
-        store = generate_store(settings)
+        store = generator.generate()
     console.print(f"[green]✓[/] Generated {len(store.orders):,} orders, {len(store.customers):,} customers, "
                   f"{len(store.products):,} SKUs ({time.monotonic() - started:.1f}s)")
-    return store
+    return generator
 
 
 @app.command()
@@ -163,14 +167,26 @@ def sandbox(
     days: int = typer.Option(730, help="Days of history."),
     as_of: Optional[str] = typer.Option(None, help="End of history (date or timestamp, UTC); default now."),
     restore_rate: float = typer.Option(100_000.0, help="Shopify cost points restored per second (100 = Standard plan)."),
+    store_file: Optional[Path] = typer.Option(None, "--store", help="Serve this hand-written store (JSON or YAML)."),
 ) -> None:
     """Serve the sandbox APIs and write a storeboard.yml (if none exists) that points at them."""
     from storeboard.demo import write_sandbox_config
     from storeboard.sandbox import SandboxServer
     from storeboard.sandbox.shopify import CostBucket
+    from storeboard.sandbox.storefile import load_store
 
-    store = _generate(seed, orders, days, as_of)
-    server = SandboxServer(store, port=port, shopify_bucket=CostBucket(max(2000.0, restore_rate * 2), restore_rate))
+    generator = None
+    if store_file is not None:
+        try:
+            store = load_store(store_file)
+        except ConfigError as exc:
+            _fail(exc, 2)
+        console.print(f"[green]✓[/] Loaded {len(store.orders):,} orders from {store_file}")
+    else:
+        generator = _generate(seed, orders, days, as_of)
+        store = generator.store
+    server = SandboxServer(store, port=port, shopify_bucket=CostBucket(max(2000.0, restore_rate * 2), restore_rate),
+                           generator=generator)
     try:
         wrote = write_sandbox_config(Path.cwd(), server.url, overwrite_demo=False, store=store)
     except ConfigError as exc:
@@ -200,8 +216,9 @@ def demo(
     from storeboard.sandbox import SandboxServer
     from storeboard.sandbox.shopify import CostBucket
 
-    store = _generate(seed, orders, days, as_of)
-    server = SandboxServer(store, shopify_bucket=CostBucket(1_000_000.0, 1_000_000.0)).start()
+    generator = _generate(seed, orders, days, as_of)
+    store = generator.store
+    server = SandboxServer(store, shopify_bucket=CostBucket(1_000_000.0, 1_000_000.0), generator=generator).start()
     try:
         write_sandbox_config(Path.cwd(), server.url, overwrite_demo=True, store=store)
         config = _load(Path.cwd() / CONFIG_FILE)
