@@ -168,11 +168,13 @@ def sandbox(
     as_of: Optional[str] = typer.Option(None, help="End of history (date or timestamp, UTC); default now."),
     restore_rate: float = typer.Option(100_000.0, help="Shopify cost points restored per second (100 = Standard plan)."),
     store_file: Optional[Path] = typer.Option(None, "--store", help="Serve this hand-written store (JSON or YAML)."),
+    live: bool = typer.Option(True, "--live/--no-live", help="Keep placing orders as time passes (generated stores)."),
 ) -> None:
     """Serve the sandbox APIs and write a storeboard.yml (if none exists) that points at them."""
     from storeboard.demo import write_sandbox_config
     from storeboard.sandbox import SandboxServer
     from storeboard.sandbox.shopify import CostBucket
+    from storeboard.sandbox.live import LiveTrading
     from storeboard.sandbox.storefile import load_store
 
     generator = None
@@ -195,10 +197,13 @@ def sandbox(
                    "Kept the existing storeboard.yml") + "; in another shell run `storeboard run`.")
     console.print(f"Sandbox at [bold]{server.url}[/] (Ctrl+C to stop)")
     server.start()
+    trading = LiveTrading(generator).start() if live and generator is not None else None
     try:
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
+        if trading:
+            trading.stop()
         server.stop()
 
 
@@ -229,6 +234,10 @@ def demo(
                 console.print(f"[bold red]error:[/] {error}")
             raise typer.Exit(1)
         if serve_after:
+            from storeboard.sandbox.live import LiveTrading
+
+            # The store keeps trading while the dashboards are up, so the scheduled refresh has news.
+            LiveTrading(generator).start()
             _serve(config, "127.0.0.1", port)
     except StoreboardError as exc:
         _fail(exc)
