@@ -25,3 +25,6 @@ ENV = {
     "hubspot": {"HUBSPOT_ACCESS_TOKEN": HUBSPOT_TOKEN},
     "files": {},
 }
+
+#: The app's client secret: Shopify signs webhooks with it (HMAC-SHA256, base64).
+SHOPIFY_WEBHOOK_SECRET = "shpss_sandbox_0123456789abcdef0123456789abcdef"
