@@ -26,6 +26,9 @@ from storeboard.warehouse import Warehouse
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 # dlt warns about every all-null column; staging tolerates those (select_source_columns).
 os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
+# DuckDB infers a JSON-lines file's columns from its first ~20k rows, and dlt omits null keys: a
+# column whose first value comes later in a big file would be missed, so files stay below that.
+os.environ.setdefault("NORMALIZE__DATA_WRITER__FILE_MAX_ITEMS", "20000")
 
 logger = logging.getLogger(__name__)
 
