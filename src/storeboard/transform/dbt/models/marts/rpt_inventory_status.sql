@@ -43,7 +43,7 @@ velocity as (
 ),
 
 catalogue as (
-    select sku, min(product_title) as product_title
+    select sku, min(product_title) as product_title, min(unit_cost) as shopify_unit_cost
     from products
     where sku is not null
     group by sku
@@ -55,7 +55,8 @@ measured as (
         catalogue.product_title,
         latest.snapshot_date,
         latest.on_hand,
-        latest.unit_cost,
+        -- an empty cost in the CSV means Shopify's unit cost applies
+        coalesce(latest.unit_cost, catalogue.shopify_unit_cost) as unit_cost,
         greatest(coalesce(velocity.window_net_units, 0), 0) as window_net_units,
         {{ divide_exact('greatest(coalesce(velocity.window_net_units, 0), 0)', var('velocity_window_days'), 4) }} as velocity,
         coalesce(latest.lead_time_days, {{ var('default_lead_time_days') }}) as lead_time_days,
@@ -75,19 +76,21 @@ final as (
         cast(on_hand * unit_cost as {{ money_type() }}) as stock_value,
         window_net_units,
         velocity,
-        {{ divide_exact('on_hand', 'velocity', 1) }} as days_of_cover,
+        -- from the window's units rather than the rounded velocity, so it is exact
+        {{ divide_exact('on_hand * ' ~ var('velocity_window_days'), 'window_net_units', 1) }} as days_of_cover,
         lead_time_days,
         coalesce(
             csv_reorder_point,
-            cast(ceiling(velocity * lead_time_days) as bigint) + {{ var('safety_stock_units') }}
+            cast(ceiling({{ divide_exact('window_net_units * lead_time_days', var('velocity_window_days'), 4) }}) as bigint) + {{ var('safety_stock_units') }}
         ) as reorder_point,
         case when csv_reorder_point is not null then 'inventory_csv' else 'velocity' end as reorder_point_source,
         on_hand <= coalesce(
             csv_reorder_point,
-            cast(ceiling(velocity * lead_time_days) as bigint) + {{ var('safety_stock_units') }}
+            cast(ceiling({{ divide_exact('window_net_units * lead_time_days', var('velocity_window_days'), 4) }}) as bigint) + {{ var('safety_stock_units') }}
         ) as is_low_stock,
         case
-            when velocity > 0 then cast({{ report_date() }} + cast(floor({{ divide_exact('on_hand', 'velocity', 4) }}) as integer) as date)
+            when window_net_units > 0 then cast({{ report_date() }}
+                + cast(floor({{ divide_exact('on_hand * ' ~ var('velocity_window_days'), 'window_net_units', 4) }}) as integer) as date)
         end as projected_stockout_date,
         {{ report_date() }} as report_date
     from measured

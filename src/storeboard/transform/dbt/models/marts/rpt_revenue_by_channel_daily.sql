@@ -101,10 +101,17 @@ direct_stripe as (
     left join direct_by_day on calendar.date_day = direct_by_day.event_date
 ),
 
-final as (
+unioned as (
     select * from shopify
     union all
     select * from direct_stripe
+),
+
+final as (
+    select
+        cast(date as varchar) || ':' || sales_channel as revenue_channel_day_id,
+        *
+    from unioned
 )
 
 select * from final

@@ -51,7 +51,7 @@ line_bases as (
 order_bases as (
     select
         order_id,
-        max(is_cancelled) as is_cancelled,
+        bool_or(is_cancelled) as is_cancelled,
         sum(line_weight) as order_weight,
         sum(shippable_quantity) as order_shippable_quantity,
         sum(line_revenue) as order_revenue

@@ -82,6 +82,7 @@ joined as (
         -- the line when the order was loaded, else the variant's current cost
         coalesce(inventory_costs.unit_cost, order_lines.unit_cost, product_variants.unit_cost) as unit_cost,
         case
+            when order_lines.is_gift_card then 'gift_card'
             when inventory_costs.unit_cost is not null then 'inventory_csv'
             when order_lines.unit_cost is not null then 'shopify_line'
             when product_variants.unit_cost is not null then 'shopify_variant'

@@ -1,0 +1,27 @@
+-- net sales = gross sales − discounts − returns and total sales = net sales + shipping + taxes,
+-- on every row of every mart that carries them. Returns the rows where an identity breaks.
+select 'rpt_revenue_daily' as model, cast(date as varchar) as row_key
+from {{ ref('rpt_revenue_daily') }}
+where net_sales <> gross_sales - discounts - returns
+   or total_sales <> net_sales + shipping + taxes
+union all
+select 'rpt_revenue_by_channel_daily', revenue_channel_day_id
+from {{ ref('rpt_revenue_by_channel_daily') }}
+where net_sales <> gross_sales - discounts - returns
+   or total_sales <> net_sales + shipping + taxes
+union all
+select 'fct_orders', order_id
+from {{ ref('fct_orders') }}
+where net_sales <> gross_sales - discounts - returns
+   or total_sales <> net_sales + shipping + taxes
+   or contribution_margin <> net_sales - cogs + shipping - shipping_cost - payment_fees
+union all
+select 'fct_order_lines', order_line_id
+from {{ ref('fct_order_lines') }}
+where net_sales <> gross_sales - discounts - returns
+   or contribution_margin <> net_sales - cogs + shipping_revenue - shipping_cost - payment_fees
+union all
+select 'rpt_product_margin_monthly', product_month_id
+from {{ ref('rpt_product_margin_monthly') }}
+where net_revenue <> gross_sales - discounts - returns
+   or contribution_margin <> net_revenue - cogs + shipping_revenue - shipping_cost - payment_fees
