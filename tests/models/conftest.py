@@ -6,6 +6,7 @@ import os
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from dotenv import dotenv_values
 
 from storeboard import pipeline
@@ -13,8 +14,10 @@ from storeboard.config import Config, load_config
 from storeboard.sandbox import SandboxServer
 from storeboard.sandbox.shopify import CostBucket
 from storeboard.sandbox.store import Store
+from storeboard.sandbox.storefile import store_from_dict
 from storeboard.warehouse import Warehouse
 from tests.conftest import make_config
+from tests.models.scenario import METRICS_YAML, STORE
 
 
 def configure(folder: Path, warehouse: str, sandbox_url: str, store: Store, metrics_yaml: str = "") -> Config:
@@ -48,10 +51,35 @@ def mart_tables(config: Config) -> list[str]:
     return [r["table_name"] for r in rows]
 
 
+@pytest.fixture(scope="session")
+def scenario(tmp_path_factory) -> Config:
+    """The hand-written scenario store (scenario.py) loaded once into DuckDB by the whole pipeline."""
+    folder = tmp_path_factory.mktemp("scenario")
+    return run_store(folder, "duckdb:///storeboard.duckdb", store_from_dict(STORE), METRICS_YAML)
+
+
+#: Columns that describe when a run happened, not the data: they differ between two builds.
+RUN_TIME_COLUMNS = {"built_at", "last_attempt_at", "last_success_at", "minutes_since_success", "last_quarantined_at"}
+
+
 def normalise(value):
-    """A value as comparable across warehouses: exact decimals, floats made decimal."""
-    if isinstance(value, float):
-        return Decimal(repr(value))
+    """A value as comparable across warehouses: every number an exact, normalised decimal."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float)):
+        value = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     if isinstance(value, Decimal):
-        return value.normalize() if value == value.to_integral_value() else value.normalize()
+        return value.normalize()
     return value
+
+
+def mart_snapshot(config: Config) -> dict[str, list[tuple]]:
+    """Every row of every ``analytics`` table (run-time columns left out), sorted, values normalised."""
+    snapshot = {}
+    for table in mart_tables(config):
+        table_rows = query(config, f"select * from analytics.{table}")
+        snapshot[table] = sorted(
+            (tuple((k, normalise(v)) for k, v in sorted(row.items()) if k not in RUN_TIME_COLUMNS) for row in table_rows),
+            key=repr,
+        )
+    return snapshot

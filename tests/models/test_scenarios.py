@@ -9,20 +9,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal as D
 
-import pytest
-
-from storeboard.sandbox.storefile import store_from_dict
-from tests.models.conftest import query, run_store
-from tests.models.scenario import METRICS_YAML, STORE
+from tests.models.conftest import query
 
 OCT, NOV = date(2026, 10, 1), date(2026, 11, 1)
-
-
-@pytest.fixture(scope="module")
-def scenario(tmp_path_factory):
-    """The scenario loaded once into DuckDB by the whole pipeline."""
-    folder = tmp_path_factory.mktemp("scenario")
-    return run_store(folder, "duckdb:///storeboard.duckdb", store_from_dict(STORE), METRICS_YAML)
 
 
 def rows(config, sql: str) -> list[tuple]:
