@@ -50,8 +50,9 @@ def _load(path: Path) -> Config:
         raise  # unreachable
 
 
-def _run_with_progress(config: Config, sources: list[str] | None, full_refresh: bool, trigger: str):
-    from storeboard import pipeline
+def _run_with_progress(config: Config, sources: list[str] | None, full_refresh: bool, trigger: str,
+                       locked: bool = False):
+    from storeboard import orchestration, pipeline
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=False) as progress:
         tasks: dict[str, int] = {}
@@ -64,7 +65,14 @@ def _run_with_progress(config: Config, sources: list[str] | None, full_refresh: 
             mark = "[green]✓[/]" if status == "ok" else "[red]✗[/]"
             progress.update(tasks[step], description=f"{mark} {label}: {detail}", total=1, completed=1)
 
-        return pipeline.run(config, sources=sources, full_refresh=full_refresh, progress=on_step, trigger=trigger)
+        if not locked:
+            return pipeline.run(config, sources=sources, full_refresh=full_refresh, progress=on_step, trigger=trigger)
+        # Under the warehouse's refresh lock (never beside the scheduler or Airflow), then the alerts.
+        outcome = orchestration.refresh(config, trigger, sources, full_refresh, progress=on_step)
+        if not outcome.ran:
+            console.print(f"[yellow]Skipped:[/] {outcome.reason}")
+            raise typer.Exit(3)
+        return outcome.report
 
 
 @app.command()
@@ -88,7 +96,7 @@ def run(
     unknown = [s for s in source or [] if s not in config.enabled_sources()]
     if unknown:
         _fail(ConfigError(f"source {unknown[0]!r} is not configured in {path} (configured: {', '.join(config.enabled_sources()) or 'none'})"), 2)
-    report = _run_with_progress(config, source or None, full_refresh, "cli")
+    report = _run_with_progress(config, source or None, full_refresh, "cli", locked=True)
     if not report.ok:
         for error in report.errors:
             console.print(f"[bold red]error:[/] {error}")
@@ -127,10 +135,19 @@ def serve(
     path: Path = ConfigOption,
     host: Optional[str] = typer.Option(None, help="Address to listen on (default from config: 127.0.0.1)."),
     port: Optional[int] = typer.Option(None, help="Port (default from config: 8000)."),
+    scheduler: bool = typer.Option(True, "--scheduler/--no-scheduler",
+                                   help="Run the refresh, alerts and weekly email on schedule (config: schedule)."),
 ) -> None:
-    """Serve the dashboards."""
+    """Serve the dashboards, and refresh, alert and email on schedule."""
+    from storeboard.scheduler import start_scheduler
+
     config = _load(path)
-    _serve(config, host or config.web.host, port or config.web.port)
+    jobs = start_scheduler(config) if scheduler else None
+    try:
+        _serve(config, host or config.web.host, port or config.web.port)
+    finally:
+        if jobs is not None:
+            jobs.shutdown(wait=False)
 
 
 def _serve(config: Config, host: str, port: int) -> None:
@@ -243,6 +260,101 @@ def demo(
         _fail(exc)
     finally:
         server.stop()
+
+
+report_app = typer.Typer(help="Reports: the weekly summary email.", no_args_is_help=True)
+alerts_app = typer.Typer(help="Slack alerts.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+app.add_typer(alerts_app, name="alerts")
+
+
+@report_app.command("weekly")
+def report_weekly(
+    path: Path = ConfigOption,
+    send: bool = typer.Option(False, "--send", help="Email it to email.recipients (once per week unless --force)."),
+    preview: bool = typer.Option(False, "--preview", help="Write the HTML to --out instead of sending."),
+    out: Path = typer.Option(Path("weekly-report.html"), "--out", "-o", help="Where --preview writes the HTML."),
+    week: Optional[str] = typer.Option(None, "--week", help="Monday of the week (YYYY-MM-DD); default: last full week."),
+    force: bool = typer.Option(False, "--force", help="Send even if this week's report was already sent."),
+) -> None:
+    """Build the weekly summary: --preview writes the HTML locally, --send emails it."""
+    from datetime import date
+
+    from storeboard.notify import email
+
+    config = _load(path)
+    if send == preview:
+        _fail(ConfigError("pass exactly one of --send or --preview"), 2)
+    try:
+        week_start = date.fromisoformat(week) if week else None
+    except ValueError:
+        _fail(ConfigError(f"--week must be a date like 2026-11-16, not {week!r}"), 2)
+    if week_start is not None and week_start.weekday() != 0:
+        _fail(ConfigError(f"--week must be a Monday (ISO weeks start on Monday); {week_start} is a {week_start:%A}"), 2)
+    try:
+        if preview:
+            written = email.preview(config, out, week_start)
+            console.print(f"[green]✓[/] Wrote {written}")
+            return
+        if not config.email.recipients:
+            _fail(ConfigError(f"{path}: email.recipients is empty: add at least one address to send the report"), 2)
+        if week_start is None:
+            from datetime import UTC, datetime
+            from zoneinfo import ZoneInfo
+
+            week_start = email.report_week(datetime.now(UTC).astimezone(ZoneInfo(email.store_timezone(config))))
+        result = email.send_weekly_report(config, week_start=week_start, force=force, trigger="cli")
+    except StoreboardError as exc:
+        _fail(exc)
+    if result.status == "failed":
+        _fail(StoreboardError(f"weekly report not sent: {result.reason}"))
+    if result.status == "skipped":
+        console.print(f"[yellow]Not sent:[/] {result.reason} (use --force to send again)")
+        return
+    console.print(f"[green]✓[/] Sent {result.report_key} to {', '.join(config.email.recipients)}")
+
+
+@alerts_app.command("run")
+def alerts_run(path: Path = ConfigOption) -> None:
+    """Evaluate the alert rules on the current marts and deliver what is queued."""
+    from storeboard.orchestration import alerts_step
+
+    config = _load(path)
+    result = alerts_step(config, trigger="cli")
+    if result.skipped:
+        console.print(f"[yellow]Skipped:[/] {result.skipped}")
+        return
+    console.print(f"Rules evaluated: {', '.join(result.evaluated) or 'none'}")
+    console.print(f"{len(result.fired)} new alert(s), {len(result.recovered)} recovered, "
+                  f"{result.delivered} delivered, {result.pending} pending")
+    for item in result.fired:
+        console.print(f"  [bold]fired[/] {item}")
+    if result.error:
+        _fail(StoreboardError(result.error))
+
+
+user_app = typer.Typer(help="Dashboard users (web.users in storeboard.yml).", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def user_add(
+    username: str = typer.Argument(..., help="Login name: letters, digits and . _ @ -"),
+    path: Path = ConfigOption,
+    password: Optional[str] = typer.Option(None, help="Default: asked for twice, not echoed.", hidden=True),
+) -> None:
+    """Add a dashboard user (or change their password); stores only an argon2 hash."""
+    from storeboard.web.users import add_user
+
+    if not path.exists():
+        _fail(ConfigError(f"{path} does not exist: run `storeboard init` first"), 2)
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        added = add_user(path, username, password)
+    except ConfigError as exc:
+        _fail(exc, 2)
+    console.print(f"[green]✓[/] {'Added' if added else 'Changed the password of'} {username} in {path}")
 
 
 def main() -> None:

@@ -216,6 +216,117 @@ class WebSettings(_Strict):
     port: int = Field(default=8000, ge=1, le=65535)
 
 
+class LowStockRule(_Strict):
+    """A SKU fell to or below its reorder point (``rpt_inventory_status.is_low_stock``)."""
+
+    enabled: bool = True
+
+
+class RoasRule(_Strict):
+    """A campaign's platform ROAS over the last ``days`` days is below ``target``."""
+
+    enabled: bool = True
+    #: default: metrics.roas_target
+    target: Decimal | None = Field(default=None, gt=0)
+    days: int = Field(default=7, ge=1, le=90)
+    #: campaigns that spent less than this (shop currency) over the window are left alone
+    min_spend: Decimal = Field(default=Decimal("100"), ge=0)
+
+
+class PacingRule(_Strict):
+    """A channel or campaign is projected to end the month above ``over`` or below ``under``
+    times its budget (``rpt_ad_budget_pacing_monthly.pacing``)."""
+
+    enabled: bool = True
+    over: Decimal = Field(default=Decimal("1.10"), gt=0)
+    under: Decimal = Field(default=Decimal("0.90"), ge=0)
+
+
+class NegativeMarginRule(_Strict):
+    """A SKU's contribution margin, summed over the last ``months`` months (the current one
+    included), turned negative (``rpt_product_margin_monthly``)."""
+
+    enabled: bool = True
+    months: int = Field(default=1, ge=1, le=12)
+
+
+class SourceHealthRule(_Strict):
+    """A source's last extract failed or its data is stale (``rpt_source_health``)."""
+
+    enabled: bool = True
+
+
+class SalesDropRule(_Strict):
+    """Yesterday's net sales fell more than ``drop`` below the average of the same weekday
+    over the previous ``weeks`` weeks (``rpt_revenue_daily``)."""
+
+    enabled: bool = True
+    #: 0.4 = fire when yesterday is more than 40 % below the norm
+    drop: Decimal = Field(default=Decimal("0.4"), gt=0, lt=1)
+    weeks: int = Field(default=4, ge=1, le=26)
+
+
+class AlertRules(_Strict):
+    """Every alert rule, each with its own switch and thresholds."""
+
+    low_stock: LowStockRule = LowStockRule()
+    roas_below_target: RoasRule = RoasRule()
+    budget_pacing: PacingRule = PacingRule()
+    negative_margin: NegativeMarginRule = NegativeMarginRule()
+    source_health: SourceHealthRule = SourceHealthRule()
+    sales_drop: SalesDropRule = SalesDropRule()
+
+
+class AlertsSettings(_Strict):
+    """Slack alerts, evaluated after every refresh (see docs/alerts.md)."""
+
+    enabled: bool = True
+    #: Slack incoming-webhook URL, e.g. ${SLACK_WEBHOOK_URL}; without it alerts are only recorded
+    slack_webhook_url: SecretStr | None = None
+    #: where the dashboards are reachable; links in alerts and the email point here
+    dashboard_url: str = "http://127.0.0.1:8000"
+    #: extra tries per Slack post on connection errors, 429 and 5xx (the outbox retries later anyway)
+    max_retries: int = Field(default=2, ge=0, le=10)
+    rules: AlertRules = AlertRules()
+
+    _http_url = field_validator("dashboard_url")(lambda cls, v: _check_http_url(v))
+
+
+_WEEKDAYS = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+class EmailSettings(_Strict):
+    """The weekly summary email (sent when ``recipients`` is not empty)."""
+
+    enabled: bool = True
+    smtp_host: str = "localhost"
+    #: 587 for STARTTLS, 465 for TLS
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    #: starttls (upgrade a plain connection), tls (TLS from the start) or none (local relays only)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    #: e.g. ${SMTP_PASSWORD}
+    password: SecretStr | None = None
+    from_address: str = "storeboard@localhost"
+    recipients: list[str] = Field(default_factory=list)
+    #: day and local time (store time zone) the report for the week that ended is sent
+    send_day: _WEEKDAYS = "monday"
+    send_time: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    #: a failed send is retried every few minutes until this many attempts
+    max_attempts: int = Field(default=5, ge=1, le=50)
+    timeout_seconds: float = Field(default=30, gt=0)
+
+
+class ScheduleSettings(_Strict):
+    """The scheduler inside ``storeboard serve``."""
+
+    enabled: bool = True
+    #: five-field cron in the store's time zone; default every 4 hours on the hour
+    refresh_cron: str = "0 */4 * * *"
+    #: a refresh lock older than this is considered abandoned (crashed process)
+    lock_timeout_minutes: int = Field(default=240, ge=1)
+
+
 class Config(_Strict):
     """The whole of ``storeboard.yml``."""
 
@@ -224,6 +335,9 @@ class Config(_Strict):
     metrics: MetricsSettings = MetricsSettings()
     sources: SourcesSettings = SourcesSettings()
     web: WebSettings = WebSettings()
+    alerts: AlertsSettings = AlertsSettings()
+    email: EmailSettings = EmailSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
     #: folder the config was read from; relative paths resolve against it
     base_dir: Path = Path(".")
 

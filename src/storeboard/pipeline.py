@@ -266,7 +266,16 @@ def run(
         results = list(pool.map(lambda name: extract_step(config, log, name, full_refresh, notify), names))
     report.steps.extend(results)
 
+    report.steps.append(transform_step(config, log, full_refresh, notify))
+    log.finish("ok" if report.ok else "failed", "; ".join(report.errors) or None)
+    return report
+
+
+def transform_step(config: Config, log: RunLog, full_refresh: bool, notify: Progress) -> StepResult:
+    """Copy the config tables and run ``dbt build``, recording the step; a failure is recorded,
+    never raised (the scheduler and Airflow call this too)."""
     step = "transform"
+    warehouse = warehouse_for(config)
     log.step_started(step)
     notify(step, "started", "")
     started = time.monotonic()
@@ -277,15 +286,13 @@ def run(
     except StoreboardError as exc:
         message = _redact(str(exc), config)
         log.step_finished(step, "failed", error=message)
-        report.steps.append(StepResult(step, "failed", seconds=time.monotonic() - started, error=message))
         notify(step, "failed", message)
-    else:
-        detail = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
-        log.step_finished(step, "ok")
-        report.steps.append(StepResult(step, "ok", seconds=time.monotonic() - started))
-        notify(step, "ok", detail)
-    log.finish("ok" if report.ok else "failed", "; ".join(report.errors) or None)
-    return report
+        return StepResult(step, "failed", seconds=time.monotonic() - started, error=message)
+    detail = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
+    log.step_finished(step, "ok")
+    notify(step, "ok", detail)
+    return StepResult(step, "ok", seconds=time.monotonic() - started)
 
 
-__all__ = ["RunReport", "SourceError", "StepResult", "extract_load", "run", "store_settings", "warehouse_for"]
+__all__ = ["RunReport", "SourceError", "StepResult", "extract_load", "extract_step", "run", "store_settings",
+           "transform_step", "warehouse_for"]

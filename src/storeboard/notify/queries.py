@@ -1,0 +1,193 @@
+"""Every query the alerts and the weekly email run: marts in ``analytics`` only.
+
+Figures over a range are sums of the marts' additive columns, and ratios over a range (AOV,
+ROAS, CAC) are ratios of those sums, as docs/metrics.md defines them; no metric is derived here
+in any other way. A mart that is not built yet reads as empty, so a rule that needs it is skipped
+rather than reported as recovered.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from storeboard.warehouse import Connection
+
+SCHEMA = "analytics"
+
+
+def has_mart(conn: Connection, name: str) -> bool:
+    """True when ``analytics.<name>`` has been built."""
+    return conn.table_exists(SCHEMA, name)
+
+
+def store_info(conn: Connection) -> dict[str, Any]:
+    """Time zone and currency of the last build (``dim_store``); UTC/USD before the first."""
+    if has_mart(conn, "dim_store"):
+        rows = conn.query(f"select timezone, currency_code, built_at from {SCHEMA}.dim_store")
+        if rows:
+            return rows[0]
+    return {"timezone": "UTC", "currency_code": "USD", "built_at": None}
+
+
+def inventory_status(conn: Connection) -> list[dict[str, Any]] | None:
+    """Every SKU of ``rpt_inventory_status`` (None when the mart is missing)."""
+    if not has_mart(conn, "rpt_inventory_status"):
+        return None
+    return conn.query(
+        "select sku, product_title, on_hand, reorder_point, velocity, days_of_cover, "
+        f"projected_stockout_date, is_low_stock from {SCHEMA}.rpt_inventory_status order by sku"
+    )
+
+
+def campaign_roas(conn: Connection, start: date, end: date) -> list[dict[str, Any]] | None:
+    """Per campaign over [start, end] (ad account days): spend, platform conversion value and
+    platform ROAS = Σ conversion value ÷ Σ spend (``rpt_marketing_campaigns_daily``)."""
+    if not has_mart(conn, "rpt_marketing_campaigns_daily"):
+        return None
+    rows = conn.query(
+        "select ad_platform, campaign_id, min(campaign_name) as campaign_name, sum(spend) as spend, "
+        "sum(platform_conversion_value) as conversion_value "
+        f"from {SCHEMA}.rpt_marketing_campaigns_daily where date between %(start)s and %(end)s "
+        "group by ad_platform, campaign_id order by ad_platform, campaign_id",
+        {"start": start, "end": end},
+    )
+    for row in rows:
+        spend = Decimal(row["spend"] or 0)
+        row["spend"] = spend
+        row["conversion_value"] = Decimal(row["conversion_value"] or 0)
+        row["roas"] = (row["conversion_value"] / spend).quantize(Decimal("0.01"), ROUND_HALF_UP) if spend else None
+    return rows
+
+
+def budget_pacing(conn: Connection, month: date) -> list[dict[str, Any]] | None:
+    """The month's rows of ``rpt_ad_budget_pacing_monthly`` (platform and campaign budgets)."""
+    if not has_mart(conn, "rpt_ad_budget_pacing_monthly"):
+        return None
+    return conn.query(
+        "select budget_pacing_id, month, ad_platform, budget_scope, campaign_id, campaign_name, budget_source, "
+        "budget_amount, mtd_spend, projected_spend, pacing, pacing_status, elapsed_days, days_in_month "
+        f"from {SCHEMA}.rpt_ad_budget_pacing_monthly where month = %(month)s and pacing is not null "
+        "order by ad_platform, budget_scope, campaign_id",
+        {"month": month},
+    )
+
+
+def sku_margins(conn: Connection, first_month: date, last_month: date) -> list[dict[str, Any]] | None:
+    """Per SKU, the sums over months [first_month, last_month] of ``rpt_product_margin_monthly``:
+    net revenue, gross margin and contribution margin (shop currency)."""
+    if not has_mart(conn, "rpt_product_margin_monthly"):
+        return None
+    return conn.query(
+        "select sku, min(product_title) as product_title, sum(net_units) as net_units, "
+        "sum(net_revenue) as net_revenue, sum(gross_margin) as gross_margin, "
+        "sum(shipping_cost) as shipping_cost, sum(contribution_margin) as contribution_margin "
+        f"from {SCHEMA}.rpt_product_margin_monthly where month between %(first)s and %(last)s "
+        "and sku <> '(no sku)' group by sku order by sku",
+        {"first": first_month, "last": last_month},
+    )
+
+
+def source_health(conn: Connection) -> list[dict[str, Any]] | None:
+    """Every row of ``rpt_source_health`` (one per source ever extracted)."""
+    if not has_mart(conn, "rpt_source_health"):
+        return None
+    return conn.query(
+        "select source_name, last_status, last_error, last_attempt_at, last_success_at, minutes_since_success, "
+        f"health_status from {SCHEMA}.rpt_source_health order by source_name"
+    )
+
+
+def net_sales_on(conn: Connection, days: list[date]) -> dict[date, Decimal] | None:
+    """Net sales of each listed day inside ``rpt_revenue_daily``'s range (first to last day with
+    sales; days inside it without sales have a row with 0). Days outside the range are absent."""
+    if not has_mart(conn, "rpt_revenue_daily"):
+        return None
+    if not days:
+        return {}
+    params = {f"d{i}": day for i, day in enumerate(days)}
+    rows = conn.query(
+        f"select date, net_sales from {SCHEMA}.rpt_revenue_daily "
+        f"where date in ({', '.join(f'%({k})s' for k in params)})",
+        params,
+    )
+    return {row["date"]: Decimal(row["net_sales"]) for row in rows}
+
+
+def revenue_days(conn: Connection, start: date, end: date) -> list[dict[str, Any]]:
+    """One ``rpt_revenue_daily`` row per day in [start, end] (for the sales chart)."""
+    if not has_mart(conn, "rpt_revenue_daily"):
+        return []
+    return conn.query(
+        f"select date, net_sales, orders from {SCHEMA}.rpt_revenue_daily "
+        "where date between %(start)s and %(end)s order by date",
+        {"start": start, "end": end},
+    )
+
+
+def marketing_days(conn: Connection, start: date, end: date) -> list[dict[str, Any]]:
+    """One ``rpt_marketing_daily`` row per day in [start, end] (for the spend/ROAS chart)."""
+    if not has_mart(conn, "rpt_marketing_daily"):
+        return []
+    return conn.query(
+        f"select date, ad_spend, net_sales, blended_roas from {SCHEMA}.rpt_marketing_daily "
+        "where date between %(start)s and %(end)s order by date",
+        {"start": start, "end": end},
+    )
+
+
+def _ratio(numerator: Decimal | None, denominator: Decimal | int | None, places: str) -> Decimal | None:
+    if numerator is None or not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal(places), ROUND_HALF_UP)
+
+
+def period_totals(conn: Connection, start: date, end: date) -> dict[str, Decimal | int | None]:
+    """The weekly summary's figures for [start, end] (store-local days), per docs/metrics.md:
+
+    - ``total_sales``, ``net_sales``, ``orders``, ``average_order_value`` from ``rpt_revenue_daily``
+      (AOV = (Σ gross sales − Σ discounts) ÷ Σ orders);
+    - ``new_customers``, ``ad_spend``, ``blended_roas`` (Σ net sales of all channels ÷ Σ spend),
+      ``blended_cac`` (Σ spend ÷ Σ new customers) from ``rpt_marketing_daily``;
+    - ``contribution_margin`` of the lines of orders placed in the period, from ``fct_order_lines``
+      (gift cards excluded, as in the product-margin mart, which is monthly and so cannot give a
+      week).
+
+    Money in shop currency; a figure whose mart is missing is None.
+    """
+    params = {"start": start, "end": end}
+    totals: dict[str, Any] = dict.fromkeys(
+        ("total_sales", "net_sales", "orders", "average_order_value", "new_customers", "ad_spend",
+         "blended_roas", "blended_cac", "contribution_margin"))
+    if has_mart(conn, "rpt_revenue_daily"):
+        row = conn.query(
+            "select coalesce(sum(total_sales), 0) as total_sales, coalesce(sum(net_sales), 0) as net_sales, "
+            "coalesce(sum(gross_sales), 0) - coalesce(sum(discounts), 0) as sales_before_returns, "
+            f"coalesce(sum(orders), 0) as orders from {SCHEMA}.rpt_revenue_daily "
+            "where date between %(start)s and %(end)s",
+            params,
+        )[0]
+        totals["total_sales"] = Decimal(row["total_sales"])
+        totals["net_sales"] = Decimal(row["net_sales"])
+        totals["orders"] = int(row["orders"])
+        totals["average_order_value"] = _ratio(row["sales_before_returns"], totals["orders"], "0.01")
+    if has_mart(conn, "rpt_marketing_daily"):
+        row = conn.query(
+            "select coalesce(sum(ad_spend), 0) as ad_spend, coalesce(sum(net_sales), 0) as net_sales, "
+            f"coalesce(sum(new_customers), 0) as new_customers from {SCHEMA}.rpt_marketing_daily "
+            "where date between %(start)s and %(end)s",
+            params,
+        )[0]
+        totals["ad_spend"] = Decimal(row["ad_spend"])
+        totals["new_customers"] = int(row["new_customers"])
+        totals["blended_roas"] = _ratio(row["net_sales"], totals["ad_spend"], "0.01")
+        totals["blended_cac"] = _ratio(totals["ad_spend"], totals["new_customers"], "0.01")
+    if has_mart(conn, "fct_order_lines"):
+        row = conn.query(
+            f"select coalesce(sum(contribution_margin), 0) as contribution_margin from {SCHEMA}.fct_order_lines "
+            "where order_date between %(start)s and %(end)s and not is_gift_card",
+            params,
+        )[0]
+        totals["contribution_margin"] = Decimal(row["contribution_margin"])
+    return totals
