@@ -65,6 +65,8 @@ class ShopifySettings(_Strict):
     page_size: int = Field(default=250, ge=1, le=250)
     #: tries per request on 429/5xx/dropped connections, with exponential back-off
     max_attempts: int = Field(default=6, ge=1, le=20)
+    #: read the first load's history through a bulk operation (JSONL) instead of paging
+    bulk_backfill: bool = True
 
     _http_url = field_validator("shop_url")(lambda cls, v: _check_http_url(v))
 
@@ -209,11 +211,28 @@ class MetricsSettings(_Strict):
     shipping_rates: list[ShippingRate] = Field(default_factory=list)
 
 
+class WebUser(_Strict):
+    """A dashboard user: a name and an argon2 (or bcrypt) hash, written by ``storeboard user add``."""
+
+    username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
+    password_hash: str = Field(pattern=r"^\$(argon2(id|i|d)|2[aby])\$")
+
+
 class WebSettings(_Strict):
-    """Where ``storeboard serve`` listens."""
+    """Where ``storeboard serve`` listens, who may log in, and the SQL explorer's limits."""
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    #: require a login; without it only clients on this machine (127.0.0.1 / ::1) are served
+    login: bool = True
+    users: list[WebUser] = Field(default_factory=list)
+    #: signs session cookies, e.g. ${STOREBOARD_SESSION_SECRET}; default: a random one per start
+    session_secret: SecretStr | None = None
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    #: failed logins per user name and client address within 15 minutes before a lock-out
+    login_attempts: int = Field(default=5, ge=1, le=100)
+    sql_row_limit: int = Field(default=1000, ge=1, le=100_000)
+    sql_timeout_seconds: float = Field(default=10, gt=0, le=600)
 
 
 class LowStockRule(_Strict):

@@ -20,12 +20,13 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from starlette.routing import Route
 
 from storeboard.sandbox.credentials import SHOPIFY_TOKEN
 from storeboard.sandbox.faults import DATA, FaultPlan
+from storeboard.sandbox.shopify_bulk import BulkOperations
 from storeboard.sandbox.graphql import QueryError, actual_cost, execute, prepare, requested_cost
 from storeboard.sandbox.store import Customer, LineItem, Order, Product, Refund, Store, Transaction
 
@@ -97,11 +98,24 @@ class ShopifyAPI:
         self.access_token = access_token
         self.bucket = bucket or CostBucket()
         self.faults = faults or FaultPlan()
+        self.bulk = BulkOperations(self)
+        #: this server's address, for bulk download URLs (set from each request)
+        self.base_url = "http://127.0.0.1"
         self._index: dict[str, tuple[int, list[tuple[Any, int]], list[Order]]] = {}
 
     # -- HTTP ---------------------------------------------------------------------------------
     def routes(self) -> list[Route]:
-        return [Route("/admin/api/{version}/graphql.json", self.graphql, methods=["POST"])]
+        return [
+            Route("/admin/api/{version}/graphql.json", self.graphql, methods=["POST"]),
+            Route("/_sandbox/bulk/{number}.jsonl", self.bulk_download),
+        ]
+
+    async def bulk_download(self, request: Request) -> Response:
+        """A bulk result, like Shopify's signed storage URL: no token, a signature in the query."""
+        body = self.bulk.download(request.path_params["number"], request.query_params.get("sig", ""))
+        if body is None:
+            return Response("<Error><Code>AccessDenied</Code></Error>", status_code=403, media_type="application/xml")
+        return Response(body, media_type="application/jsonl")
 
     def error_response(self, status: int, reason: str) -> JSONResponse:
         """Shopify's bodies for transport-level errors."""
@@ -117,6 +131,7 @@ class ShopifyAPI:
             return JSONResponse({"errors": "Not Found"}, status_code=404)
         served = version if version in SUPPORTED_VERSIONS or version == "unstable" else SUPPORTED_VERSIONS[0]
         headers = {"X-Shopify-API-Version": served}
+        self.base_url = str(request.base_url).rstrip("/")
         if request.headers.get("x-shopify-access-token") != self.access_token:
             return JSONResponse({"errors": _INVALID_TOKEN}, status_code=401, headers=headers)
         try:
@@ -178,6 +193,10 @@ class ShopifyAPI:
             "order": lambda id: self._order_by_gid(id),
             "customers": self._customers,
             "productVariants": self._variants,
+            "bulkOperationRunQuery": self.bulk.run_query,
+            "bulkOperation": lambda id: self.bulk.get(id),
+            "currentBulkOperation": self.bulk.current,
+            "node": lambda id: self.bulk.get(id) or self._order_by_gid(id),
         }
 
     def _order_by_gid(self, order_gid: str) -> dict[str, Any] | None:

@@ -8,6 +8,9 @@ from storeboard import pipeline
 from storeboard.sandbox.faults import Fault
 from storeboard.warehouse import Warehouse
 from tests.conftest import make_config
+
+#: These tests are about the Shopify connector: the other sources stay out of the run.
+SHOPIFY = ["shopify"]
 from tests.test_end_to_end import assert_matches_truth
 
 
@@ -26,7 +29,7 @@ def duckdb_config(tmp_path, sandbox):
 def test_transport_faults_are_retried_and_lose_nothing(duckdb_config, sandbox, generator, kind):
     config = duckdb_config
     sandbox.faults.add(Fault(api="shopify", kind=kind, count=2, retry_after=1, delay=0.5))
-    report = pipeline.run(config)
+    report = pipeline.run(config, sources=SHOPIFY)
     assert report.ok, report.errors
     assert sandbox.faults.fired[("shopify", kind)] == 2
     assert_matches_truth(config, generator.store)
@@ -35,7 +38,7 @@ def test_transport_faults_are_retried_and_lose_nothing(duckdb_config, sandbox, g
 @pytest.mark.parametrize("kind", ["duplicate", "out_of_order"])
 def test_duplicated_and_reordered_records_load_once(config, sandbox, generator, kind):
     sandbox.faults.add(Fault(api="shopify", kind=kind, count=3))
-    assert pipeline.run(config).ok
+    assert pipeline.run(config, sources=SHOPIFY).ok
     ids = [i for i, _ in order_ids(config)]
     assert len(ids) == len(set(ids)) == len(generator.store.orders)
     assert_matches_truth(config, generator.store)
@@ -43,14 +46,14 @@ def test_duplicated_and_reordered_records_load_once(config, sandbox, generator, 
 
 def test_malformed_order_is_quarantined_then_recovered(config, sandbox, generator):
     sandbox.faults.add(Fault(api="shopify", kind="malformed", count=1))
-    first = pipeline.run(config)
+    first = pipeline.run(config, sources=SHOPIFY)
     assert first.ok, first.errors
     with Warehouse.from_config(config).connect(read_only=True) as conn:
         [row] = conn.query("select resource, record_id, field, reason from raw_shopify.quarantine")
     assert row["resource"] == "orders" and row["field"] == "id"
     assert len(order_ids(config)) == len(generator.store.orders) - 1
 
-    second = pipeline.run(config)  # the sandbox now sends the order intact
+    second = pipeline.run(config, sources=SHOPIFY)  # the sandbox now sends the order intact
 
     assert second.ok, second.errors
     assert len(order_ids(config)) == len(generator.store.orders)
@@ -59,9 +62,9 @@ def test_malformed_order_is_quarantined_then_recovered(config, sandbox, generato
 
 def test_expired_token_fails_only_that_run_and_next_run_recovers(config, sandbox, generator):
     sandbox.faults.add(Fault(api="shopify", kind="expired_token", count=1))
-    failed = pipeline.run(config)
+    failed = pipeline.run(config, sources=SHOPIFY)
     assert not failed.ok and "Shopify returned 401" in failed.errors[0]
-    assert pipeline.run(config).ok
+    assert pipeline.run(config, sources=SHOPIFY).ok
     assert_matches_truth(config, generator.store)
 
 
@@ -69,7 +72,7 @@ def test_outage_longer_than_retries_fails_the_source_clearly(duckdb_config, sand
     config = duckdb_config
     sandbox.faults.add(Fault(api="shopify", kind="503", count=-1))
     config.sources.shopify.max_attempts = 2
-    report = pipeline.run(config)
+    report = pipeline.run(config, sources=SHOPIFY)
     assert not report.ok
     [error] = report.errors
     assert error.startswith("Shopify returned HTTP 503") and "\n" not in error

@@ -53,7 +53,10 @@ def source(settings: ShopifySettings) -> Any:
         """Orders updated since the stored cursor, oldest first; money as decimal strings in
         shop currency (``shopMoney``), timestamps ISO 8601 UTC. Malformed orders go to
         ``quarantine`` and hold the cursor back so they are read again next run."""
-        yield from _incremental("orders", settings.start_date, client.iter_orders, check_order)
+        # The first load reads the whole history through one bulk operation; later runs page.
+        backfill = settings.bulk_backfill and "updated_at_cursor" not in dlt.current.resource_state()
+        yield from _incremental("orders", settings.start_date, client.bulk_orders if backfill else client.iter_orders,
+                                check_order)
 
     @dlt.resource(name="customers", write_disposition="merge", primary_key="id")
     def customers() -> Iterator[Any]:

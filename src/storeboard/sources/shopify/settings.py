@@ -29,11 +29,15 @@ LINE_ITEM_FIELDS = f"""
   product {{ id }}
 """
 
-ORDERS_QUERY = f"""
-query Orders($first: Int!, $after: String, $query: String) {{
-  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
-    pageInfo {{ hasNextPage endCursor }}
-    nodes {{
+def order_fields(paged: bool) -> str:
+    """The order selection; ``paged`` adds the ``first`` arguments normal queries need (bulk
+    queries read connections whole and must not page them)."""
+
+    def first(n: int) -> str:
+        return f"(first: {n})" if paged else ""
+
+    page_info = "pageInfo { hasNextPage endCursor }" if paged else ""
+    return f"""
       id legacyResourceId name createdAt updatedAt processedAt cancelledAt cancelReason test
       currencyCode presentmentCurrencyCode sourceName tags taxesIncluded discountCodes
       displayFinancialStatus
@@ -48,17 +52,17 @@ query Orders($first: Int!, $after: String, $query: String) {{
         ready
         firstVisit {{ occurredAt source landingPage utmParameters {{ source medium campaign content term }} }}
       }}
-      lineItems(first: {LINE_ITEMS_PER_ORDER}) {{
-        pageInfo {{ hasNextPage endCursor }}
+      lineItems{first(LINE_ITEMS_PER_ORDER)} {{
+        {page_info}
         nodes {{ {LINE_ITEM_FIELDS} }}
       }}
-      shippingLines(first: 5) {{
+      shippingLines{first(5)} {{
         nodes {{ id title code originalPriceSet {{ {MONEY} }} discountedPriceSet {{ {MONEY} }} }}
       }}
-      refunds(first: 20) {{
+      refunds{first(20)} {{
         id createdAt processedAt note
         totalRefundedSet {{ {MONEY} }}
-        refundLineItems(first: {LINE_ITEMS_PER_ORDER}) {{
+        refundLineItems{first(LINE_ITEMS_PER_ORDER)} {{
           nodes {{
             id quantity restockType
             lineItem {{ id }}
@@ -66,16 +70,23 @@ query Orders($first: Int!, $after: String, $query: String) {{
             totalTaxSet {{ {MONEY} }}
           }}
         }}
-        refundShippingLines(first: 5) {{
+        refundShippingLines{first(5)} {{
           nodes {{ id subtotalAmountSet {{ {MONEY} }} taxAmountSet {{ {MONEY} }} }}
         }}
       }}
-      transactions(first: 20) {{
+      transactions{first(20)} {{
         id kind status gateway test processedAt
         amountSet {{ {MONEY} }}
         fees {{ type rate amount {{ amount currencyCode }} }}
       }}
-    }}
+"""
+
+
+ORDERS_QUERY = f"""
+query Orders($first: Int!, $after: String, $query: String) {{
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
+    pageInfo {{ hasNextPage endCursor }}
+    nodes {{ {order_fields(paged=True)} }}
   }}
 }}
 """
@@ -122,3 +133,41 @@ query Variants($first: Int!, $after: String) {{
   }}
 }}
 """
+
+BULK_RUN_MUTATION = """
+mutation BulkOrders($query: String!) {
+  bulkOperationRunQuery(query: $query, groupObjects: false) {
+    bulkOperation { id status }
+    userErrors { field message code }
+  }
+}
+"""
+
+BULK_POLL_QUERY = """
+query BulkStatus($id: ID!) {
+  node(id: $id) {
+    ... on BulkOperation { id status errorCode objectCount rootObjectCount url partialDataUrl }
+  }
+}
+"""
+
+#: Seconds between two polls of a running bulk operation, and the longest wait for one.
+BULK_POLL_SECONDS = 1.0
+BULK_MAX_WAIT_SECONDS = 6 * 3600.0
+
+
+def bulk_orders_query(updated_since: str) -> str:
+    """The bulk query document for orders updated at or after ``updated_since``."""
+    # Line items and shipping lines come back as their own JSONL lines with __parentId; the
+    # refund connections, two levels down, stay inline in their order's line.
+    search = f"updated_at:>='{updated_since}'"
+    return f'{{ orders(query: "{search}", sortKey: UPDATED_AT) {{ edges {{ node {{ {order_fields(paged=False)} }} }} }} }}'
+
+ORDER_QUERY = f"""
+query Order($id: ID!) {{
+  order(id: $id) {{ {order_fields(paged=True)} }}
+}}
+"""
+
+#: Orders held back while reassembling a bulk result, waiting for children that come late.
+BULK_REASSEMBLY_WINDOW = 2000

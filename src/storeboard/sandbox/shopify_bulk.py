@@ -1,0 +1,190 @@
+"""Shopify bulk operations in the sandbox: run a query over a whole resource, poll, download JSONL.
+
+``bulkOperationRunQuery`` validates the inner query the way Shopify does (at least one connection,
+at most five, nesting at most two deep), then builds the result in the background. The JSONL is
+flattened like Shopify's: each node of a connection selected directly on the top-level node is
+its own line carrying ``__parentId`` (children follow their parent here, which Shopify does not
+promise); deeper connections stay inline. ``url`` is null for an empty result.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from graphql import FieldNode, OperationDefinitionNode, SelectionSetNode
+
+from storeboard.sandbox.faults import DATA
+from storeboard.sandbox.graphql import QueryError, _Run, prepare
+
+if TYPE_CHECKING:
+    from storeboard.sandbox.shopify import ShopifyAPI
+
+
+@dataclass
+class BulkOperation:
+    id: str
+    query: str
+    created_at: datetime
+    status: str = "CREATED"
+    completed_at: datetime | None = None
+    error_code: str | None = None
+    object_count: int = 0
+    root_object_count: int = 0
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(12))
+    lines: list[bytes] = field(default_factory=list)
+
+    def node(self, base_url: str) -> dict[str, Any]:
+        size = sum(len(line) for line in self.lines)
+        done = self.status == "COMPLETED"
+        return {
+            "__typename": "BulkOperation",
+            "id": self.id,
+            "status": self.status,
+            "type": "QUERY",
+            "query": self.query,
+            "errorCode": self.error_code,
+            "createdAt": self.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "completedAt": self.completed_at.strftime("%Y-%m-%dT%H:%M:%SZ") if self.completed_at else None,
+            "objectCount": str(self.object_count),
+            "rootObjectCount": str(self.root_object_count),
+            "fileSize": str(size) if done and size else None,
+            "url": f"{base_url}/_sandbox/bulk/{self.id.rsplit('/', 1)[1]}.jsonl?sig={self.token}" if done and size else None,
+            "partialDataUrl": None,
+        }
+
+
+def _connections(run: _Run, selection_set: SelectionSetNode, depth: int = 0) -> list[tuple[int, FieldNode]]:
+    found = []
+    for node in run.fields(selection_set, {}):
+        if node.selection_set is None:
+            continue
+        inner = [n for n in run.fields(node.selection_set, {}) if n.name.value in ("edges", "nodes")]
+        if inner:
+            found.append((depth, node))
+        found += _connections(run, node.selection_set, depth + (1 if inner else 0))
+    return found
+
+
+def _node_selection(run: _Run, connection: FieldNode) -> SelectionSetNode:
+    for node in run.fields(connection.selection_set, {}):
+        if node.name.value == "nodes":
+            return node.selection_set
+        if node.name.value == "edges":
+            for inner in run.fields(node.selection_set, {}):
+                if inner.name.value == "node":
+                    return inner.selection_set
+    raise QueryError([{"message": "Bulk queries must select nodes or edges { node } on each connection"}])
+
+
+class BulkOperations:
+    """The bulk operations of one shop."""
+
+    ROOTS = {"orders": "orders", "customers": "customers", "productVariants": "variants"}
+
+    def __init__(self, api: "ShopifyAPI"):
+        self.api = api
+        self.operations: dict[str, BulkOperation] = {}
+        self._lock = threading.Lock()
+        self._next = 1_000_000
+
+    def run_query(self, query: str, groupObjects: bool = False, **_: Any) -> dict[str, Any]:
+        """The ``bulkOperationRunQuery`` mutation payload."""
+        try:
+            document = prepare(query)
+            run = _Run(document, {})
+            op = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+            [root] = [n for n in run.fields(op.selection_set, {})]
+            connections = _connections(run, op.selection_set)
+            if root.name.value not in self.ROOTS or not connections:
+                raise QueryError([{"message": "Bulk queries must contain at least one connection (orders, customers or productVariants)."}])
+            if len(connections) > 5:
+                raise QueryError([{"message": "Bulk queries cannot contain more than 5 connections."}])
+            if max(depth for depth, _ in connections) > 2:
+                raise QueryError([{"message": "Bulk queries cannot contain connections with a nesting depth greater than 2."}])
+        except (QueryError, StopIteration, ValueError) as exc:
+            message = exc.errors[0]["message"] if isinstance(exc, QueryError) else "Invalid bulk query"
+            return {"bulkOperation": None, "userErrors": [{"field": ["query"], "message": message, "code": "INVALID"}]}
+        with self._lock:
+            self._next += 1
+            operation = BulkOperation(f"gid://shopify/BulkOperation/{self._next}", query, datetime.now(UTC))
+            self.operations[operation.id] = operation
+        threading.Thread(target=self._build, args=(operation, run, root), daemon=True).start()
+        return {"bulkOperation": operation.node(self.api.base_url), "userErrors": []}
+
+    def _build(self, operation: BulkOperation, run: _Run, root: FieldNode) -> None:
+        operation.status = "RUNNING"
+        try:
+            kind = self.ROOTS[root.name.value]
+            node_selection = _node_selection(run, root)
+            top_connections = {n.name.value for d, n in _connections(run, node_selection) if d == 0}
+            args = run.args(root)
+            keys, records = self.api._sorted(kind, args.get("sortKey", "ID"))
+            predicates = _parse(args.get("query"))
+            render = {"orders": self.api.render_order, "customers": self.api.render_customer,
+                      "variants": self.api.render_variant}[kind]
+            for record in records:
+                if not all(_match(record, p) for p in predicates):
+                    continue
+                data = run.complete(render(record), node_selection)
+                children = []
+                for name in top_connections:
+                    connection = data.pop(name, None) or {}
+                    nodes = connection.get("nodes") or [e["node"] for e in connection.get("edges") or []]
+                    children += nodes
+                operation.lines.append(json.dumps(data, separators=(",", ":")).encode() + b"\n")
+                for child in children:
+                    operation.lines.append(json.dumps({**child, "__parentId": data.get("id")}, separators=(",", ":")).encode() + b"\n")
+                operation.root_object_count += 1
+                operation.object_count += 1 + len(children)
+            self._data_faults(operation)
+            operation.status = "COMPLETED"
+        except Exception:  # a failed build is reported the way Shopify reports it
+            operation.status, operation.error_code = "FAILED", "INTERNAL_SERVER_ERROR"
+        operation.completed_at = datetime.now(UTC)
+
+    def _data_faults(self, operation: BulkOperation) -> None:
+        """The sandbox's data faults, applied to the JSONL result as to a page."""
+        fault = self.api.faults.take(self.api.name, DATA) if operation.lines else None
+        if fault is None:
+            return
+        if fault.kind == "malformed":
+            first = json.loads(operation.lines[0])
+            first["id"] = None
+            first["totalPriceSet"] = {"shopMoney": {"amount": "not-a-number", "currencyCode": "USD"}}
+            operation.lines[0] = json.dumps(first, separators=(",", ":")).encode() + b"\n"
+        elif fault.kind == "duplicate":
+            operation.lines.insert(1, operation.lines[0])
+        else:  # out_of_order: children now come before their parents
+            operation.lines.reverse()
+
+    def get(self, operation_id: str) -> dict[str, Any] | None:
+        operation = self.operations.get(operation_id)
+        return operation.node(self.api.base_url) if operation else None
+
+    def current(self, **_: Any) -> dict[str, Any] | None:
+        if not self.operations:
+            return None
+        return self.operations[max(self.operations, key=lambda k: self.operations[k].created_at)].node(self.api.base_url)
+
+    def download(self, number: str, signature: str) -> bytes | None:
+        operation = self.operations.get(f"gid://shopify/BulkOperation/{number}")
+        if operation is None or operation.status != "COMPLETED" or signature != operation.token:
+            return None
+        return b"".join(operation.lines)
+
+
+def _parse(query: str | None):
+    from storeboard.sandbox.shopify import _parse_search
+
+    return _parse_search(query or "")
+
+
+def _match(record, predicate) -> bool:
+    from storeboard.sandbox.shopify import _matches
+
+    return _matches(record, predicate)
