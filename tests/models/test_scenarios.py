@@ -317,3 +317,24 @@ def test_dbt_docs_generate(scenario):
     runner._release_duckdb()
     assert result.success, result.exception
     assert (target / "catalog.json").is_file() and (target / "manifest.json").is_file()
+
+
+def test_weekly_summary(scenario):
+    got = by_key(scenario, """
+        select metric, value, previous_value, change, change_pct from analytics.rpt_weekly_summary
+        where week_start = '2026-10-12'""")
+    assert got == {
+        # week of 5–11 October: 48.20 + 81 + 0 − 18 + 50; week of 12–18 October: 34 + 30 + 6 + the 120.00
+        # direct Stripe invoice
+        "total_sales": (D("190"), D("161.20"), D("28.80"), D("0.1787")),
+        "net_sales": (D("186"), D("153"), D("33"), D("0.2157")),
+        "orders": (D("3"), D("4"), D("-1"), D("-0.25")),
+        # (30 + 30 + 6) ÷ 3 against (40 + 81 + 50 + 50) ÷ 4
+        "average_order_value": (D("22"), D("55.25"), D("-33.25"), D("-0.6018")),
+        "new_customers": (D("0"), D("3"), D("-3"), D("-1")),
+        "ad_spend": (D("0"), D("158"), D("-158"), D("-1")),
+        "blended_roas": (None, D("0.9684"), None, None),
+        "blended_cac": (None, D("52.67"), None, None),
+        # #1007 18.10 + #1008 24.83 + #1010 −3.47, against 23.30 + 37.50 − 10 + 0 + 23.25
+        "contribution_margin": (D("39.46"), D("74.05"), D("-34.59"), D("-0.4671")),
+    }

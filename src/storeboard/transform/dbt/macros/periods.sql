@@ -17,3 +17,8 @@
     {{ to_local_date(dbt.current_timestamp()) }}
     {%- endif -%}
 {%- endmacro %}
+
+{# Monday of the ISO week of a date, as a date on every warehouse. #}
+{% macro week_start(date_expr) -%}
+    cast(date_trunc('week', cast({{ date_expr }} as timestamp)) as date)
+{%- endmacro %}
