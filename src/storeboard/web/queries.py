@@ -1,7 +1,8 @@
 """Every query the web layer runs, against marts in ``analytics`` only.
 
-Range figures are sums of the mart's additive columns; ratios (AOV) are ratios of those sums, as
-docs/metrics.md defines them, never averages of daily ratios.
+Range figures are sums of the marts' additive columns; ratios (AOV, MER, CAC, ROAS, margin %)
+are ratios of those sums, as docs/metrics.md defines them, never averages of daily ratios.
+Filter values are always bound parameters; nothing a request sends is pasted into SQL.
 """
 
 from __future__ import annotations
@@ -12,12 +13,17 @@ from typing import Any
 
 from storeboard.warehouse import Connection
 
+SCHEMA = "analytics"
 MART = "analytics.rpt_revenue_daily"
+
+
+def mart_exists(conn: Connection, name: str) -> bool:
+    return conn.table_exists(SCHEMA, name)
 
 
 def store_info(conn: Connection) -> dict[str, Any]:
     """The store's time zone and currency from ``analytics.dim_store`` (defaults before a build)."""
-    if conn.table_exists("analytics", "dim_store"):
+    if mart_exists(conn, "dim_store"):
         rows = conn.query("select timezone, currency_code, built_at from analytics.dim_store")
         if rows:
             return rows[0]
@@ -26,7 +32,7 @@ def store_info(conn: Connection) -> dict[str, Any]:
 
 def revenue_bounds(conn: Connection) -> tuple[date, date] | None:
     """First and last day in the revenue mart, or None when it is empty or not built."""
-    if not conn.table_exists("analytics", "rpt_revenue_daily"):
+    if not mart_exists(conn, "rpt_revenue_daily"):
         return None
     row = conn.query(f"select min(date) as first_day, max(date) as last_day from {MART}")[0]
     if row["first_day"] is None:
@@ -34,25 +40,316 @@ def revenue_bounds(conn: Connection) -> tuple[date, date] | None:
     return row["first_day"], row["last_day"]
 
 
+def ratio(numerator, denominator, places: int = 2) -> Decimal | None:
+    """numerator ÷ denominator rounded half-up, None when the denominator is 0 or missing."""
+    if numerator is None or not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal(1).scaleb(-places), rounding="ROUND_HALF_UP")
+
+
+# --- revenue -------------------------------------------------------------------------------
+
+REVENUE_COLUMNS = ("gross_sales", "discounts", "returns", "net_sales", "shipping", "taxes", "total_sales", "orders",
+                   "units_sold")
+
+
 def revenue_daily(conn: Connection, start: date, end: date) -> list[dict[str, Any]]:
     """One row per day in [start, end] from ``rpt_revenue_daily``."""
     return conn.query(
-        "select date, gross_sales, discounts, returns, net_sales, orders, average_order_value "
+        f"select date, {', '.join(REVENUE_COLUMNS)}, average_order_value "
         f"from {MART} where date between %(start)s and %(end)s order by date",
         {"start": start, "end": end},
     )
 
 
 def revenue_summary(conn: Connection, start: date, end: date) -> dict[str, Any]:
-    """Headline figures for [start, end]."""
+    """Sums of the additive revenue columns over [start, end], and AOV = (gross − discounts) ÷ orders."""
+    sums = ", ".join(f"coalesce(sum({c}), 0) as {c}" for c in REVENUE_COLUMNS)
+    row = conn.query(f"select {sums} from {MART} where date between %(start)s and %(end)s",
+                     {"start": start, "end": end})[0]
+    row["orders"] = int(row["orders"])
+    row["units_sold"] = int(row["units_sold"])
+    row["average_order_value"] = ratio(Decimal(row["gross_sales"]) - Decimal(row["discounts"]), row["orders"])
+    return row
+
+
+def revenue_by_channel(conn: Connection, start: date, end: date) -> list[dict[str, Any]]:
+    """One row per day and sales channel from ``rpt_revenue_by_channel_daily``."""
+    return conn.query(
+        "select date, sales_channel, gross_sales, discounts, returns, net_sales, total_sales, orders "
+        "from analytics.rpt_revenue_by_channel_daily where date between %(start)s and %(end)s "
+        "order by date, sales_channel",
+        {"start": start, "end": end},
+    )
+
+
+def order_mix(conn: Connection, start: date, end: date) -> dict[str, int]:
+    """Orders in [start, end] (``fct_orders.order_date``) by whether they were the customer's first
+    order (``dim_customers.first_order_id``), a repeat order, or a guest checkout."""
     row = conn.query(
-        "select coalesce(sum(gross_sales), 0) as gross_sales, coalesce(sum(discounts), 0) as discounts, "
-        "coalesce(sum(returns), 0) as returns, coalesce(sum(net_sales), 0) as net_sales, "
-        f"coalesce(sum(orders), 0) as orders from {MART} where date between %(start)s and %(end)s",
+        "select count(case when customers.first_order_id = orders.order_id then 1 end) as new_customer_orders, "
+        "count(case when orders.customer_id is not null and customers.first_order_id <> orders.order_id "
+        "then 1 end) as returning_customer_orders, "
+        "count(case when orders.customer_id is null then 1 end) as guest_orders "
+        "from analytics.fct_orders as orders "
+        "left join analytics.dim_customers as customers on orders.customer_id = customers.customer_id "
+        "where orders.order_date between %(start)s and %(end)s",
         {"start": start, "end": end},
     )[0]
-    orders = int(row["orders"])
-    sales = Decimal(row["gross_sales"]) - Decimal(row["discounts"])
-    row["orders"] = orders
-    row["average_order_value"] = (sales / orders).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP") if orders else None
+    return {k: int(v or 0) for k, v in row.items()}
+
+
+# --- marketing -----------------------------------------------------------------------------
+
+def marketing_summary(conn: Connection, start: date, end: date) -> dict[str, Any]:
+    """Σ ad spend, net sales (all channels) and new customers; MER and blended CAC of the sums."""
+    row = conn.query(
+        "select coalesce(sum(ad_spend), 0) as ad_spend, coalesce(sum(net_sales), 0) as net_sales, "
+        "coalesce(sum(new_customers), 0) as new_customers "
+        "from analytics.rpt_marketing_daily where date between %(start)s and %(end)s",
+        {"start": start, "end": end},
+    )[0]
+    row["new_customers"] = int(row["new_customers"])
+    row["blended_roas"] = ratio(row["net_sales"], row["ad_spend"])
+    row["blended_cac"] = ratio(row["ad_spend"], row["new_customers"])
     return row
+
+
+def marketing_channels(conn: Connection, start: date, end: date) -> list[dict[str, Any]]:
+    """One row per acquisition channel: Σ spend, Σ platform conversion value, Σ new customers."""
+    rows = conn.query(
+        "select channel, max(ad_platform) as ad_platform, bool_or(is_paid) as is_paid, "
+        "coalesce(sum(spend), 0) as spend, coalesce(sum(platform_conversion_value), 0) as platform_conversion_value, "
+        "coalesce(sum(new_customers), 0) as new_customers "
+        "from analytics.rpt_marketing_channels_daily where date between %(start)s and %(end)s "
+        "group by channel order by sum(spend) desc, sum(new_customers) desc, channel",
+        {"start": start, "end": end},
+    )
+    for r in rows:
+        r["new_customers"] = int(r["new_customers"])
+        r["channel_cac"] = ratio(r["spend"], r["new_customers"])
+        r["platform_roas"] = ratio(r["platform_conversion_value"], r["spend"]) if r["is_paid"] else None
+    return rows
+
+
+def marketing_channels_daily(conn: Connection, start: date, end: date) -> list[dict[str, Any]]:
+    """Spend per day and paid channel."""
+    return conn.query(
+        "select date, channel, spend from analytics.rpt_marketing_channels_daily "
+        "where is_paid and date between %(start)s and %(end)s order by date, channel",
+        {"start": start, "end": end},
+    )
+
+
+def ad_performance(conn: Connection, start: date, end: date, level: str) -> list[dict[str, Any]]:
+    """Campaigns (``level='campaign'``) or ad sets over [start, end] with Σ spend, impressions,
+    clicks, conversions and conversion value from ``rpt_marketing_campaigns_daily``."""
+    keys = "ad_platform, channel, campaign_id, campaign_name"
+    if level == "ad_set":
+        keys += ", ad_set_id, ad_set_name"
+    rows = conn.query(
+        f"select {keys}, coalesce(sum(spend), 0) as spend, coalesce(sum(impressions), 0) as impressions, "
+        "coalesce(sum(clicks), 0) as clicks, coalesce(sum(platform_conversions), 0) as platform_conversions, "
+        "coalesce(sum(platform_conversion_value), 0) as platform_conversion_value, "
+        "min(platform_attribution_window) as platform_attribution_window "
+        "from analytics.rpt_marketing_campaigns_daily where date between %(start)s and %(end)s "
+        f"group by {keys} order by sum(spend) desc",
+        {"start": start, "end": end},
+    )
+    for r in rows:
+        r["impressions"], r["clicks"] = int(r["impressions"]), int(r["clicks"])
+        r["platform_roas"] = ratio(r["platform_conversion_value"], r["spend"])
+        r["ctr"] = ratio(r["clicks"], r["impressions"], 4)
+        r["cpc"] = ratio(r["spend"], r["clicks"])
+    return rows
+
+
+def budget_pacing(conn: Connection, month: date) -> list[dict[str, Any]]:
+    """Rows of ``rpt_ad_budget_pacing_monthly`` for one month."""
+    return conn.query(
+        "select ad_platform, budget_scope, campaign_id, campaign_name, budget_source, budget_amount, mtd_spend, "
+        "days_in_month, elapsed_days, projected_spend, pacing, pacing_status "
+        "from analytics.rpt_ad_budget_pacing_monthly where month = %(month)s "
+        "order by ad_platform, budget_scope desc, campaign_name",
+        {"month": month},
+    )
+
+
+def latest_pacing_month(conn: Connection, on_or_before: date) -> date | None:
+    row = conn.query("select max(month) as month from analytics.rpt_ad_budget_pacing_monthly "
+                     "where month <= %(day)s", {"day": on_or_before})
+    return row[0]["month"] if row else None
+
+
+# --- customers -----------------------------------------------------------------------------
+
+def cohorts(conn: Connection, first_month: date, last_month: date) -> list[dict[str, Any]]:
+    """Rows of ``rpt_customer_cohorts_monthly`` for cohorts starting in [first_month, last_month]."""
+    return conn.query(
+        "select cohort_month, acquisition_channel, months_since_first_order, cohort_customers, "
+        "cumulative_net_sales, cumulative_contribution_margin, ltv_net_sales, ltv_contribution_margin, "
+        "repeat_customers, repeat_rate, channel_cac, ltv_to_cac, is_ltv_to_cac_month "
+        "from analytics.rpt_customer_cohorts_monthly "
+        "where cohort_month between %(first)s and %(last)s "
+        "order by cohort_month, acquisition_channel, months_since_first_order",
+        {"first": first_month, "last": last_month},
+    )
+
+
+def channel_acquisition(conn: Connection, start: date, end: date) -> dict[str, dict[str, Any]]:
+    """Σ spend and Σ new customers per acquisition channel over [start, end]."""
+    rows = conn.query(
+        "select channel, coalesce(sum(spend), 0) as spend, coalesce(sum(new_customers), 0) as new_customers "
+        "from analytics.rpt_marketing_channels_daily where date between %(start)s and %(end)s group by channel",
+        {"start": start, "end": end},
+    )
+    return {r["channel"]: r for r in rows}
+
+
+# --- products and inventory ----------------------------------------------------------------
+
+MARGIN_SUMS = ("units_sold", "units_returned", "net_units", "net_revenue", "cogs", "gross_margin", "shipping_revenue",
+               "shipping_cost", "payment_fees", "contribution_margin", "lines_missing_cost")
+
+
+def product_margin(conn: Connection, first_month: date, last_month: date) -> list[dict[str, Any]]:
+    """One row per SKU: sums of ``rpt_product_margin_monthly`` over the months in range, margin %
+    of the sums, and the loss flag (positive gross margin, negative contribution margin)."""
+    sums = ", ".join(f"coalesce(sum({c}), 0) as {c}" for c in MARGIN_SUMS)
+    rows = conn.query(
+        f"select sku, min(product_title) as product_title, {sums} from analytics.rpt_product_margin_monthly "
+        "where month between %(first)s and %(last)s group by sku",
+        {"first": first_month, "last": last_month},
+    )
+    for r in rows:
+        for c in ("units_sold", "units_returned", "net_units", "lines_missing_cost"):
+            r[c] = int(r[c])
+        r["gross_margin_pct"] = ratio(r["gross_margin"], r["net_revenue"], 4)
+        r["is_loss_after_shipping"] = r["gross_margin"] > 0 and r["contribution_margin"] < 0
+    return rows
+
+
+def inventory(conn: Connection) -> list[dict[str, Any]]:
+    """Every SKU of ``rpt_inventory_status``, fewest days of cover first (no sales last)."""
+    return conn.query(
+        "select sku, product_title, snapshot_date, on_hand, unit_cost, stock_value, velocity, days_of_cover, "
+        "lead_time_days, reorder_point, reorder_point_source, is_low_stock, projected_stockout_date, report_date "
+        "from analytics.rpt_inventory_status order by days_of_cover asc nulls last, sku"
+    )
+
+
+# --- data health ---------------------------------------------------------------------------
+
+def source_health(conn: Connection) -> list[dict[str, Any]]:
+    """One row per source from ``rpt_source_health``; empty before the first build."""
+    if not mart_exists(conn, "rpt_source_health"):
+        return []
+    return conn.query(
+        "select source_name, last_attempt_at, last_status, last_error, last_success_at, rows_loaded_last_success, "
+        "minutes_since_success, quarantined_records, quarantined_last_run, last_quarantined_at, health_status "
+        "from analytics.rpt_source_health order by source_name"
+    )
+
+
+def reconciliation_days(conn: Connection, start: date, end: date) -> list[dict[str, Any]]:
+    """Days in [start, end] of ``rpt_payment_reconciliation_daily`` with a gap above 1 %."""
+    return conn.query(
+        "select date, shopify_stripe_sales, matched_charges, difference, difference_pct, unmatched_charges, "
+        "missing_charge_count, amount_mismatch_count, unmatched_charge_count "
+        "from analytics.rpt_payment_reconciliation_daily "
+        "where is_warning and date between %(start)s and %(end)s order by date desc",
+        {"start": start, "end": end},
+    )
+
+
+def reconciliation_issues(conn: Connection, start: date, end: date) -> list[dict[str, Any]]:
+    return conn.query(
+        "select date, cause, order_id, charge_id, shopify_amount, stripe_amount, difference "
+        "from analytics.rpt_payment_reconciliation_issues where date between %(start)s and %(end)s "
+        "order by date desc, cause, issue_id",
+        {"start": start, "end": end},
+    )
+
+
+# --- SQL explorer --------------------------------------------------------------------------
+
+def mart_columns(conn: Connection) -> list[dict[str, Any]]:
+    """Every column of every table in ``analytics``, in table and column order."""
+    return conn.query(
+        "select table_name, column_name, data_type from information_schema.columns "
+        "where table_schema = %(schema)s order by table_name, ordinal_position",
+        {"schema": SCHEMA},
+    )
+
+
+def other_schemas(conn: Connection) -> set[str]:
+    """Schemas the explorer must not read: everything but the marts."""
+    rows = conn.query("select distinct table_schema from information_schema.tables")
+    return {r["table_schema"].lower() for r in rows} - {SCHEMA}
+
+
+class QueryTimeout(Exception):
+    """The explorer query ran past its timeout and was stopped."""
+
+
+def run_explorer_query(conn: Connection, sql: str, row_limit: int, timeout_seconds: float) -> dict[str, Any]:
+    """Run one statement already passed by ``sqlguard.check_query``, read-only and bounded.
+
+    DuckDB: external access (files, URLs, extensions) is switched off and the configuration locked
+    for the connection's database before the query, which is interrupted at the timeout.
+    Postgres: a READ ONLY transaction with ``statement_timeout``, rolled back afterwards.
+
+    Returns:
+        ``{"columns": [...], "rows": [[...]], "truncated": bool}`` with at most ``row_limit`` rows.
+
+    Raises:
+        QueryTimeout: the query ran longer than ``timeout_seconds``.
+        Exception: the engine's own error for a query it rejects.
+    """
+    wrapped = f"select * from (\n{sql}\n) as explorer_result limit {int(row_limit) + 1}"
+    if conn.kind == "duckdb":
+        return _run_duckdb(conn.raw, wrapped, row_limit, timeout_seconds)
+    return _run_postgres(conn.raw, wrapped, row_limit, timeout_seconds)
+
+
+def _run_duckdb(raw, sql: str, row_limit: int, timeout_seconds: float) -> dict[str, Any]:
+    import threading
+
+    import duckdb
+
+    raw.execute("set enable_external_access = false")
+    raw.execute("set lock_configuration = true")
+    timer = threading.Timer(timeout_seconds, raw.interrupt)
+    timed_out = threading.Event()
+    timer.function = lambda: (timed_out.set(), raw.interrupt())
+    timer.start()
+    try:
+        cur = raw.execute(sql)
+        columns = [d[0] for d in cur.description]
+        rows = cur.fetchmany(row_limit + 1)
+    except duckdb.InterruptException:
+        raise QueryTimeout(f"the query ran longer than {timeout_seconds:g} s and was stopped") from None
+    except duckdb.Error:
+        if timed_out.is_set():
+            raise QueryTimeout(f"the query ran longer than {timeout_seconds:g} s and was stopped") from None
+        raise
+    finally:
+        timer.cancel()
+    return {"columns": columns, "rows": [list(r) for r in rows[:row_limit]], "truncated": len(rows) > row_limit}
+
+
+def _run_postgres(raw, sql: str, row_limit: int, timeout_seconds: float) -> dict[str, Any]:
+    import psycopg
+
+    with raw.transaction(force_rollback=True):
+        raw.execute("set transaction read only")
+        raw.execute(f"set local statement_timeout = {int(timeout_seconds * 1000)}")
+        raw.execute("set local search_path = analytics")
+        try:
+            with raw.cursor() as cur:
+                cur.execute(sql)
+                columns = [d.name for d in cur.description]
+                rows = cur.fetchmany(row_limit + 1)
+        except psycopg.errors.QueryCanceled:
+            raise QueryTimeout(f"the query ran longer than {timeout_seconds:g} s and was stopped") from None
+    return {"columns": columns, "rows": [list(r) for r in rows[:row_limit]], "truncated": len(rows) > row_limit}

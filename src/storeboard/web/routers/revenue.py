@@ -1,112 +1,137 @@
-"""Revenue overview: headline numbers and daily net sales for a date range."""
+"""Revenue overview: sales for a range against the previous period and last year, a
+day / week / month trend with a moving average, and the split by sales channel."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections import defaultdict
+from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter
 
-from storeboard.web import charts, queries
-from storeboard.web.dependencies import ConnectionDep
-from storeboard.web.formatting import count, money
+from storeboard.web import charts, periods, queries
+from storeboard.web.pages import Chart, Column, Context, Page, Table, Tile, add_dashboard, missing
 
 router = APIRouter(tags=["revenue"])
 
-PRESETS = [("Last 7 days", 7), ("Last 30 days", 30), ("Last 90 days", 90), ("Last 365 days", 365)]
+#: moving-average window per grain: (periods, label, days of history to read before the range)
+TREND = {"day": (7, "7-day moving average", 6), "week": (4, "4-week moving average", 27 + 6),
+         "month": (3, "3-month moving average", 92 + 31)}
+ADDITIVE = ("gross_sales", "discounts", "returns", "net_sales", "shipping", "taxes", "total_sales", "orders")
 
 
-def _parse_day(value: str | None, name: str) -> date | None:
-    if value in (None, ""):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise HTTPException(status_code=422, detail=f"{name} must be a date like 2026-11-01, not {value[:40]!r}") from None
+def bucket_rows(rows: list[dict[str, Any]], grain: str) -> dict:
+    """Sums of the additive columns per period start, in date order."""
+    buckets: dict = {}
+    for r in rows:
+        key = periods.bucket_start(r["date"], grain)
+        b = buckets.setdefault(key, {"period": key, **{c: Decimal(0) for c in ADDITIVE}})
+        for c in ADDITIVE:
+            b[c] += Decimal(r[c])
+    for b in buckets.values():
+        b["orders"] = int(b["orders"])
+        b["average_order_value"] = queries.ratio(b["gross_sales"] - b["discounts"], b["orders"])
+    return dict(sorted(buckets.items()))
 
 
-def resolve_range(conn, start: str | None, end: str | None) -> tuple[date, date]:
-    """The requested range, defaulting to the last 30 days of data; start ≤ end enforced."""
-    first = _parse_day(start, "start")
-    last = _parse_day(end, "end")
-    bounds = queries.revenue_bounds(conn)
-    default_end = bounds[1] if bounds else date.today()
-    last = last or default_end
-    first = first or last - timedelta(days=29)
-    if first > last:
-        raise HTTPException(status_code=422, detail="start must be on or before end")
-    if (last - first).days > 3660:
-        raise HTTPException(status_code=422, detail="the range may span at most ten years")
-    return first, last
+def with_trend(shown: dict, history: dict, window: int) -> None:
+    """Adds ``net_sales_trend``: mean net sales of the last ``window`` whole periods (history
+    before the range included), to each shown period."""
+    keys = list(history)
+    for key, row in shown.items():
+        index = keys.index(key) if key in history else -1
+        if index + 1 < window:
+            row["net_sales_trend"] = None
+            continue
+        total = sum((history[k]["net_sales"] for k in keys[index + 1 - window: index + 1]), Decimal(0))
+        row["net_sales_trend"] = (total / window).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
 
 
-def revenue_data(conn, start: date, end: date) -> dict[str, Any]:
-    store = queries.store_info(conn)
-    return {
-        "store": store,
-        "start": start,
-        "end": end,
-        "summary": queries.revenue_summary(conn, start, end),
-        "daily": queries.revenue_daily(conn, start, end),
-        "bounds": queries.revenue_bounds(conn),
-    }
+def build(ctx: Context) -> Page:
+    page = Page("revenue", "Revenue overview")
+    grain = periods.resolve_grain(ctx.params.get("grain"))
+    page.controls.append({"name": "grain", "label": "Group by", "value": grain,
+                          "options": [("day", "Day"), ("week", "Week"), ("month", "Month")]})
+    if missing(page, "rpt_revenue_daily", "rpt_revenue_by_channel_daily", conn=ctx.conn):
+        return page
+    conn, rng, cur = ctx.conn, ctx.range, ctx.currency
+    ranges = {"now": rng, "prev": rng.previous(), "ly": rng.last_year()}
+    summary = {k: queries.revenue_summary(conn, r.start, r.end) for k, r in ranges.items()}
+    has_facts = queries.mart_exists(conn, "fct_orders") and queries.mart_exists(conn, "dim_customers")
+    mix = {k: queries.order_mix(conn, r.start, r.end) if has_facts else {} for k, r in ranges.items()}
+    has_marketing = queries.mart_exists(conn, "rpt_marketing_daily")
+    new = {k: queries.marketing_summary(conn, r.start, r.end)["new_customers"] if has_marketing else None
+           for k, r in ranges.items()}
 
+    def tile(key, label, kind, values, note=""):
+        return Tile(key, label, values["now"], kind, [("vs previous period", values["prev"]),
+                                                      ("vs last year", values["ly"])], note)
 
-@router.get("/api/revenue")
-def revenue_api(conn: ConnectionDep, start: str | None = Query(None), end: str | None = Query(None)) -> dict[str, Any]:
-    """Revenue for a range as JSON: summary and one row per day (money as decimal strings)."""
-    first, last = resolve_range(conn, start, end)
-    data = revenue_data(conn, first, last)
-
-    def plain(row: dict[str, Any]) -> dict[str, Any]:
-        return {k: (str(v) if v is not None and not isinstance(v, (int, str)) else v) for k, v in row.items()}
-
-    return {
-        "currency": data["store"]["currency_code"],
-        "timezone": data["store"]["timezone"],
-        "start": first.isoformat(),
-        "end": last.isoformat(),
-        "summary": plain(data["summary"]),
-        "daily": [plain(r) for r in data["daily"]],
-    }
-
-
-@router.get("/revenue", response_class=HTMLResponse)
-def revenue_page(request: Request, conn: ConnectionDep, start: str | None = Query(None), end: str | None = Query(None)):
-    first, last = resolve_range(conn, start, end)
-    data = revenue_data(conn, first, last)
-    currency = data["store"]["currency_code"]
-    summary = data["summary"]
-    tiles = [
-        ("Gross sales", money(summary["gross_sales"], currency)),
-        ("Net sales", money(summary["net_sales"], currency)),
-        ("Orders", count(summary["orders"])),
-        ("Average order value", money(summary["average_order_value"], currency)),
-        ("Discounts", money(summary["discounts"], currency)),
-        ("Returns", money(summary["returns"], currency)),
+    page.tiles = [
+        tile("total_sales", "Total sales", "money", {k: s["total_sales"] for k, s in summary.items()},
+             "net sales + shipping + taxes"),
+        tile("net_sales", "Net sales", "money", {k: s["net_sales"] for k, s in summary.items()},
+             "gross − discounts − returns"),
+        tile("orders", "Orders", "count", {k: s["orders"] for k, s in summary.items()}),
+        tile("average_order_value", "Average order value", "money",
+             {k: s["average_order_value"] for k, s in summary.items()}, "(gross − discounts) ÷ orders"),
+        tile("new_customers", "New customers", "count", new, "first order in the range"),
+        tile("returning_customer_orders", "Orders from returning customers", "count",
+             {k: m.get("returning_customer_orders") for k, m in mix.items()},
+             f"{mix['now'].get('new_customer_orders', 0):,} from new customers, "
+             f"{mix['now'].get('guest_orders', 0):,} guest checkouts"),
     ]
-    presets = [(label, (last - timedelta(days=days - 1)).isoformat(), last.isoformat()) for label, days in PRESETS]
-    return request.app.state.templates.TemplateResponse(
-        request,
-        "revenue.html",
-        {
-            "page": "revenue",
-            "data": data,
-            "tiles": tiles,
-            "presets": presets,
-            "chart": charts.revenue_daily_chart(data["daily"], currency),
-            "rows": [
-                {
-                    "date": r["date"].isoformat(),
-                    "gross_sales": money(r["gross_sales"], currency),
-                    "discounts": money(r["discounts"], currency),
-                    "returns": money(r["returns"], currency),
-                    "net_sales": money(r["net_sales"], currency),
-                    "orders": count(r["orders"]),
-                    "aov": money(r["average_order_value"], currency),
-                }
-                for r in reversed(data["daily"])
-            ],
-        },
-    )
+    window, trend_label, lookback = TREND[grain]
+    daily = queries.revenue_daily(conn, rng.start - timedelta(days=lookback), rng.end)
+    history = bucket_rows(daily, grain)
+    shown = bucket_rows([r for r in daily if r["date"] >= rng.start], grain)
+    with_trend(shown, history, window)
+    rows = list(shown.values())
+    unit = {"day": "yearmonthdate", "week": "yearmonthdate", "month": "yearmonth"}[grain]
+    page.charts.append(Chart(
+        "trend", f"Net sales per {grain}", charts.bars_with_trend(
+            rows, "period", "net_sales", "net_sales_trend", f"Net sales ({cur})", trend_label, unit),
+        "periods", f"Bar chart of net sales per {grain}; the dashed line is the {trend_label}."))
+    page.tables.append(Table("periods", f"By {grain}", [
+        Column("period", {"day": "Day", "week": "Week of", "month": "Month"}[grain], "date"),
+        Column("gross_sales", "Gross sales", "money", phone=False), Column("discounts", "Discounts", "money", phone=False),
+        Column("returns", "Returns", "money", phone=False), Column("net_sales", "Net sales", "money"),
+        Column("shipping", "Shipping", "money", phone=False), Column("taxes", "Taxes", "money", phone=False),
+        Column("total_sales", "Total sales", "money", phone=False), Column("orders", "Orders", "count"),
+        Column("average_order_value", "AOV", "money", phone=False),
+        Column("net_sales_trend", trend_label.capitalize(), "money", phone=False),
+    ], list(reversed(rows)), note="Weeks start on Monday; the first and last period may be partial."))
+    _channels(page, ctx, grain, unit)
+    return page
+
+
+def _channels(page: Page, ctx: Context, grain: str, unit: str) -> None:
+    rows = queries.revenue_by_channel(ctx.conn, ctx.range.start, ctx.range.end)
+    per_period: dict = defaultdict(lambda: Decimal(0))
+    totals: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        per_period[(periods.bucket_start(r["date"], grain), r["sales_channel"])] += Decimal(r["net_sales"])
+        t = totals.setdefault(r["sales_channel"], {"sales_channel": r["sales_channel"], "net_sales": Decimal(0),
+                                                   "total_sales": Decimal(0), "orders": 0})
+        t["net_sales"] += Decimal(r["net_sales"])
+        t["total_sales"] += Decimal(r["total_sales"])
+        t["orders"] += int(r["orders"])
+    all_net = sum((t["net_sales"] for t in totals.values()), Decimal(0))
+    for t in totals.values():
+        t["share"] = queries.ratio(t["net_sales"], all_net, 4)
+    series = [{"period": p, "sales_channel": c, "net_sales": v} for (p, c), v in sorted(per_period.items())]
+    page.charts.append(Chart(
+        "channels", "Net sales by sales channel", charts.lines_by_series(
+            series, "period", "net_sales", "sales_channel", f"Net sales ({ctx.currency})", unit),
+        "channels", "Line chart of net sales per period, one line per sales channel (solid: first channel, "
+        "dashed: second), with a different point shape for each."))
+    page.tables.append(Table("channels", "By sales channel", [
+        Column("sales_channel", "Sales channel"), Column("net_sales", "Net sales", "money"),
+        Column("share", "Share of net sales", "pct"), Column("total_sales", "Total sales", "money", phone=False),
+        Column("orders", "Orders / charges", "count"),
+    ], sorted(totals.values(), key=lambda t: -t["net_sales"]),
+        note="Direct Stripe: succeeded Stripe charges matched to no Shopify order."))
+
+
+add_dashboard(router, "revenue", build)

@@ -1,0 +1,75 @@
+"""Data health: last successful refresh per source, freshness, rows loaded, failures with their
+error, quarantined records, and the Shopify ↔ Stripe reconciliation gaps in the range."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from storeboard.web import charts, health, queries
+from storeboard.web.pages import Chart, Column, Context, Page, Table, Tile, add_dashboard, missing
+
+router = APIRouter(tags=["health"])
+STATUS = {"ok": "✓ ok", "warning": "! warning", "stale": "⚠ stale", "failed": "✗ failed"}
+
+
+def build(ctx: Context) -> Page:
+    page = Page("health", "Data health")
+    if missing(page, "rpt_source_health", conn=ctx.conn):
+        return page
+    interval = health.refresh_interval(ctx.config)
+    rows = health.assess(queries.source_health(ctx.conn), ctx.config)
+    for r in rows:
+        r["status_text"] = STATUS.get(r["status"], r["status"])
+        r["freshness"] = health.age_text(r["age"])
+        r["is_bad"] = r["status"] in ("failed", "stale")
+    rows.sort(key=lambda r: (not r["is_bad"], r["status"] != "warning", r["source_name"]))
+    page.tiles = [
+        Tile("sources_ok", "Sources healthy", sum(1 for r in rows if r["status"] == "ok"), "count",
+             note=f"of {len(rows)} sources"),
+        Tile("sources_failed", "Failed", sum(1 for r in rows if r["status"] == "failed"), "count"),
+        Tile("sources_stale", "Stale", sum(1 for r in rows if r["status"] == "stale"), "count",
+             note=f"no success for over {health.age_text(2 * interval).removesuffix(' ago')}"),
+        Tile("quarantined", "Quarantined records", sum(int(r["quarantined_records"]) for r in rows), "count"),
+    ]
+    for r in rows:
+        r["hours_since_success"] = round(r["age"].total_seconds() / 3600, 1) if r["age"] is not None else None
+    charted = [r for r in rows if r["hours_since_success"] is not None]
+    page.charts.append(Chart(
+        "freshness", "Hours since each source's last successful load", charts.horizontal_bars(
+            charted, "source_name", "hours_since_success", "freshness", "Hours since last success", flag="is_bad"),
+        "freshness", "Horizontal bar chart of hours since each source last loaded successfully, each labelled with "
+        "the age; failed or stale sources carry a warning sign."))
+    page.tables.append(Table("freshness", "Freshness", [
+        Column("source_name", "Source"), Column("hours_since_success", "Hours since success", "number"),
+        Column("status_text", "Status")], charted, hidden=True))
+    page.tables.append(Table("sources", "Sources", [
+        Column("source_name", "Source"), Column("status_text", "Status"), Column("freshness", "Last success"),
+        Column("last_success_at", "Last success at", "timestamp", phone=False),
+        Column("rows_loaded_last_success", "Rows loaded", "count", phone=False),
+        Column("last_attempt_at", "Last attempt", "timestamp", phone=False), Column("last_error", "Last error"),
+        Column("quarantined_records", "Quarantined", "count", phone=False),
+        Column("quarantined_last_run", "Quarantined last run", "count", phone=False),
+    ], rows, flag="is_bad", flag_label="needs attention",
+        note=f"Stale: last success older than twice the refresh interval ({health.age_text(interval).removesuffix(' ago')})."))
+    if queries.mart_exists(ctx.conn, "rpt_payment_reconciliation_daily"):
+        days = queries.reconciliation_days(ctx.conn, ctx.range.start, ctx.range.end)
+        page.tiles.append(Tile("reconciliation_gaps", "Days with payment gaps", len(days), "count",
+                               note="Shopify vs Stripe differs by more than 1 %"))
+        page.tables.append(Table("reconciliation", "Payment reconciliation gaps", [
+            Column("date", "Day", "date"), Column("shopify_stripe_sales", "Shopify via Stripe", "money"),
+            Column("matched_charges", "Stripe charges", "money"), Column("difference", "Gap", "money"),
+            Column("difference_pct", "Gap %", "pct"), Column("missing_charge_count", "Missing charges", "count", phone=False),
+            Column("amount_mismatch_count", "Amount mismatches", "count", phone=False),
+        ], days, empty="Shopify and Stripe agree within 1 % on every day of the range."))
+        issues = queries.reconciliation_issues(ctx.conn, ctx.range.start, ctx.range.end)
+        page.tables.append(Table("issues", "Payments that do not reconcile", [
+            Column("date", "Day", "date"), Column("cause", "Cause"), Column("order_id", "Order", phone=False),
+            Column("charge_id", "Charge", phone=False), Column("shopify_amount", "Shopify", "money"),
+            Column("stripe_amount", "Stripe", "money"), Column("difference", "Difference", "money", phone=False),
+        ], issues, empty="No unmatched payments in this range.",
+            note="unmatched_charge: a Stripe charge with no Shopify order (direct Stripe revenue is one); "
+                 "missing_charge: a Shopify order paid through Stripe without a charge; amount_mismatch: amounts differ."))
+    return page
+
+
+add_dashboard(router, "health", build)

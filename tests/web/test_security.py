@@ -1,0 +1,237 @@
+"""Login, sessions, CSRF, throttling, the SQL explorer's walls and filter parameters."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pytest
+from fastapi.testclient import TestClient
+from starlette.routing import Mount
+
+from storeboard.web.app import create_app
+from storeboard.web.auth import hash_password, verify_password
+from storeboard.web.sqlguard import QueryRefused, check_query
+from tests.web.conftest import PASSWORD, USER, csrf_of, load_web_config, login
+
+MARTS = {"rpt_revenue_daily", "fct_orders", "dim_store"}
+
+
+def app_paths(app) -> list[tuple[str, str]]:
+    """(method, path) of every route, included routers unfolded."""
+    paths = []
+
+    def walk(routes, prefix=""):
+        for route in routes:
+            if isinstance(route, Mount):
+                continue
+            nested = getattr(route, "original_router", None)
+            if nested is not None:
+                walk(nested.routes, prefix + getattr(nested, "prefix", ""))
+                continue
+            for method in sorted(getattr(route, "methods", None) or []):
+                if method != "HEAD":
+                    paths.append((method, prefix + route.path.replace("{table_id}", "periods")))
+
+    walk(app.routes)
+    return paths
+
+
+def test_every_page_and_api_route_rejects_anonymous_requests(web_config):
+    app = create_app(web_config)
+    anonymous = TestClient(app)
+    routes = app_paths(app)
+    assert ("GET", "/api/revenue") in routes and ("POST", "/api/sql") in routes and ("GET", "/sql") in routes
+    for method, path in routes:
+        if path in ("/login",):
+            continue
+        response = anonymous.request(method, path, follow_redirects=False)
+        assert response.status_code == 401, f"{method} {path} answered {response.status_code} without a login"
+        page = anonymous.request(method, path, headers={"accept": "text/html"}, follow_redirects=False)
+        assert page.status_code in (303, 401), f"{method} {path}"
+        if page.status_code == 303:
+            assert page.headers["location"].startswith("/login?next=")
+    assert anonymous.get("/static/storeboard.css").status_code == 200, "the login page's assets are public"
+
+
+def test_login_sets_an_httponly_samesite_cookie_and_logout_ends_it(web_config):
+    client = TestClient(create_app(web_config))
+    response = login(client)
+    assert response.status_code == 303 and response.headers["location"] == "/revenue"
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+    assert client.get("/api/revenue").status_code == 200
+    token = csrf_of(client)
+    assert client.post("/logout", data={"csrf_token": "forged"}).status_code == 403
+    client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
+    client.cookies.clear()
+    assert client.get("/api/revenue").status_code == 401
+
+
+def test_wrong_passwords_are_throttled(web_config):
+    client = TestClient(create_app(web_config))
+    for _ in range(web_config.web.login_attempts):
+        assert login(client, password="wrong password").status_code == 401
+    response = login(client)  # even the right password waits out the lock-out
+    assert response.status_code == 429 and "Too many failed attempts" in response.text
+    other = TestClient(create_app(web_config))
+    assert login(other, username="nobody", password="x").status_code == 401
+
+
+def test_posts_need_the_sessions_csrf_token(client):
+    assert client.post("/sql", data={"sql": "select 1"}).status_code == 403
+    assert client.post("/api/sql", data={"sql": "select 1", "csrf_token": "nope"}).status_code == 403
+    ok = client.post("/api/sql", data={"sql": "select 1 as one"}, headers={"x-csrf-token": csrf_of(client)})
+    assert ok.status_code == 200 and ok.json()["rows"] == [[1]]
+    anonymous = TestClient(client.app)
+    token = anonymous.get("/login").text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    forged = TestClient(client.app)  # another browser: its own anonymous session, so the token is not its
+    assert forged.post("/login", data={"username": USER, "password": PASSWORD, "csrf_token": token}).status_code == 403
+
+
+def test_login_off_serves_only_this_machine(web_folder):
+    app = create_app(load_web_config(web_folder, login=False))
+    assert TestClient(app, client=("127.0.0.1", 5000)).get("/api/revenue").status_code == 200
+    assert TestClient(app, client=("203.0.113.9", 5000)).get("/api/revenue").status_code == 403
+    assert TestClient(app, client=("10.0.0.2", 5000)).get("/revenue").status_code == 403
+
+
+def test_passwords_are_argon2_hashes():
+    hashed = hash_password("s3cret-enough")
+    assert hashed.startswith("$argon2id$") and verify_password(hashed, "s3cret-enough")
+    assert not verify_password(hashed, "s3cret-enougH")
+    assert not verify_password("$argon2id$garbage", "x")
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "postgres"])
+@pytest.mark.parametrize("sql", [
+    "insert into analytics.dim_store values ('UTC', 'USD', now())",
+    "update analytics.dim_store set currency_code = 'EUR'",
+    "delete from analytics.fct_orders",
+    "drop table analytics.dim_store",
+    "create table analytics.x as select 1",
+    "alter table analytics.dim_store add column x int",
+    "truncate analytics.fct_orders",
+    "attach 'other.duckdb' as other",
+    "copy analytics.fct_orders to '/tmp/orders.csv'",
+    "copy (select 1) to program 'id'",
+    "select * from read_csv('/etc/passwd')",
+    "select * from read_csv_auto('/etc/passwd')",
+    "select pg_read_file('/etc/passwd')",
+    "select * from pg_ls_dir('.')",
+    "select lo_import('/etc/passwd')",
+    "select * from '/etc/passwd'",
+    "select getenv('HOME')",
+    "select set_config('statement_timeout', '0', false)",
+    "select * from query('drop table analytics.dim_store')",
+    "select 1; drop table analytics.dim_store",
+    "select 1; select 2",
+    "select * into analytics.copy_of_orders from analytics.fct_orders",
+    "select * from raw_shopify.orders",
+    "select * from staging.stg_shopify__orders",
+    "select * from information_schema.tables",
+    "pragma database_list",
+    "set enable_external_access = true",
+    "install httpfs",
+    "load httpfs",
+    "call pragma_version()",
+    "begin",
+    "",
+])
+def test_explorer_refuses_anything_but_one_select_over_the_marts(sql, dialect):
+    with pytest.raises(QueryRefused):
+        check_query(sql, dialect, MARTS)
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "postgres"])
+def test_explorer_accepts_ordinary_queries(dialect):
+    for sql in ["select * from analytics.rpt_revenue_daily;",
+                "with d as (select date, net_sales from rpt_revenue_daily) select * from d where net_sales > 0",
+                "select order_date, count(*) from analytics.fct_orders group by 1 order by 1 desc limit 10",
+                "select 'drop table x; attach' as harmless_text"]:
+        assert check_query(sql, dialect, MARTS)
+
+
+def test_explorer_refuses_writes_end_to_end_and_leaves_the_warehouse_alone(client, warehouse):
+    before = warehouse("select count(*) from analytics.fct_orders")[0][0]
+    token = csrf_of(client)
+    for sql in ["delete from analytics.fct_orders", "select 1; delete from analytics.fct_orders",
+                "select * from read_csv('/etc/passwd')", "attach ':memory:' as m"]:
+        response = client.post("/sql", data={"sql": sql, "csrf_token": token})
+        assert response.status_code == 400 and "Refused" in response.text
+    assert warehouse("select count(*) from analytics.fct_orders")[0][0] == before
+
+
+def test_explorer_limits_rows(web_folder):
+    client = TestClient(create_app(load_web_config(web_folder, sql_row_limit=5)))
+    login(client)
+    data = client.post("/api/sql", data={"sql": "select * from analytics.fct_orders", "csrf_token": csrf_of(client)}).json()
+    assert len(data["rows"]) == 5 and data["truncated"] is True
+
+
+def test_explorer_stops_a_long_query_at_its_timeout(web_folder):
+    client = TestClient(create_app(load_web_config(web_folder, sql_timeout_seconds=1.0)))
+    login(client)
+    import time
+
+    started = time.monotonic()
+    data = client.post("/api/sql", data={
+        "sql": "select count(*) from analytics.fct_orders a, analytics.fct_orders b, analytics.fct_orders c, "
+               "analytics.fct_orders d", "csrf_token": csrf_of(client)}).json()
+    assert data.get("timeout") is True and "stopped" in data["error"]
+    assert time.monotonic() - started < 15
+
+
+@pytest.mark.postgres
+def test_explorer_runs_read_only_with_a_timeout_on_postgres(postgres_url):
+    import psycopg
+
+    from storeboard.warehouse import Warehouse
+    from storeboard.web import queries
+
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("create schema analytics")
+        conn.execute("create table analytics.rpt_revenue_daily as select current_date as date, 10.5 as net_sales")
+        conn.execute("create sequence analytics.counter")
+    with Warehouse(postgres_url).connect(read_only=True, timeout_seconds=30) as conn:
+        result = queries.run_explorer_query(conn, "select * from rpt_revenue_daily", 100, 5)
+        assert result["columns"] == ["date", "net_sales"] and len(result["rows"]) == 1
+        with pytest.raises(queries.QueryTimeout):
+            queries.run_explorer_query(conn, "select pg_sleep(3)", 100, 0.5)
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            # the guard would refuse this; the transaction refuses it even so
+            queries.run_explorer_query(conn, "select * from (select 1) as x cross join lateral "
+                                             "(select nextval('analytics.counter')) as y", 100, 5)
+
+
+@pytest.mark.parametrize("path", [
+    "/api/revenue?start=2026-11-01'%20or%201=1--",
+    "/api/revenue?end=2026-11-20;drop%20table%20analytics.dim_store",
+    "/api/revenue?grain=day'--",
+    "/api/revenue?preset=7d'%20union%20select",
+    "/api/products?sort=net_revenue;drop%20table%20x",
+    "/api/products?dir=desc,1",
+    "/api/customers?channel=x'%20or%20'1'='1",
+    "/revenue/nope'.csv",
+])
+def test_filter_parameters_cannot_inject_sql(client, warehouse, path):
+    response = client.get(path)
+    assert response.status_code in (404, 422), response.text
+    assert warehouse("select count(*) from analytics.dim_store")[0][0] == 1
+
+
+def test_stale_or_failed_source_puts_a_banner_on_every_page(web_folder, tmp_path):
+    shutil.copy(web_folder / "storeboard.duckdb", tmp_path / "storeboard.duckdb")
+    with duckdb.connect(str(tmp_path / "storeboard.duckdb")) as conn:
+        conn.execute("update analytics.rpt_source_health set last_status = 'failed', health_status = 'failed', "
+                     "last_error = 'Shopify returned 401' where source_name = 'shopify'")
+        conn.execute("update analytics.rpt_source_health set last_success_at = now() - interval 3 days "
+                     "where source_name = 'stripe'")
+    config = load_web_config(web_folder)
+    config.warehouse = type(config.warehouse)(f"duckdb:///{tmp_path / 'storeboard.duckdb'}")
+    client = TestClient(create_app(config))
+    login(client)
+    for path in ["/revenue", "/marketing", "/customers", "/products", "/inventory", "/health", "/sql"]:
+        text = client.get(path).text
+        assert 'id="health-banner"' in text and "shopify failed" in text and "stripe is stale" in text, path
+    assert "Shopify returned 401" in client.get("/health").text
