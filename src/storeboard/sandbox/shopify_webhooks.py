@@ -73,7 +73,7 @@ def order_payload(order: Order, store: Store) -> dict[str, Any]:
         "presentment_currency": currency,
         "source_name": order.source_name,
         "tags": ", ".join(order.tags),
-        "taxes_included": False,
+        "taxes_included": order.taxes_included,
         "financial_status": "paid" if refunded == 0 else ("refunded" if refunded >= order.total_price else "partially_refunded"),
         "subtotal_price": _amount(order.subtotal),
         "total_discounts": _amount(order.total_discounts),

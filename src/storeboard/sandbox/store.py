@@ -121,6 +121,8 @@ class Order:
     discount_code: str | None = None
     utm: dict[str, str] | None = None
     landing_page: str | None = None
+    #: prices already contain the tax (Shopify ``taxesIncluded``): tax lines show the part inside
+    taxes_included: bool = False
 
     @property
     def name(self) -> str:
@@ -140,7 +142,7 @@ class Order:
 
     @property
     def total_price(self) -> Decimal:
-        return self.subtotal + self.total_tax + self.shipping
+        return self.subtotal + self.shipping + (Decimal("0.00") if self.taxes_included else self.total_tax)
 
     @property
     def total_refunded(self) -> Decimal:

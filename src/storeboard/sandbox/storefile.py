@@ -140,6 +140,7 @@ def _order(o: dict[str, Any], i: int, name: str, products: dict[str, Product], c
         discount_code=o.get("discount_code"),
         utm=o.get("utm"),
         landing_page=o.get("landing_page"),
+        taxes_included=bool(o.get("taxes_included", False)),
     )
     gateway = o.get("gateway", "stripe")
     paid = not o.get("unpaid", False)
