@@ -39,7 +39,7 @@ def bars_with_trend(rows, x: str, y: str, trend: str | None, y_title: str, trend
     """Bars of ``y`` per period with ``trend`` (a moving average) as a dashed line over them."""
     keys = [x, y] + ([trend] if trend else [])
     x_enc = {"field": x, "type": "temporal", "timeUnit": time_unit, "title": None,
-             "axis": {"labelOverlap": True, "labelAngle": 0}}
+             "axis": {"labelOverlap": True, "labelAngle": 0, "format": "%b %Y" if time_unit == "yearmonth" else "%b %d"}}
     layers: list[dict[str, Any]] = [{
         "mark": {"type": "bar", "color": PALETTE[0], "tooltip": True},
         "encoding": {"x": x_enc, "y": {"field": y, "type": "quantitative", "title": y_title},
@@ -65,6 +65,7 @@ def lines_by_series(rows, x: str, y: str, series: str, y_title: str, time_unit: 
     x_enc: dict[str, Any] = {"field": x, "type": x_type, "title": x_title, "axis": {"labelOverlap": True, "labelAngle": 0}}
     if x_type == "temporal":
         x_enc["timeUnit"] = time_unit
+        x_enc["axis"]["format"] = "%b %Y" if time_unit == "yearmonth" else "%b %d"
     spec = _base(f"{y_title} by {series}", _values(rows, [x, y, series]), height=260)
     spec["mark"] = {"type": "line", "point": {"filled": True, "size": 45}, "strokeWidth": 2, "tooltip": True}
     spec["encoding"] = {
@@ -89,10 +90,11 @@ def heatmap(rows, x: str, y: str, value: str, label: str, x_title: str, y_title:
     spec["layer"] = [
         {"mark": {"type": "rect", "tooltip": True},
          "encoding": {"color": {"field": value, "type": "quantitative", "title": value_title,
-                                "scale": {"scheme": "blues"}, "legend": None}}},
+                                "scale": {"scheme": "blues", "domain": [0, _max(rows, value) or 1]},
+                                "legend": None}}},
         {"mark": {"type": "text", "fontSize": 10},
          "encoding": {"text": {"field": label, "type": "nominal"},
-                      "color": {"condition": {"test": f"datum['{value}'] > 0.6 * {_max(rows, value)}",
+                      "color": {"condition": {"test": f"datum['{value}'] > 0.55 * {_max(rows, value)}",
                                               "value": "white"}, "value": "#1d2430"}}},
     ]
     return spec
@@ -112,7 +114,7 @@ def horizontal_bars(rows, category: str, value: str, label: str, value_title: st
     spec = _base(f"{value_title} by {category}", values, height=max(120, 22 * len(values) + 30))
     spec["mark"] = {"type": "bar", "tooltip": True}
     spec["encoding"] = {
-        "y": {"field": "name", "type": "nominal", "sort": None, "title": None, "axis": {"labelLimit": 190}},
+        "y": {"field": "name", "type": "nominal", "sort": None, "title": None, "axis": {"labelLimit": 150}},
         "x": {"field": value, "type": "quantitative", "title": value_title},
         "color": {"condition": {"test": f"datum['{value}'] < 0", "value": PALETTE[1]}, "value": PALETTE[0]},
     }

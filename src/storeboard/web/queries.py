@@ -83,6 +83,13 @@ def revenue_by_channel(conn: Connection, start: date, end: date) -> list[dict[st
     )
 
 
+def channel_net_sales(conn: Connection, start: date, end: date) -> Decimal:
+    """Σ net sales of every sales channel (``rpt_revenue_by_channel_daily``) over [start, end]."""
+    row = conn.query("select coalesce(sum(net_sales), 0) as net_sales from analytics.rpt_revenue_by_channel_daily "
+                     "where date between %(start)s and %(end)s", {"start": start, "end": end})[0]
+    return row["net_sales"]
+
+
 def order_mix(conn: Connection, start: date, end: date) -> dict[str, int]:
     """Orders in [start, end] (``fct_orders.order_date``) by whether they were the customer's first
     order (``dim_customers.first_order_id``), a repeat order, or a guest checkout."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from fastapi import APIRouter, HTTPException
 
@@ -72,12 +73,40 @@ def _heatmap(page: Page, ctx: Context, rows) -> None:
         Column("repeat_rate", "Repeat rate", "pct")], cells, hidden=True))
 
 
+def chained_curve(rows) -> dict[int, dict[str, Any]]:
+    """One channel's LTV curve over several cohorts, chained so the cohort mix cannot bend it down.
+
+    Month 0 is Σ cumulative net sales ÷ Σ customers of every cohort. Each later month k adds the
+    growth from k − 1 to k of the cohorts that have reached k: Σ (cum[k] − cum[k − 1]) ÷ Σ customers
+    of those cohorts. Both are ratios of sums of the mart's columns.
+    """
+    by_cohort: dict = defaultdict(dict)
+    for r in rows:
+        by_cohort[r["cohort_month"]][int(r["months_since_first_order"])] = r
+    curve: dict[int, dict[str, Any]] = {}
+    net = margin = Decimal(0)
+    for k in range(max((max(c) for c in by_cohort.values()), default=-1) + 1):
+        reached = [c for c in by_cohort.values() if k in c and (k == 0 or k - 1 in c)]
+        customers = sum(int(c[k]["cohort_customers"]) for c in reached)
+        if not customers:
+            break
+        grow_net = sum(Decimal(c[k]["cumulative_net_sales"]) - (Decimal(c[k - 1]["cumulative_net_sales"]) if k else 0)
+                       for c in reached)
+        grow_margin = sum(Decimal(c[k]["cumulative_contribution_margin"])
+                          - (Decimal(c[k - 1]["cumulative_contribution_margin"]) if k else 0) for c in reached)
+        net += grow_net / customers
+        margin += grow_margin / customers
+        curve[k] = {"customers": customers, "ltv_net_sales": net.quantize(Decimal("0.01"), rounding="ROUND_HALF_UP"),
+                    "ltv_contribution_margin": margin.quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")}
+    return curve
+
+
 def _curves(page: Page, ctx: Context, rows) -> None:
     points = []
-    for (channel, k), s in sorted(_sum_by(rows, lambda r: (r["acquisition_channel"], r["months_since_first_order"])).items()):
-        points.append({"acquisition_channel": channel, "months_since_first_order": k, "customers": s["customers"],
-                       "ltv_net_sales": queries.ratio(s["net"], s["customers"]),
-                       "ltv_contribution_margin": queries.ratio(s["margin"], s["customers"])})
+    for channel in sorted({r["acquisition_channel"] for r in rows}):
+        curve = chained_curve([r for r in rows if r["acquisition_channel"] == channel])
+        for k, point in curve.items():
+            points.append({"acquisition_channel": channel, "months_since_first_order": k, **point})
     page.charts.append(Chart(
         "curves", "LTV curves by acquisition channel", charts.lines_by_series(
             points, "months_since_first_order", "ltv_net_sales", "acquisition_channel",
@@ -96,9 +125,8 @@ def _channel_summary(page: Page, ctx: Context, rows, first, last) -> None:
     month_end = periods.add_months(last, 1) - timedelta(days=1)
     acquisition = queries.channel_acquisition(ctx.conn, first, month_end)
     at_mark = _sum_by([r for r in rows if r["is_ltv_to_cac_month"]], lambda r: r["acquisition_channel"])
-    curve = defaultdict(dict)
-    for (channel, k), s in _sum_by(rows, lambda r: (r["acquisition_channel"], r["months_since_first_order"])).items():
-        curve[channel][k] = queries.ratio(s["margin"], s["customers"])
+    curve = {channel: {k: p["ltv_contribution_margin"] for k, p in chained_curve(
+        [r for r in rows if r["acquisition_channel"] == channel]).items()} for channel in at_mark}
     summary = []
     for channel, s in sorted(at_mark.items(), key=lambda kv: -kv[1]["customers"]):
         spend = acquisition.get(channel, {})
@@ -121,7 +149,9 @@ def _channel_summary(page: Page, ctx: Context, rows, first, last) -> None:
         Column("ltv_to_cac", "LTV : CAC", "ratio"), Column("payback_month", "Payback month", phone=False),
     ], summary, note="LTV and repeat rate at month 12 after the first order, or the latest month each cohort has "
                      "reached (column 'LTV at month'). CAC: channel spend ÷ new customers over the cohorts' months. "
-                     "Payback: first month whose cumulative contribution margin per customer covers CAC."))
+                     "Payback: first month whose cumulative contribution margin per customer (the curve) covers CAC. "
+                     "Curves chain each month's growth over the cohorts that reached it, so a young cohort cannot "
+                     "bend a curve down."))
 
 
 def _cohort_table(page: Page, ctx: Context, rows) -> None:

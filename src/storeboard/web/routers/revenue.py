@@ -69,11 +69,14 @@ def build(ctx: Context) -> Page:
                                                       ("vs last year", values["ly"])], note)
 
     page.tiles = [
-        tile("total_sales", "Total sales", "money", {k: s["total_sales"] for k, s in summary.items()},
+        tile("total_sales", "Total sales (Shopify)", "money", {k: s["total_sales"] for k, s in summary.items()},
              "net sales + shipping + taxes"),
-        tile("net_sales", "Net sales", "money", {k: s["net_sales"] for k, s in summary.items()},
+        tile("net_sales", "Net sales (Shopify)", "money", {k: s["net_sales"] for k, s in summary.items()},
              "gross − discounts − returns"),
-        tile("orders", "Orders", "count", {k: s["orders"] for k, s in summary.items()}),
+        tile("all_channels_net_sales", "Net sales, all channels", "money",
+             {k: queries.channel_net_sales(conn, r.start, r.end) for k, r in ranges.items()},
+             "Shopify + direct Stripe revenue"),
+        tile("orders", "Orders (Shopify)", "count", {k: s["orders"] for k, s in summary.items()}),
         tile("average_order_value", "Average order value", "money",
              {k: s["average_order_value"] for k, s in summary.items()}, "(gross − discounts) ÷ orders"),
         tile("new_customers", "New customers", "count", new, "first order in the range"),
@@ -129,7 +132,7 @@ def _channels(page: Page, ctx: Context, grain: str, unit: str) -> None:
     page.tables.append(Table("channels", "By sales channel", [
         Column("sales_channel", "Sales channel"), Column("net_sales", "Net sales", "money"),
         Column("share", "Share of net sales", "pct"), Column("total_sales", "Total sales", "money", phone=False),
-        Column("orders", "Orders / charges", "count"),
+        Column("orders", "Orders / charges", "count", phone=False),
     ], sorted(totals.values(), key=lambda t: -t["net_sales"]),
         note="Direct Stripe: succeeded Stripe charges matched to no Shopify order."))
 
