@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test system-deps clean
+.PHONY: install demo test bench system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ system-deps:
 ## test: everything the tests need, then the whole suite
 test: install system-deps
 	$(BIN)/python -m pytest
+
+## bench: connector throughput against the rate-limit floor (a Markdown table; see docs/performance.md)
+bench: install
+	$(BIN)/python -m benchmarks.connectors --orders 5000 --restore-rate 500
 
 clean:
 	rm -rf $(VENV) .storeboard storeboard.duckdb storeboard.duckdb.wal test-artifacts .pytest_cache
