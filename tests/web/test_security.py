@@ -96,6 +96,16 @@ def test_login_off_serves_only_this_machine(web_folder):
     assert TestClient(app, client=("10.0.0.2", 5000)).get("/revenue").status_code == 403
 
 
+def test_without_users_only_this_machine_is_served_even_behind_a_proxy(web_folder):
+    app = create_app(load_web_config(web_folder, users=[]))  # the demo: login on, nobody to log in
+    local = TestClient(app, client=("127.0.0.1", 5000))
+    assert local.get("/api/revenue").status_code == 200
+    assert local.get("/api/revenue", headers={"x-forwarded-for": "198.51.100.7"}).status_code == 403
+    assert TestClient(app, client=("::1", 5000)).get("/api/revenue").status_code == 200
+    refused = TestClient(app, client=("192.0.2.1", 5000)).get("/revenue")
+    assert refused.status_code == 403 and "storeboard user add" in refused.text
+
+
 def test_passwords_are_argon2_hashes():
     hashed = hash_password("s3cret-enough")
     assert hashed.startswith("$argon2id$") and verify_password(hashed, "s3cret-enough")

@@ -3,8 +3,9 @@
 A session is a cookie signed with ``web.session_secret`` (HttpOnly, SameSite=Lax, Secure when the
 request came over HTTPS) holding the user name, a CSRF token and when it was issued. Every POST
 must echo the CSRF token in a form field or an ``X-CSRF-Token`` header. With ``web.login: false``
-only clients on the machine itself (127.0.0.1 / ::1) are served, so a dashboard without a login
-can never be reached from the network.
+(or with no users configured yet, as in ``storeboard demo``) only clients on the machine itself
+(127.0.0.1 / ::1, not through a reverse proxy) are served, so a dashboard without a login can
+never be reached from the network.
 """
 
 from __future__ import annotations
@@ -139,6 +140,15 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
+#: a request that came through a reverse proxy is not local, whatever its socket address
+PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip", "x-forwarded-host")
+
+
+def login_required(settings: WebSettings) -> bool:
+    """Login applies when it is on and someone can log in; otherwise only local clients are served."""
+    return settings.login and bool(settings.users)
+
+
 def csrf_ok(session: Session | None, token: str | None) -> bool:
     return bool(session and token and hmac.compare_digest(session.csrf, token))
 
@@ -168,12 +178,14 @@ class AuthMiddleware:
         scope.setdefault("state", {})
         scope["state"]["session"] = session
         path = scope["path"]
-        if not self.settings.login:
+        if not login_required(self.settings):
             scope["state"]["user"] = session.username or "local"
             client = scope.get("client") or (None, None)
-            if not is_loopback(client[0]):
+            if not is_loopback(client[0]) or any(request.headers.get(h) for h in PROXY_HEADERS):
+                why = "web.login is off" if not self.settings.login else "no users are configured"
                 response = PlainTextResponse(
-                    "Storeboard serves other machines only with login on (web.login: true).", status_code=403)
+                    f"Storeboard answers only this machine because {why}: add a user with "
+                    "`storeboard user add NAME` and keep web.login: true.", status_code=403)
                 await response(scope, receive, send)
                 return
         else:
