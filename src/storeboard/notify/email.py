@@ -360,6 +360,11 @@ def send_weekly_report(config: Config, now: datetime | None = None, week_start: 
     settings = config.email
     if not settings.enabled or not settings.recipients:
         return SendResult("skipped", reason="email is off or has no recipients")
+    if week_start is None and not force and config.store.timezone:
+        # The scheduler asks every few minutes: answer "not due" without touching the warehouse.
+        moment = last_send_moment(config, now, config.store.timezone)
+        if now - moment > CATCH_UP:
+            return SendResult("skipped", reason=f"not due (last send time {moment:%a %d %b %H:%M %Z})")
     warehouse = Warehouse.from_config(config)
     with lock.held(warehouse, LOCK, timedelta(minutes=30)) as got:
         if not got:
