@@ -10,6 +10,9 @@
             - interval '{{ var("incremental_lookback_days", 3) }} days'
         or {{ processed_column }} >= (select max(processed_at) from {{ this }})
             - interval '{{ var("incremental_lookback_days", 3) }} days'
+        -- orders that arrive late with an old updated_at (a quarantined order read again, a
+        -- source back from an outage) are new to this table all the same
+        or order_id not in (select order_id from {{ this }})
     )
     {%- endif -%}
 {%- endmacro %}
