@@ -68,6 +68,7 @@ class Tile:
     kind: str
     comparisons: list[tuple[str, Any]] = field(default_factory=list)  # (label, base value)
     note: str = ""
+    up_is_good: bool | None = True  # False for costs (CAC): a rise shows as bad; None: neutral
 
 
 @dataclass

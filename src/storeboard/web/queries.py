@@ -134,7 +134,7 @@ def marketing_channels(conn: Connection, start: date, end: date) -> list[dict[st
     )
     for r in rows:
         r["new_customers"] = int(r["new_customers"])
-        r["channel_cac"] = ratio(r["spend"], r["new_customers"])
+        r["channel_cac"] = ratio(r["spend"], r["new_customers"]) if r["is_paid"] else None
         r["platform_roas"] = ratio(r["platform_conversion_value"], r["spend"]) if r["is_paid"] else None
     return rows
 

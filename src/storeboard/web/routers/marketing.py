@@ -24,13 +24,14 @@ def build(ctx: Context) -> Page:
         conn, rng.previous().start, rng.previous().end)
     ly = queries.marketing_summary(conn, rng.last_year().start, rng.last_year().end)
 
-    def tile(key, label, kind, note=""):
-        return Tile(key, label, now[key], kind, [("vs previous period", prev[key]), ("vs last year", ly[key])], note)
+    def tile(key, label, kind, note="", up_is_good=True):
+        return Tile(key, label, now[key], kind, [("vs previous period", prev[key]), ("vs last year", ly[key])], note,
+                    up_is_good)
 
     page.tiles = [
-        tile("ad_spend", "Ad spend", "money", "Meta + Google, in store currency"),
+        tile("ad_spend", "Ad spend", "money", "Meta + Google, in store currency", up_is_good=None),
         tile("blended_roas", "Blended ROAS (MER)", "ratio", "net sales of all channels ÷ ad spend"),
-        tile("blended_cac", "Blended CAC", "money", "ad spend ÷ new customers"),
+        tile("blended_cac", "Blended CAC", "money", "ad spend ÷ new customers", up_is_good=False),
         tile("new_customers", "New customers", "count"),
         tile("net_sales", "Net sales", "money", "all sales channels"),
     ]
