@@ -88,28 +88,26 @@ def parse(raw: bytes):
     return email_lib.message_from_bytes(raw, policy=policy.default)
 
 
-def mart_week(config, start: date) -> dict:
-    """The week's figures read straight from the marts with plain SQL (the test's own sums)."""
-    end = start + timedelta(days=6)
+LABELS = {"total_sales": ("Total sales", "money"), "net_sales": ("Net sales", "money"), "orders": ("Orders", "count"),
+          "average_order_value": ("Average order value", "money"), "new_customers": ("New customers", "count"),
+          "ad_spend": ("Ad spend", "money"), "blended_roas": ("Blended ROAS", "ratio"),
+          "blended_cac": ("Blended CAC", "money"), "contribution_margin": ("Contribution margin", "money")}
+
+
+def shown(value, kind: str) -> str:
+    if kind == "money":
+        return money(value, "USD")
+    if kind == "count":
+        return count(int(value))
+    return f"{Decimal(value).quantize(Decimal('0.01'), ROUND_HALF_UP):.2f}×"
+
+
+def summary_rows(config, start: date) -> dict:
+    """``rpt_weekly_summary`` for the week, read with plain SQL."""
     with Warehouse.from_config(config).connect(read_only=True) as conn:
-        rev = conn.query("select sum(total_sales) as total, sum(net_sales) as net, sum(orders) as orders, "
-                         "sum(gross_sales) - sum(discounts) as before_returns from analytics.rpt_revenue_daily "
-                         "where date >= %(s)s and date <= %(e)s", {"s": start, "e": end})[0]
-        mkt = conn.query("select sum(ad_spend) as spend, sum(new_customers) as new, sum(net_sales) as net "
-                         "from analytics.rpt_marketing_daily where date >= %(s)s and date <= %(e)s",
-                         {"s": start, "e": end})[0]
-    cents = Decimal("0.01")
-    return {
-        "Total sales": money(rev["total"], "USD"),
-        "Net sales": money(rev["net"], "USD"),
-        "Orders": count(rev["orders"]),
-        "Average order value": money((rev["before_returns"] / rev["orders"]).quantize(cents, ROUND_HALF_UP), "USD"),
-        "New customers": count(mkt["new"]),
-        "Ad spend": money(mkt["spend"], "USD"),
-        "Blended ROAS": f"{(mkt['net'] / mkt['spend']).quantize(cents, ROUND_HALF_UP):.2f}×",
-        "Blended CAC": money((mkt["spend"] / mkt["new"]).quantize(cents, ROUND_HALF_UP), "USD"),
-        "_net": rev["net"],
-    }
+        rows = conn.query("select metric, value, previous_value, change, change_pct from analytics.rpt_weekly_summary "
+                          "where week_start = %(s)s", {"s": start})
+    return {r["metric"]: r for r in rows}
 
 
 def test_weekly_email_arrives_with_the_marts_numbers_and_inline_charts(warehouse_copy, smtp_server):
@@ -128,19 +126,24 @@ def test_weekly_email_arrives_with_the_marts_numbers_and_inline_charts(warehouse
     html_part = message.get_body(("html",))
     html = html_part.get_content()
 
-    this_week, last_week = mart_week(config, WEEK), mart_week(config, WEEK - timedelta(days=7))
-    for label, value in this_week.items():
-        if label.startswith("_"):
-            continue
+    week = summary_rows(config, WEEK)
+    assert set(week) == set(LABELS)
+    for metric, (label, kind) in LABELS.items():
+        row = week[metric]
         line = next(line for line in text.splitlines() if line.startswith(f"{label}: "))
-        assert line.startswith(f"{label}: {value} (week before {last_week[label]};"), line
-        assert value in html and last_week[label] in html
-    change = this_week["_net"] - last_week["_net"]
-    pct = (change / last_week["_net"] * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        now, before = shown(row["value"], kind), shown(row["previous_value"], kind)
+        assert line.startswith(f"{label}: {now} (week before {before};"), line
+        pct = (row["change_pct"] * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        assert line.endswith(f"{'+' if pct > 0 else ''}{pct}%)".replace("-", "−")), line
+        assert f'data-metric="{metric}"' in html and now in html and before in html
+    net = week["net_sales"]
     net_line = next(line for line in text.splitlines() if line.startswith("Net sales: "))
-    assert f"change {'+' if change > 0 else ''}{money(change, 'USD')}".replace("-", "−") in net_line
-    assert f"{'+' if pct > 0 else ''}{pct}%".replace("-", "−") in net_line
-    assert "Contribution margin: $" in text
+    assert f"change {'+' if net['change'] > 0 else ''}{money(net['change'], 'USD')}".replace("-", "−") in net_line
+    # The email's net sales are the dashboards' net sales: all channels, summed per day.
+    with Warehouse.from_config(config).connect(read_only=True) as conn:
+        daily = conn.query("select sum(net_sales) as n from analytics.rpt_revenue_by_channel_daily "
+                           "where date between %(s)s and %(e)s", {"s": WEEK, "e": WEEK + timedelta(days=6)})[0]["n"]
+    assert net["value"] == daily
 
     # Two PNG charts travel as related parts and the HTML references each by its Content-ID.
     images = [part for part in message.walk() if part.get_content_type() == "image/png"]

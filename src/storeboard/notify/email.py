@@ -1,7 +1,8 @@
 """The weekly summary email: the week's numbers against the week before, two charts and the flags.
 
 Every Monday (``email.send_day`` / ``send_time``, store time zone) the report for the ISO week
-that just ended is built from the marts (``notify.queries``), rendered as HTML and plain text
+that just ended is built from the marts (``rpt_weekly_summary`` and, for the flags, the marts the alert rules read;
+see ``notify.queries``), rendered as HTML and plain text
 with the charts as inline CID images, and sent over SMTP (STARTTLS or TLS, with login).
 
 Sent reports are recorded in ``storeboard_meta.reports_sent``: a report already sent is never
@@ -90,26 +91,16 @@ class EmailError(StoreboardError):
 
 @dataclass
 class MetricLine:
-    """One figure of the week and of the week before (shop currency for money)."""
+    """One headline figure of ``rpt_weekly_summary``: the week, the week before and the change
+    (money in shop currency; ``change_pct`` a fraction of the previous week's absolute value)."""
 
     key: str
     label: str
     kind: str
     current: Decimal | int | None
     previous: Decimal | int | None
-
-    @property
-    def change(self) -> Decimal | None:
-        if self.current is None or self.previous is None:
-            return None
-        return Decimal(self.current) - Decimal(self.previous)
-
-    @property
-    def change_pct(self) -> Decimal | None:
-        """Change as a fraction of the previous week's absolute value (None when that was 0)."""
-        if self.change is None or not self.previous:
-            return None
-        return self.change / abs(Decimal(self.previous))
+    change: Decimal | None = None
+    change_pct: Decimal | None = None
 
 
 @dataclass
@@ -176,9 +167,15 @@ def build_report(config: Config, conn: Connection, week_start: date) -> WeeklyRe
     store = queries.store_info(conn)
     currency = store["currency_code"]
     week_end = week_start + timedelta(days=6)
-    current = queries.period_totals(conn, week_start, week_end)
-    previous = queries.period_totals(conn, week_start - timedelta(days=7), week_start - timedelta(days=1))
-    lines = [MetricLine(key, label, kind, current[key], previous[key]) for key, label, kind in METRICS]
+    summary = queries.weekly_summary(conn, week_start)
+    if summary is None:
+        raise EmailError("the weekly summary mart analytics.rpt_weekly_summary is not built: run `storeboard run` first")
+    lines = []
+    for key, label, kind in METRICS:
+        row = summary.get(key, {})
+        whole = (lambda v: None if v is None else int(v)) if kind == "count" else (lambda v: v)
+        lines.append(MetricLine(key, label, kind, whole(row.get("value")), whole(row.get("previous_value")),
+                                row.get("change"), row.get("change_pct")))
 
     # Flags as of the Monday after the week, over that week (ROAS) with the alert thresholds.
     flag_config = config.model_copy(deep=True)

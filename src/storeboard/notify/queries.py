@@ -1,8 +1,8 @@
 """Every query the alerts and the weekly email run: marts in ``analytics`` only.
 
-Figures over a range are sums of the marts' additive columns, and ratios over a range (AOV,
-ROAS, CAC) are ratios of those sums, as docs/metrics.md defines them; no metric is derived here
-in any other way. A mart that is not built yet reads as empty, so a rule that needs it is skipped
+The weekly email's figures come ready-made from ``rpt_weekly_summary``. The alert rules sum a
+mart's additive columns over their window, and a ratio over a window (campaign ROAS) is the ratio
+of those sums, as docs/metrics.md defines it; no metric is derived here in any other way. A mart that is not built yet reads as empty, so a rule that needs it is skipped
 rather than reported as recovered.
 """
 
@@ -137,57 +137,15 @@ def marketing_days(conn: Connection, start: date, end: date) -> list[dict[str, A
     )
 
 
-def _ratio(numerator: Decimal | None, denominator: Decimal | int | None, places: str) -> Decimal | None:
-    if numerator is None or not denominator:
+def weekly_summary(conn: Connection, week_start: date) -> dict[str, dict[str, Any]] | None:
+    """The week's headline metrics from ``rpt_weekly_summary``: metric → its row (``value``,
+    ``previous_value``, ``change``, ``change_pct``; money in shop currency, change_pct a fraction).
+    None when the mart is missing; empty when the week has no row."""
+    if not has_mart(conn, "rpt_weekly_summary"):
         return None
-    return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal(places), ROUND_HALF_UP)
-
-
-def period_totals(conn: Connection, start: date, end: date) -> dict[str, Decimal | int | None]:
-    """The weekly summary's figures for [start, end] (store-local days), per docs/metrics.md:
-
-    - ``total_sales``, ``net_sales``, ``orders``, ``average_order_value`` from ``rpt_revenue_daily``
-      (AOV = (Σ gross sales − Σ discounts) ÷ Σ orders);
-    - ``new_customers``, ``ad_spend``, ``blended_roas`` (Σ net sales of all channels ÷ Σ spend),
-      ``blended_cac`` (Σ spend ÷ Σ new customers) from ``rpt_marketing_daily``;
-    - ``contribution_margin`` of the lines of orders placed in the period, from ``fct_order_lines``
-      (gift cards excluded, as in the product-margin mart, which is monthly and so cannot give a
-      week).
-
-    Money in shop currency; a figure whose mart is missing is None.
-    """
-    params = {"start": start, "end": end}
-    totals: dict[str, Any] = dict.fromkeys(
-        ("total_sales", "net_sales", "orders", "average_order_value", "new_customers", "ad_spend",
-         "blended_roas", "blended_cac", "contribution_margin"))
-    if has_mart(conn, "rpt_revenue_daily"):
-        row = conn.query(
-            "select coalesce(sum(total_sales), 0) as total_sales, coalesce(sum(net_sales), 0) as net_sales, "
-            "coalesce(sum(gross_sales), 0) - coalesce(sum(discounts), 0) as sales_before_returns, "
-            f"coalesce(sum(orders), 0) as orders from {SCHEMA}.rpt_revenue_daily "
-            "where date between %(start)s and %(end)s",
-            params,
-        )[0]
-        totals["total_sales"] = Decimal(row["total_sales"])
-        totals["net_sales"] = Decimal(row["net_sales"])
-        totals["orders"] = int(row["orders"])
-        totals["average_order_value"] = _ratio(row["sales_before_returns"], totals["orders"], "0.01")
-    if has_mart(conn, "rpt_marketing_daily"):
-        row = conn.query(
-            "select coalesce(sum(ad_spend), 0) as ad_spend, coalesce(sum(net_sales), 0) as net_sales, "
-            f"coalesce(sum(new_customers), 0) as new_customers from {SCHEMA}.rpt_marketing_daily "
-            "where date between %(start)s and %(end)s",
-            params,
-        )[0]
-        totals["ad_spend"] = Decimal(row["ad_spend"])
-        totals["new_customers"] = int(row["new_customers"])
-        totals["blended_roas"] = _ratio(row["net_sales"], totals["ad_spend"], "0.01")
-        totals["blended_cac"] = _ratio(totals["ad_spend"], totals["new_customers"], "0.01")
-    if has_mart(conn, "fct_order_lines"):
-        row = conn.query(
-            f"select coalesce(sum(contribution_margin), 0) as contribution_margin from {SCHEMA}.fct_order_lines "
-            "where order_date between %(start)s and %(end)s and not is_gift_card",
-            params,
-        )[0]
-        totals["contribution_margin"] = Decimal(row["contribution_margin"])
-    return totals
+    rows = conn.query(
+        "select metric, metric_order, value, previous_value, change, change_pct "
+        f"from {SCHEMA}.rpt_weekly_summary where week_start = %(week)s order by metric_order",
+        {"week": week_start},
+    )
+    return {row["metric"]: row for row in rows}
