@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 {#
   One row per live Stripe charge, matched to the Shopify order it paid for: by the order
   reference in the charge metadata (key var('stripe_order_reference_key'), the order name such
@@ -35,21 +36,25 @@ fx_rates as (
     select * from {{ ref('int_fx_rates_ranged') }}
 ),
 
+-- Every way a charge may name its order, as equi-join keys: an OR join here would compare every
+-- charge with every order (minutes at 60k orders).
+order_references as (
+    select order_id, order_id as reference, 1 as match_rank from orders
+    union all
+    select order_id, order_legacy_id, 2 from orders where order_legacy_id is not null
+    union all
+    select order_id, order_name, 3 from orders
+    union all
+    select order_id, ltrim(order_name, '#'), 3 from orders where order_name like '#%'
+),
+
 reference_candidates as (
     select
         charges.charge_id,
-        orders.order_id,
-        case
-            when charges.order_reference = orders.order_id then 1
-            when charges.order_reference = orders.order_legacy_id then 2
-            else 3
-        end as match_rank
+        order_references.order_id,
+        order_references.match_rank
     from charges
-    inner join orders
-        on charges.order_reference = orders.order_id
-        or charges.order_reference = orders.order_legacy_id
-        or charges.order_reference = orders.order_name
-        or '#' || charges.order_reference = orders.order_name
+    inner join order_references on charges.order_reference = order_references.reference
     where charges.order_reference is not null
 ),
 
