@@ -32,4 +32,4 @@ bench: install
 	$(BIN)/python -m benchmarks.connectors --orders 5000 --restore-rate 500
 
 clean:
-	rm -rf $(VENV) .storeboard storeboard.duckdb storeboard.duckdb.wal test-artifacts .pytest_cache
+	rm -rf $(VENV) .venv-airflow .storeboard storeboard.duckdb storeboard.duckdb.wal test-artifacts .pytest_cache

@@ -32,18 +32,20 @@ def test_run_without_config_explains(tmp_path, monkeypatch):
 
 def test_run_with_rejected_token_prints_one_line_and_exits_1(tmp_path, sandbox, monkeypatch):
     make_config(tmp_path, "duckdb:///storeboard.duckdb", sandbox.url)
-    (tmp_path / ".env").write_text("SHOPIFY_ACCESS_TOKEN=shpat_revoked\n")
+    env = (tmp_path / ".env").read_text().splitlines()
+    (tmp_path / ".env").write_text("\n".join(
+        "SHOPIFY_ACCESS_TOKEN=shpat_revoked" if line.startswith("SHOPIFY_ACCESS_TOKEN=") else line for line in env) + "\n")
     monkeypatch.delenv("SHOPIFY_ACCESS_TOKEN", raising=False)
     monkeypatch.chdir(tmp_path)
-    result = runner.invoke(app, ["run"])
+    result = runner.invoke(app, ["run", "--source", "shopify"])
     assert result.exit_code == 1
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert len(errors) == 1
     assert "Shopify returned 401" in errors[0] and "shpat_revoked" not in result.output
 
 
-def test_doctor_reports_the_shop(tmp_path, sandbox, monkeypatch):
-    make_config(tmp_path, "duckdb:///storeboard.duckdb", sandbox.url)
+def test_doctor_reports_the_shop(tmp_path, sandbox, generator, monkeypatch):
+    make_config(tmp_path, "duckdb:///storeboard.duckdb", sandbox.url, store=generator.store)
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["doctor"])
     assert result.exit_code == 0, result.output
