@@ -485,6 +485,17 @@ store:
 web:
   host: 127.0.0.1
   port: 8000
+  # Dashboard logins: add one with `storeboard user add NAME` (stores an argon2 hash here).
+  # Without users, Storeboard answers only this machine.
+  # users: []
+  # session_secret: ${{STOREBOARD_SESSION_SECRET}}
+  # SQL explorer limits.
+  sql_row_limit: 1000
+  sql_timeout_seconds: 10
+
+# Slack alerts, the Monday email and the refresh schedule: see docs/alerts.md and docs/deploy.md.
+# schedule:
+#   refresh_cron: "0 */4 * * *"
 
 sources:
 """
