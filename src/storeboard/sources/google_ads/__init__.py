@@ -25,6 +25,7 @@ import dlt
 from storeboard.config import GoogleAdsSettings
 from storeboard.sources.google_ads import settings as ads_settings
 from storeboard.sources.google_ads.helpers import GoogleAdsClient, check_entity, check_metrics
+from storeboard.sources import lookback
 from storeboard.sources.quarantine import RecordProblem, quarantined as _shared_quarantined
 
 __all__ = ["check", "client_for", "source"]
@@ -96,7 +97,7 @@ def source(settings: GoogleAdsSettings) -> Any:
         for customer_id in customer_ids:
             info = client.customer(customer_id)
             today = datetime.now(ZoneInfo(info.get("customer_time_zone") or "UTC")).date()
-            since = _first_day(settings, loaded.get(customer_id))
+            since = lookback.first_day(settings.start_date, settings.lookback_days, loaded.get(customer_id))
             held_back: date | None = None
             chunk_start = since
             while chunk_start <= today:
@@ -108,28 +109,14 @@ def source(settings: GoogleAdsSettings) -> Any:
                             yield check_metrics(record)
                         except RecordProblem as problem:
                             yield quarantined("ad_group_metrics", record, problem)
-                            day = _day_of(record) or chunk_start
+                            day = lookback.day_of(record, "date") or chunk_start
                             held_back = min(held_back or day, day)
                 chunk_start = chunk_end + timedelta(days=1)
             if since <= today:
-                complete = today if held_back is None else max(since, held_back) - timedelta(days=1)
+                complete = lookback.loaded_through(since, today, held_back)
                 loaded[customer_id] = complete.isoformat()
 
     return campaigns, ad_groups, campaign_budgets, ad_group_metrics
-
-
-def _first_day(settings: GoogleAdsSettings, loaded_through: str | None) -> date:
-    start = date.fromisoformat(settings.start_date[:10])
-    if loaded_through is None:
-        return start
-    return max(start, date.fromisoformat(loaded_through) - timedelta(days=settings.lookback_days - 1))
-
-
-def _day_of(record: Any) -> date | None:
-    try:
-        return date.fromisoformat(record.get("date"))
-    except (AttributeError, TypeError, ValueError):
-        return None
 
 
 def check(settings: GoogleAdsSettings) -> str:

@@ -25,6 +25,7 @@ import dlt
 from storeboard.config import MetaAdsSettings
 from storeboard.sources.meta_ads import settings as meta_settings
 from storeboard.sources.meta_ads.helpers import MetaClient, check_object, flatten_insight
+from storeboard.sources import lookback
 from storeboard.sources.quarantine import RecordProblem, quarantined as _shared_quarantined
 
 __all__ = ["check", "client_for", "source"]
@@ -100,7 +101,8 @@ def source(settings: MetaAdsSettings) -> Any:
             info = account(account_id)
             today = datetime.now(ZoneInfo(info.get("timezone_name") or "UTC")).date()
             # Insights reach back about 37 months; older start dates are clamped.
-            since = max(_first_day(settings, loaded.get(account_id)), today - timedelta(days=36 * 30))
+            since = max(lookback.first_day(settings.start_date, settings.lookback_days, loaded.get(account_id)),
+                        today - timedelta(days=36 * 30))
             if since > today:
                 continue
             held_back: date | None = None
@@ -110,26 +112,12 @@ def source(settings: MetaAdsSettings) -> Any:
                         yield flatten_insight(row)
                     except RecordProblem as problem:
                         yield quarantined("insights", row, problem)
-                        day = _day_of(row) or since
+                        day = lookback.day_of(row, "date_start") or since
                         held_back = min(held_back or day, day)
-            complete = today if held_back is None else max(since, held_back) - timedelta(days=1)
+            complete = lookback.loaded_through(since, today, held_back)
             loaded[account_id] = complete.isoformat()
 
     return campaigns, ad_sets, insights
-
-
-def _first_day(settings: MetaAdsSettings, loaded_through: str | None) -> date:
-    start = date.fromisoformat(settings.start_date[:10])
-    if loaded_through is None:
-        return start
-    return max(start, date.fromisoformat(loaded_through) - timedelta(days=settings.lookback_days - 1))
-
-
-def _day_of(row: Any) -> date | None:
-    try:
-        return date.fromisoformat(row.get("date_start"))
-    except (AttributeError, TypeError, ValueError):
-        return None
 
 
 def check(settings: MetaAdsSettings) -> str:
