@@ -22,9 +22,12 @@ _NAMED_PARAM = re.compile(r"%\((\w+)\)s")
 class Connection:
     """A thin wrapper giving DuckDB and psycopg one query interface."""
 
-    def __init__(self, raw: Any, kind: str):
+    def __init__(self, raw: Any, kind: str, shared: bool = False):
         self.raw = raw
         self.kind = kind
+        #: a DuckDB read-only connection on the process's read-write database instance
+        #: (read-only by transaction); instance-wide settings must not be changed through it
+        self.shared = shared
 
     def _sql(self, sql: str) -> str:
         return _NAMED_PARAM.sub(r"$\1", sql) if self.kind == "duckdb" else sql
@@ -103,12 +106,22 @@ class Warehouse:
         }
 
     @contextmanager
-    def connect(self, read_only: bool = False, timeout_seconds: float | None = None) -> Iterator[Connection]:
+    def connect(self, read_only: bool = False, timeout_seconds: float | None = None,
+                dedicated: bool = False) -> Iterator[Connection]:
         """Open a connection; read-only connections cannot change anything.
 
+        DuckDB refuses, within one process, a read-only and a read-write connection to the same
+        file at the same time. So that dashboards keep answering while the in-process scheduler
+        refreshes, a read-only DuckDB connection normally joins the process's read-write database
+        instance inside a READ ONLY transaction. ``dedicated`` asks for a database instance of its
+        own opened read-only (for instance-wide settings, as the SQL explorer's), falling back to
+        the shared instance while a writer is open in this process.
+
         Args:
-            read_only: open the DuckDB file read-only / mark the Postgres session read-only.
+            read_only: no writes: a DuckDB read-only transaction or instance / a read-only
+                Postgres session.
             timeout_seconds: Postgres statement timeout for this session.
+            dedicated: DuckDB only, with ``read_only``: prefer an instance of its own.
 
         Raises:
             WarehouseError: the warehouse cannot be reached or opened.
@@ -119,13 +132,24 @@ class Warehouse:
             path = self.duckdb_path
             if read_only and not path.exists():
                 raise WarehouseError(f"warehouse {path} does not exist yet: run `storeboard run` first")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            attempts = [True, False] if read_only and dedicated else [False, True] if read_only else [False]
+            raw, error = None, None
+            for as_read_only in attempts:
+                try:
+                    raw = duckdb.connect(str(path), read_only=as_read_only)
+                    break
+                except duckdb.Error as exc:
+                    error = exc
+                    if "different configuration" not in str(exc):
+                        break
+            if raw is None:
+                raise WarehouseError(f"cannot open warehouse {path}: {error}") from None
+            shared = read_only and not as_read_only
+            if shared:
+                raw.execute("begin transaction read only")
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                raw = duckdb.connect(str(path), read_only=read_only)
-            except duckdb.Error as exc:
-                raise WarehouseError(f"cannot open warehouse {path}: {exc}") from None
-            try:
-                yield Connection(raw, "duckdb")
+                yield Connection(raw, "duckdb", shared=shared)
             finally:
                 raw.close()
             return

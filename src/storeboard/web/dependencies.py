@@ -20,5 +20,13 @@ def get_connection(request: Request) -> Iterator[Connection]:
         yield conn
 
 
+def get_explorer_connection(request: Request) -> Iterator[Connection]:
+    """A read-only connection for the SQL explorer: on DuckDB a read-only instance of its own when
+    no refresh is writing in this process, so external access can be switched off for it."""
+    with Warehouse.from_config(request.app.state.config).connect(read_only=True, timeout_seconds=30, dedicated=True) as conn:
+        yield conn
+
+
 ConfigDep = Annotated[Config, Depends(get_config)]
+ExplorerConnectionDep = Annotated[Connection, Depends(get_explorer_connection)]
 ConnectionDep = Annotated[Connection, Depends(get_connection)]

@@ -315,17 +315,21 @@ def run_explorer_query(conn: Connection, sql: str, row_limit: int, timeout_secon
     """
     wrapped = f"select * from (\n{sql}\n) as explorer_result limit {int(row_limit) + 1}"
     if conn.kind == "duckdb":
-        return _run_duckdb(conn.raw, wrapped, row_limit, timeout_seconds)
+        return _run_duckdb(conn.raw, wrapped, row_limit, timeout_seconds, instance_settings=not conn.shared)
     return _run_postgres(conn.raw, wrapped, row_limit, timeout_seconds)
 
 
-def _run_duckdb(raw, sql: str, row_limit: int, timeout_seconds: float) -> dict[str, Any]:
+def _run_duckdb(raw, sql: str, row_limit: int, timeout_seconds: float, instance_settings: bool = True) -> dict[str, Any]:
     import threading
 
     import duckdb
 
-    raw.execute("set enable_external_access = false")
-    raw.execute("set lock_configuration = true")
+    if instance_settings:
+        # Instance-wide: only on an instance of the explorer's own. While a refresh writes in this
+        # process the explorer shares its instance (a read-only transaction) and relies on
+        # sqlguard's checks, since switching external access off would break the refresh's loads.
+        raw.execute("set enable_external_access = false")
+        raw.execute("set lock_configuration = true")
     timer = threading.Timer(timeout_seconds, raw.interrupt)
     timed_out = threading.Event()
     timer.function = lambda: (timed_out.set(), raw.interrupt())

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from storeboard.web import catalog, health, queries
-from storeboard.web.dependencies import ConnectionDep
+from storeboard.web.dependencies import ConnectionDep, ExplorerConnectionDep
 from storeboard.web.formatting import value as format_value
 from storeboard.web.pages import plain
 from storeboard.web.routers.login import require_csrf
@@ -55,7 +55,7 @@ def explorer_form(request: Request, conn: ConnectionDep):
 
 
 @router.post("/sql", response_class=HTMLResponse, include_in_schema=False)
-def explorer_run(request: Request, conn: ConnectionDep, sql: str = Form("", max_length=20_000),
+def explorer_run(request: Request, conn: ExplorerConnectionDep, sql: str = Form("", max_length=20_000),
                  csrf_token: str = Form("")):
     require_csrf(request, csrf_token)
     result = execute(request, conn, sql)
@@ -63,7 +63,7 @@ def explorer_run(request: Request, conn: ConnectionDep, sql: str = Form("", max_
 
 
 @router.post("/sql.csv", include_in_schema=False)
-def explorer_csv(request: Request, conn: ConnectionDep, sql: str = Form("", max_length=20_000),
+def explorer_csv(request: Request, conn: ExplorerConnectionDep, sql: str = Form("", max_length=20_000),
                  csrf_token: str = Form("")):
     require_csrf(request, csrf_token)
     result = execute(request, conn, sql)
@@ -78,7 +78,7 @@ def explorer_csv(request: Request, conn: ConnectionDep, sql: str = Form("", max_
 
 
 @router.post("/api/sql")
-def explorer_api(request: Request, conn: ConnectionDep, sql: str = Form("", max_length=20_000),
+def explorer_api(request: Request, conn: ExplorerConnectionDep, sql: str = Form("", max_length=20_000),
                  csrf_token: str = Form("")) -> dict[str, Any]:
     """Run one read-only query; JSON with columns and rows (decimals and dates as strings)."""
     require_csrf(request, csrf_token)
