@@ -9,7 +9,6 @@ import threading
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
@@ -19,6 +18,7 @@ from storeboard.config import load_config
 from storeboard.sandbox import SandboxServer
 from storeboard.sandbox.server import free_port
 from storeboard.sandbox.shopify import CostBucket
+from storeboard.warehouse import Warehouse
 from storeboard.web.app import create_app
 from storeboard.web.users import add_user
 from tests.conftest import make_config, make_generator
@@ -66,8 +66,10 @@ def warehouse(web_folder):
     """Read-only access to the marts, to compute what the pages must show."""
 
     def query(sql: str, params: list | None = None):
-        with duckdb.connect(str(web_folder / "storeboard.duckdb"), read_only=True) as conn:
-            return conn.execute(sql, params or []).fetchall()
+        # Through Warehouse.connect: in this process the served app may hold the file open too,
+        # and DuckDB only lets connections with the same configuration share it.
+        with Warehouse(f"duckdb:///{web_folder / 'storeboard.duckdb'}").connect(read_only=True) as conn:
+            return conn.raw.execute(sql, params or []).fetchall()
 
     return query
 
