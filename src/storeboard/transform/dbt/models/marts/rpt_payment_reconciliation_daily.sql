@@ -10,14 +10,8 @@ issues as (
     select * from {{ ref('rpt_payment_reconciliation_issues') }}
 ),
 
-transactions as (
-    select * from {{ ref('stg_shopify__transactions') }}
-    where not is_test and gateway = 'stripe' and kind in ('SALE', 'CAPTURE') and status = 'SUCCESS'
-),
-
-orders as (
-    select * from {{ ref('stg_shopify__orders') }}
-    where not is_test
+stripe_gateway_sales as (
+    select * from {{ ref('int_stripe_gateway_sales') }}
 ),
 
 charges as (
@@ -27,11 +21,10 @@ charges as (
 
 shopify_by_day as (
     select
-        {{ to_local_date('transactions.processed_at') }} as date,
-        sum(transactions.amount) as shopify_stripe_sales
-    from transactions
-    inner join orders on transactions.order_id = orders.order_id
-    group by 1
+        processed_date as date,
+        sum(amount) as shopify_stripe_sales
+    from stripe_gateway_sales
+    group by processed_date
 ),
 
 stripe_by_day as (

@@ -7,14 +7,8 @@
 #}
 with
 
-transactions as (
-    select * from {{ ref('stg_shopify__transactions') }}
-    where not is_test and gateway = 'stripe' and kind in ('SALE', 'CAPTURE') and status = 'SUCCESS'
-),
-
-orders as (
-    select * from {{ ref('stg_shopify__orders') }}
-    where not is_test
+stripe_gateway_sales as (
+    select * from {{ ref('int_stripe_gateway_sales') }}
 ),
 
 charges as (
@@ -24,12 +18,11 @@ charges as (
 
 stripe_orders as (
     select
-        transactions.order_id,
-        min(transactions.processed_at) as paid_at,
-        sum(transactions.amount) as shopify_amount
-    from transactions
-    inner join orders on transactions.order_id = orders.order_id
-    group by transactions.order_id
+        order_id,
+        min(processed_at) as paid_at,
+        sum(amount) as shopify_amount
+    from stripe_gateway_sales
+    group by order_id
 ),
 
 matched_by_order as (
