@@ -346,6 +346,28 @@ class ScheduleSettings(_Strict):
     lock_timeout_minutes: int = Field(default=240, ge=1)
 
 
+class WebhooksSettings(_Strict):
+    """Webhook receivers in ``storeboard serve`` (see docs/webhooks.md)."""
+
+    enabled: bool = False
+    #: the app's client secret Shopify signs webhooks with, e.g. ${SHOPIFY_WEBHOOK_SECRET}
+    shopify_secret: SecretStr | None = None
+    #: the endpoint's signing secret (whsec_…), e.g. ${STRIPE_WEBHOOK_SECRET}
+    stripe_secret: SecretStr | None = None
+    #: a Stripe signature older (or newer) than this many seconds is rejected as a replay
+    tolerance_seconds: int = Field(default=300, ge=1, le=86_400)
+    #: events arriving within this many seconds of each other are applied together
+    debounce_seconds: float = Field(default=2.0, ge=0, le=300)
+    #: bodies larger than this are refused (413)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
+    #: the dbt selection rebuilt after webhook changes (the revenue marts and what they read)
+    dbt_select: str = "+rpt_revenue_daily +rpt_revenue_by_channel_daily +fct_orders"
+    #: the address Shopify and Stripe reach this server at, for `storeboard webhooks register`
+    public_url: str | None = None
+
+    _http_url = field_validator("public_url")(lambda cls, v: v if v is None else _check_http_url(v))
+
+
 class Config(_Strict):
     """The whole of ``storeboard.yml``."""
 
@@ -357,6 +379,7 @@ class Config(_Strict):
     alerts: AlertsSettings = AlertsSettings()
     email: EmailSettings = EmailSettings()
     schedule: ScheduleSettings = ScheduleSettings()
+    webhooks: WebhooksSettings = WebhooksSettings()
     #: folder the config was read from; relative paths resolve against it
     base_dir: Path = Path(".")
 
@@ -582,12 +605,14 @@ def example_config(
     warehouse: str = DEFAULT_WAREHOUSE,
     timezone: str | None = None,
     currency: str | None = None,
+    webhooks: bool = False,
 ) -> str:
     """Render the commented config written by ``storeboard init`` and the sandbox.
 
     Args:
         sources: source name -> values for its block (``base_url`` …). Default: a Shopify block
             with placeholders, and every other source commented out.
+        webhooks: write the ``webhooks`` block switched on (the sandbox) instead of commented out.
     """
     text = EXAMPLE_HEADER.format(warehouse=warehouse, timezone=timezone or "null", currency=currency or "null")
     if sources is None:
@@ -596,7 +621,24 @@ def example_config(
         for name, block in SOURCE_BLOCKS.items():
             if name != "shopify":
                 text += "".join(f"  #{line[1:]}\n" for line in block.format(**_PLACEHOLDERS).splitlines()) + "\n"
-        return text
+        return text + _webhooks_block(False)
     for name, values in sources.items():
         text += SOURCE_BLOCKS[name].format(**{**_PLACEHOLDERS, **values})
-    return text
+    return text + _webhooks_block(webhooks)
+
+
+WEBHOOKS_BLOCK = """\
+# Real-time updates: Shopify and Stripe webhooks received by `storeboard serve` (docs/webhooks.md).
+webhooks:
+  enabled: true
+  shopify_secret: ${SHOPIFY_WEBHOOK_SECRET}
+  stripe_secret: ${STRIPE_WEBHOOK_SECRET}
+  # Where Shopify and Stripe reach this server (for `storeboard webhooks register`).
+  # public_url: https://storeboard.example.com
+"""
+
+
+def _webhooks_block(enabled: bool) -> str:
+    if enabled:
+        return "\n" + WEBHOOKS_BLOCK
+    return "\n" + "".join(line if line.startswith("#") else f"# {line}" for line in WEBHOOKS_BLOCK.splitlines(True))

@@ -39,6 +39,13 @@ def sandbox_source_values(url: str) -> dict[str, dict[str, str]]:
     return {name: values[name] for name in SANDBOX_SOURCES}
 
 
+def sandbox_webhook_env() -> dict[str, str]:
+    """The webhook signing secrets the sandbox signs with (test credentials, not secret)."""
+    from storeboard.sandbox.stripe_webhooks import STRIPE_WEBHOOK_SECRET
+
+    return {"SHOPIFY_WEBHOOK_SECRET": credentials.SHOPIFY_WEBHOOK_SECRET, "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET}
+
+
 def write_sandbox_config(folder: Path, sandbox_url: str, overwrite_demo: bool, store: Store | None = None) -> bool:
     """Write ``storeboard.yml`` and ``.env`` pointing at the sandbox, and the CSV drop folder.
 
@@ -66,10 +73,11 @@ def write_sandbox_config(folder: Path, sandbox_url: str, overwrite_demo: bool, s
                 f"{config_path} exists and was not written by the demo; run `storeboard demo` in an empty folder "
                 "so your own configuration and warehouse are not touched"
             )
-    text = example_config(sources=sandbox_source_values(sandbox_url))
+    text = example_config(sources=sandbox_source_values(sandbox_url), webhooks=True)
     config_path.write_text(f"{DEMO_MARKER}: every source points at the local sandbox.\n" + text, encoding="utf-8")
     env_path = folder / ".env"
     sandbox_env = {k: v for name in SANDBOX_SOURCES for k, v in credentials.ENV[name].items()}
+    sandbox_env.update(sandbox_webhook_env())
     kept = []
     if env_path.exists():
         kept = [line for line in env_path.read_text(encoding="utf-8").splitlines() if line.split("=", 1)[0] not in sandbox_env]
