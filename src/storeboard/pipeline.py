@@ -176,6 +176,7 @@ def dbt_vars(config: Config, warehouse: Warehouse) -> dict[str, object]:
         "default_lead_time_days": m.default_lead_time_days,
         "safety_stock_units": m.safety_stock_units,
         "velocity_window_days": m.velocity_window_days,
+        "stale_after_hours": m.stale_after_hours,
         "report_date": m.report_date.isoformat() if m.report_date else None,
         "stripe_order_reference_key": config.sources.stripe.order_reference_key if config.sources.stripe else "order_id",
     }

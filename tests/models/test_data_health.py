@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from storeboard import pipeline
+from storeboard.runlog import RunLog
 from storeboard.sandbox import SandboxServer
 from storeboard.sandbox.faults import Fault
 from storeboard.sandbox.storefile import store_from_dict
+from storeboard.warehouse import Warehouse
 from tests.models.conftest import configure, query
 
 STORE = {
@@ -28,3 +30,26 @@ def test_quarantine_and_failure_show_in_source_health(tmp_path):
     assert health["stripe"]["last_status"] == "failed"
     assert health["stripe"]["health_status"] == "failed"
     assert "STRIPE_API_KEY" in health["stripe"]["last_error"]
+
+
+def test_stale_after_hours_comes_from_the_config(tmp_path):
+    """A source whose last success is two hours old is ok by default (24 h) and stale at 1 h."""
+    store = store_from_dict(STORE)
+    with SandboxServer(store) as server:
+        config = configure(tmp_path, "duckdb:///storeboard.duckdb", server.url, store)
+        assert pipeline.run(config, sources=["shopify"]).ok
+    warehouse = Warehouse.from_config(config)
+    with warehouse.connect() as conn:
+        conn.execute("update storeboard_meta.run_steps set started_at = started_at - interval '2 hours', "
+                     "finished_at = finished_at - interval '2 hours'")
+
+    def shopify_status(cfg) -> str:
+        step = pipeline.transform_step(cfg, RunLog(warehouse, "test"), False, lambda *_: None)
+        assert step.status == "ok", step.error
+        rows = query(cfg, "select health_status from analytics.rpt_source_health where source_name = 'shopify'")
+        return rows[0]["health_status"]
+
+    assert shopify_status(config) == "ok"
+    strict = configure(tmp_path, "duckdb:///storeboard.duckdb", server.url, store, "\nmetrics:\n  stale_after_hours: 1\n")
+    assert strict.metrics.stale_after_hours == 1
+    assert shopify_status(strict) == "stale"
