@@ -23,6 +23,9 @@ from storeboard.sources.files import settings
 _INT = re.compile(r"[+-]?\d+")
 _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _TYPE_WORDS = {"int": "a whole number", "count": "a whole number of 0 or more", "money": "an amount like 12.50"}
+#: What the raw columns hold (bigint, decimal(18, 4)): a larger value would fail the whole load.
+_INT_LIMIT = 2**63
+_MONEY_LIMIT = Decimal(10) ** 14
 
 
 class CsvProblem(SourceError):
@@ -190,4 +193,6 @@ def _convert(file: str, line: int, col: str, kind: str, raw: str) -> Any:
         value = Decimal(raw)
     if kind in ("count", "money") and value < 0:
         raise CsvProblem(file, line, col, f"must not be negative, got {raw[:40]!r}")
+    if abs(value) >= (_MONEY_LIMIT if kind == "money" else _INT_LIMIT):
+        raise CsvProblem(file, line, col, f"too large to be {_TYPE_WORDS[kind]}, got {raw[:40]!r}")
     return value
