@@ -43,7 +43,7 @@ class StoreSettings(_Strict):
         if value is not None:
             try:
                 ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
+            except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder such as "America"
                 raise ValueError(f"unknown IANA time zone {value!r} (e.g. America/New_York)") from None
         return value
 
@@ -391,6 +391,10 @@ class Config(_Strict):
         url = value.get_secret_value()
         if not url.startswith(("duckdb:///", "postgresql://", "postgres://")):
             raise ValueError("must be duckdb:///<file> or postgresql://user@host:port/database")
+        try:
+            urlsplit(url).port
+        except ValueError:  # the URL itself is not repeated: it may hold a password
+            raise ValueError("is not a valid URL: check the host and the port (1-65535)") from None
         return value
 
     @property
@@ -477,18 +481,26 @@ def load_config(path: str | Path = CONFIG_FILE, environ: dict[str, str] | None =
         env = dict(environ)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}): save the file as UTF-8") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
         raise ConfigError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    except (ValueError, TypeError) as exc:  # YAML's own constructors: a date like 2024-13-45
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid YAML (nested too deeply)") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of keys at the top level")
-    data = _interpolate(raw, env, "")
-    data["base_dir"] = path.resolve().parent
     try:
+        data = _interpolate(raw, env, "")
+        data["base_dir"] = path.resolve().parent
         return Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_format_validation_error(exc, str(path))) from None
+    except RecursionError:  # an alias inside its own anchor (a: &x [*x]) never ends
+        raise ConfigError(f"{path}: a value contains itself or is nested too deeply (check & anchors and * aliases)") from None
 
 
 EXAMPLE_HEADER = """\
