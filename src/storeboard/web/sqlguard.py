@@ -97,6 +97,13 @@ def check_query(sql: str, dialect: str, marts: set[str]) -> str:
         raise QueryRefused("type a SELECT query")
     if len(text) > 20_000:
         raise QueryRefused("the query is longer than 20,000 characters")
+    try:
+        return _check(text, dialect, marts)
+    except RecursionError:  # sqlglot parses and walks recursively
+        raise QueryRefused("the query is nested too deeply") from None
+
+
+def _check(text: str, dialect: str, marts: set[str]) -> str:
     _check_words(text, dialect)
     try:
         statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
