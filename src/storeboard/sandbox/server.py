@@ -105,15 +105,30 @@ def build_app(store: Store, apis: list[Any], faults: FaultPlan, generator: Store
         return JSONResponse({"faults": faults.pending(), "fired": {f"{a}:{k}": n for (a, k), n in faults.fired.items()}})
 
     async def advance(request: Request) -> JSONResponse:
-        """Grow the store: ``{"orders": 5, "refunds": 1}`` placed now (live mode, incremental tests)."""
+        """Change the store now: ``{"orders": 5, "refunds": 2, "cancels": 1, "seed": 0}`` places new
+        orders, refunds and cancels (with a refund) existing ones picked at random across the whole
+        history (live mode, incremental tests, ``storeboard bench``)."""
         if generator is None:
             return JSONResponse({"error": "this sandbox serves a fixed store"}, status_code=409)
         body = json.loads(await request.body() or b"{}")
+        import random
         from datetime import UTC, datetime
 
         now = datetime.now(UTC).replace(microsecond=0)
+        refunds, cancels = int(body.get("refunds", 0)), int(body.get("cancels", 0))
+        changed: list[int] = []
+        if refunds or cancels:
+            rng = random.Random(body.get("seed", 0))
+            untouched = [o for o in store.orders if not o.refunds and o.cancelled_at is None and not o.test]
+            picked = rng.sample(untouched, min(len(untouched), refunds + cancels))
+            for order in picked[:refunds]:
+                generator.refund(order, now, full=rng.random() < 0.4)
+            for order in picked[refunds:]:
+                generator.cancel(order, now, refund=True)
+            changed = [o.order_id for o in picked]
         new = generator.add_orders(int(body.get("orders", 0)), now)
-        return JSONResponse({"orders_added": [o.order_id for o in new], "orders": len(store.orders)})
+        return JSONResponse({"orders_added": [o.order_id for o in new], "orders_changed": changed,
+                             "orders": len(store.orders)})
 
     routes = [
         Route("/_sandbox/health", health),
