@@ -159,13 +159,17 @@ def _serve(config: Config, host: str, port: int) -> None:
     uvicorn.run(create_app(config), host=host, port=port, log_level="warning")
 
 
-def _generate(seed: int, orders: int, days: int, as_of: Optional[str]):
+def _generate(seed: int, orders: int, days: Optional[int], as_of: Optional[str]):
     """Generate the synthetic store; returns its generator (which can keep the store growing)."""
+    import gc
+
     from storeboard.demo import parse_as_of
     from storeboard.sandbox import GeneratorSettings, StoreGenerator
+    from storeboard.sandbox.generate import history_days_for
 
     try:
-        generator = StoreGenerator(GeneratorSettings(seed=seed, as_of=parse_as_of(as_of), days=days, orders=orders))
+        generator = StoreGenerator(GeneratorSettings(seed=seed, as_of=parse_as_of(as_of),
+                                                     days=days or history_days_for(orders), orders=orders))
     except ConfigError as exc:
         _fail(exc, 2)
     started = time.monotonic()
@@ -173,6 +177,7 @@ def _generate(seed: int, orders: int, days: int, as_of: Optional[str]):
         store = generator.generate()
     console.print(f"[green]✓[/] Generated {len(store.orders):,} orders, {len(store.customers):,} customers, "
                   f"{len(store.products):,} SKUs ({time.monotonic() - started:.1f}s)")
+    gc.freeze()  # the store lives as long as the process: keep the collector from rescanning it
     return generator
 
 
@@ -180,8 +185,8 @@ def _generate(seed: int, orders: int, days: int, as_of: Optional[str]):
 def sandbox(
     port: int = typer.Option(8765, help="Port on 127.0.0.1."),
     seed: int = typer.Option(42),
-    orders: int = typer.Option(60_000, help="Approximate number of orders."),
-    days: int = typer.Option(730, help="Days of history."),
+    orders: int = typer.Option(60_000, "--orders", "--scale", help="Approximate number of orders (up to millions)."),
+    days: Optional[int] = typer.Option(None, help="Days of history (default 730; 1,095 above 100k orders)."),
     as_of: Optional[str] = typer.Option(None, help="End of history (date or timestamp, UTC); default now."),
     restore_rate: float = typer.Option(100_000.0, help="Shopify cost points restored per second (100 = Standard plan)."),
     store_file: Optional[Path] = typer.Option(None, "--store", help="Serve this hand-written store (JSON or YAML)."),
@@ -229,8 +234,8 @@ def demo(
     port: int = typer.Option(8000, help="Dashboard port on 127.0.0.1."),
     serve_after: bool = typer.Option(True, "--serve/--no-serve", help="Serve the dashboards when the build is done."),
     seed: int = typer.Option(42),
-    orders: int = typer.Option(60_000, help="Approximate number of orders."),
-    days: int = typer.Option(730, help="Days of history."),
+    orders: int = typer.Option(60_000, "--orders", "--scale", help="Approximate number of orders (up to millions)."),
+    days: Optional[int] = typer.Option(None, help="Days of history (default 730; 1,095 above 100k orders)."),
     as_of: Optional[str] = typer.Option(None, help="End of history (date or timestamp, UTC); default now."),
 ) -> None:
     """Generate a store, serve it from the sandbox, load and model it, then serve the dashboards."""
@@ -331,6 +336,27 @@ def alerts_run(path: Path = ConfigOption) -> None:
         console.print(f"  [bold]fired[/] {item}")
     if result.error:
         _fail(StoreboardError(result.error))
+
+
+@app.command()
+def bench(
+    scale: list[str] = typer.Option(["demo"], "--scale", help="demo, or orders like 300, 250k, 1M (repeatable)."),
+    warehouse: str = typer.Option("both", help="duckdb, postgres or both."),
+    out: Path = typer.Option(Path("docs/performance.md"), "--out", help="Markdown whose generated tables are rewritten."),
+    skip_connectors: bool = typer.Option(False, "--skip-connectors", help="Skip the rate-limit floor benchmark."),
+    skip_demo: bool = typer.Option(False, "--skip-demo", help="Skip timing `storeboard demo --no-serve`."),
+    requests: int = typer.Option(20, help="Timed requests per dashboard page."),
+    work_dir: Optional[Path] = typer.Option(None, help="Folder for the stores and warehouses (default: temporary)."),
+) -> None:
+    """Benchmark backfill, incremental refresh, pages and connectors; write the tables to --out."""
+    from storeboard.bench import run_suite
+
+    warehouses = ["duckdb", "postgres"] if warehouse == "both" else [warehouse]
+    try:
+        run_suite(scale, warehouses, out, work=work_dir, connectors=not skip_connectors, demo_command=not skip_demo,
+                  requests=requests, log=console.print)
+    except StoreboardError as exc:
+        _fail(exc, 2)
 
 
 user_app = typer.Typer(help="Dashboard users (web.users in storeboard.yml).", no_args_is_help=True)
