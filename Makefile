@@ -27,9 +27,12 @@ system-deps:
 test: install system-deps
 	$(BIN)/python -m pytest
 
-## bench: connector throughput against the rate-limit floor (a Markdown table; see docs/performance.md)
+## bench: backfill, incremental refresh, pages and connectors at the demo scale on DuckDB and
+## PostgreSQL; writes the tables in docs/performance.md (e.g. BENCH_SCALES="demo 250k 1M")
+BENCH_SCALES ?= demo
+BENCH_WAREHOUSE ?= both
 bench: install
-	$(BIN)/python -m benchmarks.connectors --orders 5000 --restore-rate 500
+	$(BIN)/storeboard bench $(foreach s,$(BENCH_SCALES),--scale $(s)) --warehouse $(BENCH_WAREHOUSE) --out docs/performance.md
 
 clean:
 	rm -rf $(VENV) .venv-airflow .storeboard storeboard.duckdb storeboard.duckdb.wal test-artifacts .pytest_cache
