@@ -14,6 +14,8 @@ from fastapi import HTTPException
 
 GRAINS = ("day", "week", "month")
 MAX_DAYS = 3660
+#: Dates a range may use: the pages reach up to ten years before and a month after a range.
+MIN_DAY, MAX_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -87,17 +89,20 @@ def _parse_day(value: str | None, name: str) -> date | None:
     if value in (None, ""):
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise HTTPException(status_code=422, detail=f"{name} must be a date like 2026-11-01, not {value[:40]!r}") from None
+    if not MIN_DAY <= day <= MAX_DAY:
+        raise HTTPException(status_code=422, detail=f"{name} must be between {MIN_DAY} and {MAX_DAY}")
+    return day
 
 
 def resolve(start: str | None, end: str | None, preset: str | None, today: date, default: str = "30d") -> DateRange:
     """The range asked for: explicit dates win, then a preset key, then ``default``.
 
     Raises:
-        HTTPException: 422 for a malformed date, an unknown preset, start after end or more
-            than ten years.
+        HTTPException: 422 for a malformed date or one outside ``MIN_DAY``–``MAX_DAY``, an
+            unknown preset, start after end or more than ten years.
     """
     first, last = _parse_day(start, "start"), _parse_day(end, "end")
     known = {key: (s, e) for key, _label, s, e in presets(today)}
