@@ -8,8 +8,10 @@ cents as Shopify does; timestamps are UTC.
 
 from __future__ import annotations
 
+import gc
 import math
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -49,6 +51,17 @@ TAX_RATE = Decimal("0.08")
 FREE_SHIPPING_OVER = Decimal("75.00")
 SHIPPING_RATE = Decimal("6.95")
 FEE_RATE, FEE_FIXED = Decimal("0.029"), Decimal("0.30")
+ZERO = Decimal("0.00")
+#: Generated orders share these (immutable) empty collections; ``refund`` replaces, never appends.
+NO_TAGS: tuple[str, ...] = ()
+NO_REFUNDS: tuple[Refund, ...] = ()
+#: Above this many orders the history grows from two years to three (the benchmark shape).
+LONG_HISTORY_FROM = 100_000
+
+
+def history_days_for(orders: int) -> int:
+    """Days of history that suit a store of ``orders`` orders: two years, three for big stores."""
+    return 730 if orders <= LONG_HISTORY_FROM else 1095
 
 
 @dataclass
@@ -87,6 +100,10 @@ class StoreGenerator:
             seed=settings.seed,
         )
         self._order_number = 1000
+        #: one object per distinct amount: a million orders repeat a few thousand tax values
+        self._money = {}.setdefault
+        #: channel -> (utm dict, landing page), shared by every order from that channel
+        self._journeys: dict[str, tuple[dict[str, str], str]] = {}
 
     def _next_id(self, kind: str, base: int) -> int:
         self._ids[kind] = self._ids.get(kind, base) + 1
@@ -174,16 +191,18 @@ class StoreGenerator:
                     product,
                     quantity,
                     product.price,
-                    Decimal("0.00"),
-                    Decimal("0.00"),
+                    ZERO,
+                    ZERO,
                 )
             )
         code = None
         if rng.random() < 0.18:
             code = "BFCM25" if at.month == 11 and at.day > 20 else rng.choice(["WELCOME10", "FRIENDS15"])
             _allocate_discount(lines, DISCOUNT_CODES[code])
+            for line in lines:
+                line.discount = self._money(line.discount, line.discount)
         for line in lines:
-            line.tax = Decimal("0.00") if line.product.is_gift_card else money((line.gross - line.discount) * TAX_RATE)
+            line.tax = ZERO if line.product.is_gift_card else self._tax(line.gross - line.discount)
         self._order_number += 1
         order = Order(
             order_id=self._next_id("order", 6_140_000_000_000),
@@ -193,23 +212,39 @@ class StoreGenerator:
             updated_at=at,
             customer=customer,
             lines=lines,
-            shipping=Decimal("0.00"),
+            shipping=ZERO,
             test=rng.random() < 0.003,
             discount_code=code,
             source_name="web" if rng.random() < 0.93 else "pos",
+            refunds=NO_REFUNDS,
+            tags=NO_TAGS,
         )
-        order.shipping = Decimal("0.00") if order.subtotal >= FREE_SHIPPING_OVER else SHIPPING_RATE
+        order.shipping = ZERO if order.subtotal >= FREE_SHIPPING_OVER else SHIPPING_RATE
         source_medium = CHANNELS[channel][1]
         if source_medium and (customer is None or customer.channel == channel):
-            order.utm = {"source": source_medium[0], "medium": source_medium[1], "campaign": f"{channel}-prospecting"}
-            order.landing_page = f"https://northwind.example/?utm_source={source_medium[0]}&utm_medium={source_medium[1]}"
+            order.utm, order.landing_page = self._journey(channel, source_medium)
         self._pay(order)
         return order
 
+    def _tax(self, net: Decimal) -> Decimal:
+        tax = money(net * TAX_RATE)
+        return self._money(tax, tax)
+
+    def _journey(self, channel: str, source_medium: tuple[str, str]) -> tuple[dict[str, str], str]:
+        journey = self._journeys.get(channel)
+        if journey is None:
+            source, medium = source_medium
+            journey = ({"source": source, "medium": medium, "campaign": f"{channel}-prospecting"},
+                       f"https://northwind.example/?utm_source={source}&utm_medium={medium}")
+            self._journeys[channel] = journey
+        return journey
+
     def _pay(self, order: Order) -> None:
         amount = order.total_price
+        amount = self._money(amount, amount)
         gateway = "stripe" if self.rng.random() < 0.85 else "shopify_payments"
-        fee = money(amount * FEE_RATE + FEE_FIXED) if amount > 0 else Decimal("0.00")
+        fee = money(amount * FEE_RATE + FEE_FIXED) if amount > 0 else ZERO
+        fee = self._money(fee, fee)
         order.transactions.append(
             Transaction(self._next_id("transaction", 7_420_000_000_000), "SALE", "SUCCESS", gateway, order.processed_at, amount, fee)
         )
@@ -229,14 +264,15 @@ class StoreGenerator:
             quantity = left if full else self.rng.randint(1, left)
             subtotal = _share(li.gross - li.discount, quantity, li.quantity)
             tax = _share(li.tax, quantity, li.quantity)
+            subtotal, tax = self._money(subtotal, subtotal), self._money(tax, tax)
             lines.append(RefundLine(self._next_id("refund_line", 20_000_000_000), li.line_item_id, quantity, subtotal, tax))
-        shipping = order.shipping if full and not any(r.shipping for r in order.refunds) else Decimal("0.00")
+        shipping = order.shipping if full and not any(r.shipping for r in order.refunds) else ZERO
         refund = Refund(self._next_id("refund", 9_100_000_000), at, lines, shipping)
-        order.refunds.append(refund)
+        order.refunds = [*order.refunds, refund]  # generated orders share one empty tuple
         if refund.total > 0:
             order.transactions.append(
                 Transaction(self._next_id("transaction", 7_420_000_000_000), "REFUND", "SUCCESS",
-                            order.transactions[0].gateway, at, refund.total, Decimal("0.00"))
+                            order.transactions[0].gateway, at, refund.total, ZERO)
             )
         order.updated_at = max(order.updated_at, at)
         self.store.revision += 1
@@ -265,13 +301,35 @@ class StoreGenerator:
                 self.refund(order, at, full=rng.random() < 0.4)
 
     def generate(self) -> Store:
-        """Generate the whole history up to ``as_of``."""
+        """Generate the whole history up to ``as_of`` and keep it in ``store.orders``."""
+        # Millions of new objects, none of them garbage: the cyclic collector would only rescan
+        # them over and over (a third of the time at 100k orders), so it waits until the end.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self.store.orders.extend(self.iter_orders())
+        finally:
+            if collecting:
+                gc.enable()
+        return self.store
+
+    def iter_orders(self) -> Iterator[Order]:
+        """The history up to ``as_of`` in time order (``processed_at``, then id), a day at a time.
+
+        Keeps nothing but the customers and one day's orders, so streaming a store of any size
+        to a file or a database takes bounded memory. Each order is complete when yielded (its
+        later refund or cancellation is decided at the sale); a repeat customer's ``updated_at``
+        moves on with later orders, so read customers after the last order. Same draws, in the
+        same order, as ``generate()``: the two give identical orders.
+        """
         s = self.settings
-        self._make_products()
+        if not self.store.products:
+            self._make_products()
         start = (s.as_of - timedelta(days=s.days)).replace(hour=0, minute=0)
         days = [start + timedelta(days=d) for d in range(s.days + 1)]
         per_day = s.orders / max(sum(self._daily_rate(d, 1.0) for d in days), 1e-9)
         for day in days:
+            batch = []
             for _ in range(_poisson(self.rng, self._daily_rate(day, per_day))):
                 # Evening-heavy order times, UTC (store evenings cross UTC midnight).
                 minute = int(self.rng.triangular(0, 1440, 1400)) % 1440
@@ -280,9 +338,10 @@ class StoreGenerator:
                     continue
                 order = self.make_order(at)
                 self._after_sale(order)
-                self.store.orders.append(order)
-        self.store.orders.sort(key=lambda o: (o.processed_at, o.order_id))
-        return self.store
+                batch.append(order)
+            # Every order of the day falls within the day, so sorting each day sorts the whole.
+            batch.sort(key=_time_order)
+            yield from batch
 
     def add_orders(self, count: int, at: datetime) -> list[Order]:
         """Append ``count`` new orders placed at ``at`` (for incremental and live modes)."""
@@ -307,6 +366,10 @@ def _allocate_discount(lines: list[LineItem], rate: Decimal) -> None:
         li.discount = money(total * li.gross / base)
         allocated += li.discount
     eligible[-1].discount = total - allocated
+
+
+def _time_order(order: Order) -> tuple[datetime, int]:
+    return order.processed_at, order.order_id
 
 
 def _share(amount: Decimal, part: int, whole: int) -> Decimal:

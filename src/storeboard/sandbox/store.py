@@ -6,6 +6,7 @@ numbers from them independently of the pipeline.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -114,10 +115,11 @@ class Order:
     test: bool = False
     cancelled_at: datetime | None = None
     cancel_reason: str | None = None
-    refunds: list[Refund] = field(default_factory=list)
+    #: generated orders without refunds share an empty tuple; refunding replaces it with a list
+    refunds: Sequence[Refund] = field(default_factory=list)
     transactions: list[Transaction] = field(default_factory=list)
     source_name: str = "web"
-    tags: list[str] = field(default_factory=list)
+    tags: Sequence[str] = field(default_factory=list)
     discount_code: str | None = None
     utm: dict[str, str] | None = None
     landing_page: str | None = None
