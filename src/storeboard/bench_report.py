@@ -147,7 +147,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, str]]:
             "peak RSS of the `storeboard run` process (dlt and dbt run in it)")
     else:
         add("1M backfill < 15 min, peak memory < 2 GB", "1M, DuckDB", "–", None,
-            "run `make bench BENCH_SCALES=1M BENCH_WAREHOUSES=duckdb`")
+            "run `make bench BENCH_SCALES=1M BENCH_WAREHOUSE=duckdb`")
 
     for key in sorted(runs, key=_scale_order):
         scale, warehouse = key.split("/")
