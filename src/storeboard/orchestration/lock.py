@@ -3,7 +3,9 @@
 another one.
 
 A lock is a row: whoever inserts it first holds it until it deletes it. A row older than its
-``expires_at`` belongs to a process that died, and the next taker removes it. On DuckDB only one
+``expires_at`` belongs to a process that died, and the next taker removes it. So does a row whose
+owner (``new_owner``) names a process on this host that no longer exists: a refresh killed with
+SIGKILL or by the OOM killer does not block the next one for the whole ``ttl``. On DuckDB only one
 process can write the file at a time; a file another process has open for writing counts as
 "held" too.
 """
@@ -40,6 +42,25 @@ def new_owner(label: str = "") -> str:
     return f"{label or 'storeboard'}@{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+def _dead_local_owner(owner: str) -> bool:
+    """True when ``owner`` (``label@host:pid:nonce``) names a process on this host that has exited.
+
+    Owners in any other form, or on other hosts, are never judged here: they only expire.
+    """
+    label, _, rest = owner.rpartition("@")
+    host, _, rest = rest.partition(":")
+    pid, _, nonce = rest.partition(":")
+    if not label or host != socket.gethostname() or not pid.isdigit() or not nonce:
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists but belongs to another user
+        return False
+    return False
+
+
 def _ensure(conn) -> None:
     if not conn.table_exists(SCHEMA, "locks"):
         for statement in _DDL:
@@ -63,6 +84,11 @@ def acquire(warehouse: Warehouse, name: str, owner: str, ttl: timedelta, now: da
     try:
         with warehouse.connect() as conn:
             _ensure(conn)
+            for row in conn.query(f"select owner from {SCHEMA}.locks where name = %(name)s", {"name": name}):
+                if _dead_local_owner(row["owner"]):
+                    logger.warning("lock %s: its holder %s has exited; taking it over", name, row["owner"])
+                    conn.execute(f"delete from {SCHEMA}.locks where name = %(name)s and owner = %(dead)s",
+                                 {"name": name, "dead": row["owner"]})
             conn.execute(f"delete from {SCHEMA}.locks where name = %(name)s and (expires_at < %(now)s or owner = %(owner)s)",
                          {"name": name, "now": now, "owner": owner})
             conn.execute(
