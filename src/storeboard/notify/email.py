@@ -296,13 +296,15 @@ def send_message(config: Config, message: EmailMessage) -> None:
                                                   timeout=settings.timeout_seconds, context=_tls_context())
         else:
             smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.timeout_seconds)
-        with smtp:
+        try:
             if settings.security == "starttls":
                 smtp.starttls(context=_tls_context())
             if settings.username:
                 password = settings.password.get_secret_value() if settings.password else ""
                 smtp.login(settings.username, password)
             refused = smtp.send_message(message, to_addrs=settings.recipients)
+        finally:
+            _say_goodbye(smtp)
     except smtplib.SMTPAuthenticationError as exc:
         raise EmailError(f"SMTP server {where} rejected the login for {settings.username!r} "
                          f"({exc.smtp_code}): check email.username and email.password") from None
@@ -310,6 +312,18 @@ def send_message(config: Config, message: EmailMessage) -> None:
         raise EmailError(f"sending the weekly email through {where} failed: {type(exc).__name__}: {exc}") from None
     if refused:
         logger.warning("SMTP server refused some recipients: %s", ", ".join(sorted(refused)))
+
+
+def _say_goodbye(smtp: smtplib.SMTP) -> None:
+    """QUIT, then close, ignoring a server that answers QUIT badly or not at all.
+
+    Once the server has accepted the message the goodbye changes nothing; counting its failure
+    (a QUIT that times out) as a failed send would send the report a second time.
+    """
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
 
 
 def preview(config: Config, path: Path, week_start: date | None = None, now: datetime | None = None) -> Path:
