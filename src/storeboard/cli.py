@@ -354,7 +354,7 @@ def bench(
     warehouses = ["duckdb", "postgres"] if warehouse == "both" else [warehouse]
     try:
         run_suite(scale, warehouses, out, work=work_dir, connectors=not skip_connectors, demo_command=not skip_demo,
-                  requests=requests, log=console.print)
+                  requests=requests, log=lambda line: console.print(line, markup=False, highlight=False))
     except StoreboardError as exc:
         _fail(exc, 2)
 
