@@ -14,7 +14,8 @@ from storeboard.config import Config
 from storeboard.errors import StoreboardError, WarehouseError
 from storeboard.web import auth
 from storeboard.web.pages import NAVIGATION
-from storeboard.web.routers import assets, customers, explorer, health, inventory, login, marketing, products, revenue
+from storeboard.web.routers import (assets, customers, explorer, health, inventory, login, marketing, products,
+                                    revenue, webhooks)
 
 HERE = Path(__file__).parent
 
@@ -29,7 +30,9 @@ def create_app(config: Config) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         assets.warm_up()
+        webhooks.start(_app)
         yield
+        webhooks.stop(_app)
 
     app = FastAPI(title="Storeboard", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.config = config
@@ -39,7 +42,7 @@ def create_app(config: Config) -> FastAPI:
     templates.env.globals["navigation"] = NAVIGATION
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (assets, login, revenue, marketing, customers, products, inventory, health, explorer):
+    for module in (assets, login, revenue, marketing, customers, products, inventory, health, explorer, webhooks):
         app.include_router(module.router)
     app.add_middleware(auth.AuthMiddleware, settings=config.web, sessions=app.state.sessions)
 

@@ -30,6 +30,8 @@ from storeboard.config import WebSettings
 SESSION_COOKIE = "storeboard_session"
 #: paths anyone may fetch: the login form and the static assets it needs
 PUBLIC_PATHS = ("/login", "/static/", "/favicon.ico")
+#: webhook receivers: the sender's signature is their authentication, not a session or the client address
+WEBHOOK_PREFIX = "/webhooks/"
 _HASHER = PasswordHasher()
 #: verified against when the user name is unknown, so timing does not reveal which names exist
 _DUMMY_HASH = _HASHER.hash("storeboard-no-such-user")
@@ -167,7 +169,7 @@ class AuthMiddleware:
         self.sessions = sessions
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"].startswith(WEBHOOK_PREFIX):
             await self.app(scope, receive, send)
             return
         request = Request(scope)

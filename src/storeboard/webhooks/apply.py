@@ -1,0 +1,296 @@
+"""Applying stored webhook events: re-read what changed, merge it into the raw tables, rebuild
+the revenue marts. Runs inside ``storeboard serve``, in one background thread, debounced.
+
+A webhook says *which* order, charge or refund changed; the apply step reads that object again
+through the connector's own client and query (``ORDER_QUERY`` and the client's flattening for
+Shopify, ``GET /v1/charges/<id>`` and the connector's record screening for Stripe) and loads it
+through a dlt pipeline run of the same pipeline, dataset and table, merged by id. So a row
+written here is exactly the row the scheduled pull writes for the same object (one mapping),
+and the pull overwrites it without duplicates. Re-reading instead of loading the body also
+means an out-of-order or replayed delivery can never roll a record back: whatever arrives, the
+current state is what is loaded. Shopify's REST bodies lack fields the connector loads
+(attribution, transactions, unit costs), and ``refunds/create`` does not carry its order at all.
+
+Then ``dbt build --select <webhooks.dbt_select>`` rebuilds the revenue marts. All of it happens
+under the warehouse's refresh lock, like a scheduled refresh: never two writers. A batch that
+fails (source unreachable, dbt error) stays pending and is retried; after ``MAX_ATTEMPTS`` the
+scheduled refresh, which remains the source of truth, reconciles it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from contextlib import contextmanager
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Callable, Iterator
+
+from storeboard import pipeline
+from storeboard.config import Config
+from storeboard.errors import SourceError, StoreboardError, WarehouseError
+from storeboard.orchestration import REFRESH_LOCK, lock
+from storeboard.transform import runner
+from storeboard.warehouse import Warehouse
+from storeboard.webhooks import events
+
+logger = logging.getLogger(__name__)
+
+#: Seconds between retries while events are pending (lock held elsewhere, source down).
+RETRY_SECONDS = 30.0
+
+
+@dataclass
+class ApplyResult:
+    """What one apply round did."""
+
+    applied: int = 0
+    failed: int = 0
+    left: int = 0
+    locked: bool = False
+    loaded: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    error: str | None = None
+
+
+@dataclass
+class _Batch:
+    """Objects to re-read, and which events are waiting on each."""
+
+    objects: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, event_id: str, objects: str) -> None:
+        for obj in objects.split():
+            self.objects.setdefault(obj, []).append(event_id)
+
+    def of(self, prefix: str) -> list[str]:
+        return [o.removeprefix(prefix) for o in self.objects if o.startswith(prefix)]
+
+
+def _shopify_rows(config: Config, order_gids: list[str], problems: dict[str, str]) -> Iterator[Any]:
+    """The connector's own records for ``order_gids``, read again now (quarantine rules included)."""
+    from storeboard.sources import shopify
+    from storeboard.sources.quarantine import RecordProblem, quarantined
+    from storeboard.sources.shopify import settings as queries
+    from storeboard.sources.shopify.helpers import check_order
+
+    client = shopify.client_for(config.sources.shopify)
+    for gid in order_gids:
+        try:
+            order = client.execute(queries.ORDER_QUERY, {"id": gid}).get("order")
+        except SourceError as exc:
+            problems[gid] = str(exc)
+            continue
+        if order is None:
+            logger.info("webhook order %s is no longer at Shopify; nothing to load", gid)
+            continue
+        # The same flattening the connector applies to every page it reads (one record shape).
+        record = client._flatten(order)
+        try:
+            check_order(record)
+        except RecordProblem as problem:
+            yield quarantined("orders", record, problem)
+            continue
+        yield record
+
+
+def _stripe_rows(config: Config, kind: str, ids: list[str], problems: dict[str, str]) -> Iterator[Any]:
+    """The connector's own rows for Stripe ``kind`` objects ``ids``, read again now."""
+    from storeboard.sources import stripe
+    from storeboard.sources.stripe import _Cursor, _screen
+    from storeboard.sources.stripe.settings import RESOURCES
+
+    spec = next(r for r in RESOURCES if r.name == kind)
+    client = stripe.client_for(config.sources.stripe)
+    for object_id in ids:
+        try:
+            record = client.get(f"/v1/{kind}/{object_id}")
+        except SourceError as exc:
+            problems[f"{kind}:{object_id}"] = str(exc)
+            continue
+        # The connector's screening: checks, quarantine, and the order reference from metadata.
+        row = yield from _screen(spec, config.sources.stripe, record, _Cursor(None, 0), set(), moves_cursor=False)
+        if row is not None:
+            yield row
+
+
+def _load(config: Config, name: str, resources: dict[str, Iterator[Any]]) -> int:
+    """Run source ``name``'s own dlt pipeline (same name, dataset and state) over ``resources``,
+    merged by id; returns the records loaded into top-level tables."""
+    import dlt
+
+    warehouse = pipeline.warehouse_for(config)
+    rows = {table: list(items) for table, items in resources.items()}
+    if not any(rows.values()):
+        return 0
+
+    @dlt.source(name=name)
+    def changes() -> Any:
+        return [dlt.resource(items, name=table, write_disposition="merge", primary_key="id")
+                for table, items in rows.items() if items]
+
+    dlt_pipeline = dlt.pipeline(
+        pipeline_name=f"storeboard_{name}",
+        destination=pipeline._dlt_destination(warehouse),
+        dataset_name=f"raw_{name}",
+        pipelines_dir=str(config.state_dir / "pipelines"),
+    )
+    dlt_pipeline.run(changes(), loader_file_format="jsonl" if warehouse.kind == "duckdb" else "csv")
+    return sum(len(items) for items in rows.values())
+
+
+def _apply(config: Config, batch: _Batch) -> tuple[dict[str, int], dict[str, str]]:
+    """Re-read and load every object of ``batch``; returns rows loaded per source and the objects
+    that could not be read (object -> error)."""
+    problems: dict[str, str] = {}
+    loaded: dict[str, int] = {}
+    orders = batch.of("orders:")
+    if orders:
+        if config.sources.shopify is None or not config.sources.shopify.enabled:
+            problems.update({o: "sources.shopify is not configured" for o in orders})
+        else:
+            loaded["shopify"] = _load(config, "shopify", {"orders": _shopify_rows(config, orders, problems)})
+    charges, refunds = batch.of("charges:"), batch.of("refunds:")
+    if charges or refunds:
+        if config.sources.stripe is None or not config.sources.stripe.enabled:
+            problems.update({o: "sources.stripe is not configured" for o in batch.objects if o.startswith(("charges:", "refunds:"))})
+        else:
+            loaded["stripe"] = _load(config, "stripe", {
+                "charges": _stripe_rows(config, "charges", charges, problems),
+                "refunds": _stripe_rows(config, "refunds", refunds, problems),
+            })
+    return loaded, problems
+
+
+@contextmanager
+def _only_tests_of_rebuilt_models() -> Iterator[None]:
+    """Run only the dbt tests whose every parent is rebuilt (``--indirect-selection cautious``).
+
+    dbt's default also runs tests that compare a rebuilt mart with one left for the next refresh
+    (revenue by day against revenue by SKU), which would fail until then. Set through dbt's
+    environment variable because ``runner.build`` takes a selector only; the refresh lock held
+    around the build means no other build in this process reads it meanwhile.
+    """
+    name, before = "DBT_INDIRECT_SELECTION", os.environ.get("DBT_INDIRECT_SELECTION")
+    os.environ[name] = "cautious"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
+
+
+def apply_pending(config: Config, owner: str | None = None) -> ApplyResult:
+    """Apply every pending event: one re-read, one load per source, one targeted dbt build.
+
+    Args:
+        config: the validated config (``sources`` for the clients, ``webhooks.dbt_select``).
+        owner: lock owner name (default: a new ``webhooks@host:pid:…``).
+
+    Returns:
+        What happened; ``locked`` when a refresh held the lock (nothing was done, retry later).
+    """
+    started = time.monotonic()
+    warehouse = Warehouse.from_config(config)
+    try:
+        with warehouse.connect(read_only=True) as conn:
+            waiting = events.pending(conn)
+    except WarehouseError:  # not built yet: no event can have been stored
+        return ApplyResult()
+    if not waiting:
+        return ApplyResult()
+    ttl = timedelta(minutes=config.schedule.lock_timeout_minutes)
+    with lock.held(warehouse, REFRESH_LOCK, ttl, owner or lock.new_owner("webhooks")) as got:
+        if not got:
+            return ApplyResult(left=len(waiting), locked=True)
+        with warehouse.connect() as conn:
+            waiting = events.pending(conn)  # events that arrived while the lock was being taken
+        batch = _Batch()
+        for event in waiting:
+            batch.add(event["event_id"], event["objects"])
+        failed: dict[str, str] = {}
+        try:
+            loaded, problems = _apply(config, batch)
+            for obj, error in problems.items():
+                for event_id in batch.objects.get(obj, []):
+                    failed[event_id] = pipeline._redact(error, config)
+            if loaded:
+                with _only_tests_of_rebuilt_models():
+                    runner.build(warehouse, config.state_dir, pipeline.dbt_vars(config, warehouse),
+                                 select=config.webhooks.dbt_select)
+        except Exception as exc:  # the receiver keeps serving; the events stay pending
+            text = str(exc) if isinstance(exc, StoreboardError) else f"{type(exc).__name__}: {exc}"
+            error = pipeline._redact(text, config)
+            logger.error("applying %d webhook event(s) failed: %s", len(waiting), error)
+            failed = {e["event_id"]: error for e in waiting}
+            events.finish(warehouse, [], failed)
+            return ApplyResult(failed=len(failed), left=len(failed), seconds=time.monotonic() - started, error=error)
+        done = [e["event_id"] for e in waiting if e["event_id"] not in failed]
+        events.finish(warehouse, done, failed)
+    result = ApplyResult(applied=len(done), failed=len(failed), left=len(failed), loaded=loaded,
+                         seconds=time.monotonic() - started)
+    logger.info("webhooks: applied %d event(s), %d failed, loaded %s in %.1fs", result.applied, result.failed,
+                loaded, result.seconds)
+    return result
+
+
+class Applier:
+    """The background thread of ``storeboard serve`` that applies stored events.
+
+    ``notify()`` (called after an event is stored) wakes it; it then waits ``debounce`` seconds so
+    that a burst of deliveries is applied in one round, and applies everything pending. While
+    events stay pending (lock held by a refresh, a source down) it retries every
+    ``retry_seconds``. On start it applies events a previous process left pending.
+
+    Args:
+        config: the validated config.
+        apply: the apply function (tests may count rounds).
+        retry_seconds: seconds between retries while events are pending.
+    """
+
+    def __init__(self, config: Config, apply: Callable[[Config], ApplyResult] = apply_pending,
+                 retry_seconds: float = RETRY_SECONDS):
+        self.config = config
+        self.debounce = config.webhooks.debounce_seconds
+        self.retry_seconds = retry_seconds
+        self._apply = apply
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.rounds: list[ApplyResult] = []
+
+    def notify(self) -> None:
+        """An event was stored: apply it soon."""
+        self._wake.set()
+
+    def start(self) -> "Applier":
+        self._wake.set()  # events left pending by an earlier process
+        self._thread = threading.Thread(target=self._loop, name="webhook-apply", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout=timeout)
+
+    def _loop(self) -> None:
+        retry = False
+        while not self._stop.is_set():
+            self._wake.wait(timeout=self.retry_seconds if retry else None)
+            if self._stop.wait(self.debounce):
+                return
+            self._wake.clear()
+            try:
+                result = self._apply(self.config)
+            except Exception:  # never let the thread die: the next notify or retry tries again
+                logger.exception("applying webhook events failed")
+                retry = True
+                continue
+            self.rounds.append(result)
+            retry = result.left > 0
