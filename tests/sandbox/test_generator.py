@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tracemalloc
 from datetime import UTC, datetime
 
 import pytest
 
-from storeboard.sandbox import GeneratorSettings, generate_store
+from storeboard.sandbox import GeneratorSettings, StoreGenerator, generate_store
+from storeboard.sandbox.generate import NO_REFUNDS, NO_TAGS, history_days_for
 from storeboard.sandbox.shopify import CostBucket, ShopifyAPI
 from storeboard.sandbox.truths import planted_truths
 
@@ -81,3 +83,55 @@ def test_planted_truths_hold(demo_sized_store):
     assert len(truths.campaigns_below_roas_1) == 1
     assert len(truths.low_stock_skus) >= 3
     assert truths.payback_channel == "google" and truths.never_payback_channel == "meta"
+
+
+# -- scale: streaming and compact storage ---------------------------------------------------------
+def test_streamed_history_is_the_generated_store_in_time_order():
+    settings = dict(seed=9, as_of=AS_OF, days=60, orders=1500)
+    kept = StoreGenerator(GeneratorSettings(**settings)).generate()
+    streaming = StoreGenerator(GeneratorSettings(**settings))
+    streamed = []
+    for order in streaming.iter_orders():
+        streamed.append(order)
+        assert streaming.store.orders == [], "streaming keeps no orders"
+    keys = [(o.processed_at, o.order_id) for o in streamed]
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)
+    streaming.store.orders.extend(streamed)
+    assert len(streamed) == len(kept.orders) and fingerprint(streaming.store) == fingerprint(kept)
+
+
+def test_streaming_needs_a_fraction_of_the_memory_of_keeping_the_store():
+    """Streaming holds customers and one day's orders; keeping holds every order (not timed)."""
+    settings = GeneratorSettings(seed=4, as_of=AS_OF, days=180, orders=10_000)
+    tracemalloc.start()
+    try:
+        generator = StoreGenerator(settings)
+        baseline = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        streamed = sum(len(o.lines) for o in generator.iter_orders())
+        stream_peak = tracemalloc.get_traced_memory()[1] - baseline
+        del generator
+        generator = StoreGenerator(settings)
+        baseline = tracemalloc.get_traced_memory()[0]
+        store = generator.generate()
+        kept = tracemalloc.get_traced_memory()[0] - baseline
+    finally:
+        tracemalloc.stop()
+    assert streamed == sum(len(o.lines) for o in store.orders) > 15_000
+    assert stream_peak < 0.35 * kept, (stream_peak, kept)
+    # What the kept store costs per order stays small: shared amounts, UTMs and empty lists.
+    assert kept / len(store.orders) < 1_600, kept / len(store.orders)
+
+
+def test_shared_values_stay_unshared_where_it_matters():
+    generator = StoreGenerator(GeneratorSettings(seed=2, as_of=AS_OF, days=30, orders=300))
+    store = generator.generate()
+    untouched = [o for o in store.orders if not o.refunds and not o.cancelled_at]
+    generator.refund(untouched[0], AS_OF, full=True)
+    assert len(untouched[0].refunds) == 1 and all(not o.refunds for o in untouched[1:])
+    assert NO_REFUNDS == () and NO_TAGS == ()
+
+
+def test_history_length_follows_the_scale():
+    assert history_days_for(60_000) == 730
+    assert history_days_for(1_000_000) == 1095
