@@ -103,7 +103,11 @@ def query(config: Config, sql: str) -> list[dict]:
 
 
 def locks(config: Config) -> list[dict]:
-    return query(config, "select name, owner from storeboard_meta.locks order by name")
+    """Lock rows (none when no lock was ever taken in this warehouse)."""
+    with Warehouse.from_config(config).connect(read_only=True) as conn:
+        if not conn.table_exists("storeboard_meta", "locks"):
+            return []
+        return conn.query("select name, owner from storeboard_meta.locks order by name")
 
 
 def runs(config: Config) -> list[dict]:

@@ -112,8 +112,9 @@ def refresh(config: Config, trigger: str = "scheduler", sources: list[str] | Non
 def _holder_text(warehouse: Warehouse) -> str:
     try:
         row = lock.holder(warehouse, REFRESH_LOCK)
-    except StoreboardError:
-        return ""
+    except StoreboardError as exc:
+        # DuckDB: another process has the file open for writing; its error names that process.
+        return f" ({exc})"
     return f" ({row['owner']}, since {row['acquired_at']:%Y-%m-%d %H:%M} UTC)" if row else ""
 
 
