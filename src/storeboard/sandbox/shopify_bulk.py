@@ -5,15 +5,23 @@ at most five, nesting at most two deep), then builds the result in the backgroun
 flattened like Shopify's: each node of a connection selected directly on the top-level node is
 its own line carrying ``__parentId`` (children follow their parent here, which Shopify does not
 promise); deeper connections stay inline. ``url`` is null for an empty result.
+
+The JSONL goes to a temporary file as it is built and the download streams from it, so a bulk
+export of a million orders costs the sandbox disk, not memory; only the newest ``KEEP_FILES``
+results are kept (Shopify's own URLs expire too).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import tempfile
 import threading
+import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from graphql import FieldNode, OperationDefinitionNode, SelectionSetNode
@@ -36,11 +44,13 @@ class BulkOperation:
     object_count: int = 0
     root_object_count: int = 0
     token: str = field(default_factory=lambda: secrets.token_urlsafe(12))
-    lines: list[bytes] = field(default_factory=list)
+    #: the JSONL result on disk (removed when the operation is dropped or the process ends)
+    path: Path | None = None
+    size: int = 0
 
     def node(self, base_url: str) -> dict[str, Any]:
-        size = sum(len(line) for line in self.lines)
-        done = self.status == "COMPLETED"
+        size = self.size
+        done = self.status == "COMPLETED" and self.path is not None
         return {
             "__typename": "BulkOperation",
             "id": self.id,
@@ -85,6 +95,8 @@ class BulkOperations:
     """The bulk operations of one shop."""
 
     ROOTS = {"orders": "orders", "customers": "customers", "productVariants": "variants"}
+    #: results kept on disk; older ones are deleted (their URL stops working)
+    KEEP_FILES = 8
 
     def __init__(self, api: "ShopifyAPI"):
         self.api = api
@@ -113,6 +125,8 @@ class BulkOperations:
             self._next += 1
             operation = BulkOperation(f"gid://shopify/BulkOperation/{self._next}", query, datetime.now(UTC))
             self.operations[operation.id] = operation
+            for old in list(self.operations.values())[:-self.KEEP_FILES]:
+                _remove(old)
         threading.Thread(target=self._build, args=(operation, run, root), daemon=True).start()
         return {"bulkOperation": operation.node(self.api.base_url), "userErrors": []}
 
@@ -127,20 +141,25 @@ class BulkOperations:
             predicates = _parse(args.get("query"))
             render = {"orders": self.api.render_order, "customers": self.api.render_customer,
                       "variants": self.api.render_variant}[kind]
-            for record in records:
-                if not all(_match(record, p) for p in predicates):
-                    continue
-                data = run.complete(render(record), node_selection)
-                children = []
-                for name in top_connections:
-                    connection = data.pop(name, None) or {}
-                    nodes = connection.get("nodes") or [e["node"] for e in connection.get("edges") or []]
-                    children += nodes
-                operation.lines.append(json.dumps(data, separators=(",", ":")).encode() + b"\n")
-                for child in children:
-                    operation.lines.append(json.dumps({**child, "__parentId": data.get("id")}, separators=(",", ":")).encode() + b"\n")
-                operation.root_object_count += 1
-                operation.object_count += 1 + len(children)
+            fd, file_name = tempfile.mkstemp(prefix="storeboard-bulk-", suffix=".jsonl")
+            operation.path = Path(file_name)
+            weakref.finalize(operation, _unlink, file_name)
+            with os.fdopen(fd, "wb", buffering=1 << 20) as out:
+                for record in records:
+                    if not all(_match(record, p) for p in predicates):
+                        continue
+                    data = run.complete(render(record), node_selection)
+                    children = []
+                    for name in top_connections:
+                        connection = data.pop(name, None) or {}
+                        nodes = connection.get("nodes") or [e["node"] for e in connection.get("edges") or []]
+                        children += nodes
+                    operation.size += out.write(json.dumps(data, separators=(",", ":")).encode() + b"\n")
+                    for child in children:
+                        line = json.dumps({**child, "__parentId": data.get("id")}, separators=(",", ":")).encode() + b"\n"
+                        operation.size += out.write(line)
+                    operation.root_object_count += 1
+                    operation.object_count += 1 + len(children)
             self._data_faults(operation)
             operation.status = "COMPLETED"
         except Exception:  # a failed build is reported the way Shopify reports it
@@ -149,18 +168,22 @@ class BulkOperations:
 
     def _data_faults(self, operation: BulkOperation) -> None:
         """The sandbox's data faults, applied to the JSONL result as to a page."""
-        fault = self.api.faults.take(self.api.name, DATA) if operation.lines else None
+        fault = self.api.faults.take(self.api.name, DATA) if operation.size else None
         if fault is None:
             return
+        lines = operation.path.read_bytes().splitlines(keepends=True)  # faults are for small test stores
         if fault.kind == "malformed":
-            first = json.loads(operation.lines[0])
+            first = json.loads(lines[0])
             first["id"] = None
             first["totalPriceSet"] = {"shopMoney": {"amount": "not-a-number", "currencyCode": "USD"}}
-            operation.lines[0] = json.dumps(first, separators=(",", ":")).encode() + b"\n"
+            lines[0] = json.dumps(first, separators=(",", ":")).encode() + b"\n"
         elif fault.kind == "duplicate":
-            operation.lines.insert(1, operation.lines[0])
+            lines.insert(1, lines[0])
         else:  # out_of_order: children now come before their parents
-            operation.lines.reverse()
+            lines.reverse()
+        body = b"".join(lines)
+        operation.path.write_bytes(body)
+        operation.size = len(body)
 
     def get(self, operation_id: str) -> dict[str, Any] | None:
         operation = self.operations.get(operation_id)
@@ -171,11 +194,31 @@ class BulkOperations:
             return None
         return self.operations[max(self.operations, key=lambda k: self.operations[k].created_at)].node(self.api.base_url)
 
-    def download(self, number: str, signature: str) -> bytes | None:
+    def download_path(self, number: str, signature: str) -> Path | None:
+        """The result file of a completed operation, if ``signature`` is its token."""
         operation = self.operations.get(f"gid://shopify/BulkOperation/{number}")
-        if operation is None or operation.status != "COMPLETED" or signature != operation.token:
+        if (operation is None or operation.status != "COMPLETED" or operation.path is None
+                or not secrets.compare_digest(signature.encode(), operation.token.encode())):
             return None
-        return b"".join(operation.lines)
+        return operation.path
+
+    def download(self, number: str, signature: str) -> bytes | None:
+        """The whole result in memory (small results; the HTTP route streams the file)."""
+        path = self.download_path(number, signature)
+        return path.read_bytes() if path is not None else None
+
+
+def _unlink(name: str) -> None:
+    try:
+        os.unlink(name)
+    except OSError:
+        pass
+
+
+def _remove(operation: BulkOperation) -> None:
+    if operation.path is not None and operation.status in ("COMPLETED", "FAILED"):
+        _unlink(str(operation.path))
+        operation.path, operation.size = None, 0
 
 
 def _parse(query: str | None):
