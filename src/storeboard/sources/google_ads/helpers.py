@@ -9,6 +9,7 @@ refreshed once before the client gives up.
 from __future__ import annotations
 
 import logging
+import math
 import re
 import time
 from datetime import date
@@ -200,7 +201,7 @@ def _digits(record: dict[str, Any], field: str, required: bool = True) -> None:
     value = record.get(field)
     if value is None and not required:
         return
-    if not isinstance(value, (str, int)) or not str(value).isdigit():
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or not (str(value).isascii() and str(value).isdigit()):
         raise RecordProblem(field, f"expected an int64 as a string, got {value!r:.60}")
 
 
@@ -224,8 +225,11 @@ def check_metrics(record: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise RecordProblem(field, f"expected a number, got {value!r:.60}")
         try:
-            record[field] = repr(float(value)) if not isinstance(value, str) else str(float(value))
-        except ValueError:
+            number = float(value)
+            if not math.isfinite(number):  # NaN and infinities cannot be summed into a mart
+                raise ValueError(value)
+            record[field] = repr(number) if not isinstance(value, str) else str(number)
+        except (ValueError, OverflowError):
             raise RecordProblem(field, f"expected a number, got {value!r:.60}") from None
     record["customer_id"] = str(record["customer_id"])
     record["attribution_window"] = settings.ATTRIBUTION_WINDOW_NAME

@@ -213,14 +213,17 @@ def _error_detail(response: requests.Response) -> str:
 def check_record(object_type: str, record: dict[str, Any]) -> None:
     """Raise ``RecordProblem`` naming the field when a record cannot be loaded as it is."""
     value = record.get("id")
-    if not isinstance(value, str) or not value.isdigit():
+    if not isinstance(value, str) or not (value.isascii() and value.isdigit()):
         raise RecordProblem("id", f"expected a numeric string, got {value!r:.60}")
     require_timestamp(record, "createdAt")
     require_timestamp(record, "updatedAt")
     properties = record.get("properties")
     if not isinstance(properties, dict):
         raise RecordProblem("properties", f"expected an object, got {properties!r:.60}")
-    for prop in ("createdate", settings.MODIFIED_PROPERTY[object_type], "closedate"):
+    modified = settings.MODIFIED_PROPERTY[object_type]
+    if properties.get(modified) is None:  # the cursor is built from it
+        raise RecordProblem(f"properties.{modified}", "missing: expected an ISO 8601 timestamp")
+    for prop in ("createdate", modified, "closedate"):
         if properties.get(prop) is not None:
             try:
                 require_timestamp(properties, prop)

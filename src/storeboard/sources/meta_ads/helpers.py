@@ -12,7 +12,6 @@ import json
 import logging
 import time
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Iterator
 
 from dlt.sources.helpers import requests
@@ -198,17 +197,15 @@ def _action_value(items: Any, field: str) -> tuple[str | None, dict[str, Any]]:
 
 def _count(value: Any, field: str) -> str:
     text = "0" if value is None else str(value)
-    if not text.isdigit():
+    # str.isdigit() also accepts '²' and other scripts' digits, which the warehouse cannot cast.
+    if not (text.isascii() and text.isdigit()):
         raise RecordProblem(field, f"expected a whole number as a string, got {value!r:.60}")
     return text
 
 
 def _amount(value: Any, field: str) -> str:
     text = "0" if value is None else str(value)
-    try:
-        Decimal(text)
-    except InvalidOperation:
-        raise RecordProblem(field, f"expected a decimal amount, got {value!r:.60}") from None
+    require_decimal(value if value is not None else text, field)
     return text
 
 

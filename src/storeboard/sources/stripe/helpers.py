@@ -14,6 +14,7 @@ from typing import Any, Iterator
 from dlt.sources.helpers import requests
 
 from storeboard.errors import SourceAuthError, SourceError
+from storeboard.sources.json_body import loads
 from storeboard.sources.quarantine import RecordProblem, require_str
 from storeboard.sources.stripe import settings
 from storeboard.sources.stripe.settings import Resource
@@ -87,7 +88,7 @@ class StripeClient:
         if response.status_code >= 400:
             raise SourceError("stripe", self._error_text(response, path))
         try:
-            return response.json()
+            return loads(response.content)
         except ValueError:
             raise SourceError("stripe", f"Stripe sent a response that is not JSON for {path} at {self.base_url}") from None
 
@@ -136,7 +137,8 @@ def check_record(resource: Resource, record: Any) -> None:
         value = record.get(field)
         if value is None and field not in ("created", "amount"):
             continue
-        if not isinstance(value, int) or isinstance(value, bool):
+        # A value past int64 would fail the whole load, not just this record.
+        if not isinstance(value, int) or isinstance(value, bool) or not -(2**63) <= value < 2**63:
             raise RecordProblem(field, f"expected an integer (minor units or Unix seconds), got {value!r:.60}")
     if "amount" in resource.integer_fields and not isinstance(record.get("currency"), str):
         raise RecordProblem("currency", f"expected a currency code, got {record.get('currency')!r:.20}")
