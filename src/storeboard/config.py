@@ -204,8 +204,9 @@ class MetricsSettings(_Strict):
     default_lead_time_days: int = Field(default=14, ge=0)
     safety_stock_units: int = Field(default=0, ge=0)
     velocity_window_days: int = Field(default=28, ge=1)
-    #: a source with no successful load for this many hours shows as stale (data health, alerts)
-    stale_after_hours: int = Field(default=24, ge=1, le=24 * 90)
+    #: a source with no successful load for this many hours is stale (data health, banner, alert);
+    #: default: twice the refresh interval of schedule.refresh_cron (8 h with the 4-hourly default)
+    stale_after_hours: Decimal | None = Field(default=None, gt=0, le=24 * 90)
     #: pin "today" for reproducible reports; default: the current date in the store's time zone
     report_date: date | None = None
     fx_rates: list[FxRate] = Field(default_factory=list)

@@ -17,6 +17,7 @@ from typing import Callable
 
 from storeboard.config import Config
 from storeboard.errors import SourceError, StoreboardError, WarehouseError
+from storeboard.freshness import stale_after
 from storeboard.runlog import RunLog
 from storeboard.sources import source_module
 from storeboard.transform import runner
@@ -119,7 +120,6 @@ def extract_load(config: Config, name: str, full_refresh: bool = False) -> int:
     import dlt
 
     warehouse = warehouse_for(config)
-    settings = getattr(config.sources, name)
     pipeline = dlt.pipeline(
         pipeline_name=f"storeboard_{name}",
         destination=_dlt_destination(warehouse),
@@ -154,10 +154,10 @@ def write_config_tables(config: Config, warehouse: Warehouse) -> None:
     ``storeboard_meta`` so the models read them like any other source; replaced every run."""
     with warehouse.connect() as conn:
         conn.execute("create schema if not exists storeboard_meta")
-        for table, (columns, field, names) in CONFIG_TABLES.items():
+        for table, (columns, attribute, names) in CONFIG_TABLES.items():
             conn.execute(f"create table if not exists storeboard_meta.{table} ({columns})")
             conn.execute(f"delete from storeboard_meta.{table}")
-            for item in getattr(config.metrics, field):
+            for item in getattr(config.metrics, attribute):
                 conn.execute(
                     f"insert into storeboard_meta.{table} ({', '.join(names)}) values ({', '.join(f'%({n})s' for n in names)})",
                     {n: getattr(item, n) for n in names},
@@ -176,7 +176,7 @@ def dbt_vars(config: Config, warehouse: Warehouse) -> dict[str, object]:
         "default_lead_time_days": m.default_lead_time_days,
         "safety_stock_units": m.safety_stock_units,
         "velocity_window_days": m.velocity_window_days,
-        "stale_after_hours": m.stale_after_hours,
+        "stale_after_minutes": int(stale_after(config).total_seconds() // 60),
         "report_date": m.report_date.isoformat() if m.report_date else None,
         "stripe_order_reference_key": config.sources.stripe.order_reference_key if config.sources.stripe else "order_id",
     }

@@ -1,9 +1,9 @@
 """Data freshness for the banner on every page and the Data health page.
 
 A source is failed when its last extract failed (``rpt_source_health.last_status``) and stale
-when the mart says so or when its last success is older than twice the refresh interval
-(``schedule.refresh_cron``, default every 4 hours) at the time the page is viewed: marts are built
-at refresh time, so only the page can tell that no refresh has happened since.
+when the mart says so or when its last success is older than ``freshness.stale_after`` at the
+time the page is viewed: marts are built at refresh time, so only the page can tell that no
+refresh has happened since.
 """
 
 from __future__ import annotations
@@ -11,30 +11,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from storeboard.freshness import stale_after
 from storeboard.web import queries
-
-DEFAULT_REFRESH = timedelta(hours=4)
-
-
-def refresh_interval(config) -> timedelta:
-    """The gap between two scheduled refreshes (the smallest one in the next day of the cron)."""
-    cron = getattr(getattr(config, "schedule", None), "refresh_cron", None)
-    if not cron:
-        return DEFAULT_REFRESH
-    try:
-        from croniter import croniter
-
-        it = croniter(cron, datetime(2026, 1, 5, tzinfo=UTC))
-        times = [it.get_next(datetime) for _ in range(25)]
-        return min(b - a for a, b in zip(times, times[1:]))
-    except Exception:  # an unreadable cron is the scheduler's error to report, not the banner's
-        return DEFAULT_REFRESH
 
 
 def assess(rows: list[dict[str, Any]], config, now: datetime | None = None) -> list[dict[str, Any]]:
     """Each source row with ``status`` (ok / warning / stale / failed) and ``age`` filled in."""
     now = now or datetime.now(UTC)
-    limit = 2 * refresh_interval(config)
+    limit = stale_after(config)
     assessed = []
     for row in rows:
         status = row["health_status"]

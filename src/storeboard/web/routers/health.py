@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from storeboard.freshness import stale_after
 from storeboard.web import charts, health, queries
 from storeboard.web.pages import Chart, Column, Context, Page, Table, Tile, add_dashboard, missing
 
@@ -16,7 +17,7 @@ def build(ctx: Context) -> Page:
     page = Page("health", "Data health")
     if missing(page, "rpt_source_health", conn=ctx.conn):
         return page
-    interval = health.refresh_interval(ctx.config)
+    limit = stale_after(ctx.config)
     rows = health.assess(queries.source_health(ctx.conn), ctx.config)
     for r in rows:
         r["status_text"] = STATUS.get(r["status"], r["status"])
@@ -28,7 +29,7 @@ def build(ctx: Context) -> Page:
              note=f"of {len(rows)} sources"),
         Tile("sources_failed", "Failed", sum(1 for r in rows if r["status"] == "failed"), "count"),
         Tile("sources_stale", "Stale", sum(1 for r in rows if r["status"] == "stale"), "count",
-             note=f"no success for over {health.age_text(2 * interval).removesuffix(' ago')}"),
+             note=f"no success for over {health.age_text(limit).removesuffix(' ago')}"),
         Tile("quarantined", "Quarantined records", sum(int(r["quarantined_records"]) for r in rows), "count"),
     ]
     for r in rows:
@@ -50,7 +51,8 @@ def build(ctx: Context) -> Page:
         Column("quarantined_records", "Quarantined", "count", phone=False),
         Column("quarantined_last_run", "Quarantined last run", "count", phone=False),
     ], rows, flag="is_bad", flag_label="needs attention",
-        note=f"Stale: last success older than twice the refresh interval ({health.age_text(interval).removesuffix(' ago')})."))
+        note=f"Stale: last success older than {health.age_text(limit).removesuffix(' ago')} (metrics.stale_after_hours, "
+             "by default twice the refresh interval)."))
     if queries.mart_exists(ctx.conn, "rpt_payment_reconciliation_daily"):
         days = queries.reconciliation_days(ctx.conn, ctx.range.start, ctx.range.end)
         page.tiles.append(Tile("reconciliation_gaps", "Days with payment gaps", len(days), "count",

@@ -2,7 +2,8 @@
   One row per source that has ever been extracted (storeboard_meta.run_steps): the last attempt
   and its status and error, the last success and how long ago it was, rows loaded by it, and the
   records each source has quarantined (ever, and in its last attempt: those are a warning). A source is stale when its last success is older than
-  var('stale_after_hours', 24) hours before this build.
+  var('stale_after_minutes') before this build (storeboard.freshness.stale_after: one rule for the
+  mart, the alert and the pages).
 #}
 with
 
@@ -70,7 +71,7 @@ final as (
             when last_attempts.status = 'failed' then 'failed'
             when last_successes.finished_at is null
                 or last_successes.finished_at
-                    < {{ dbt.current_timestamp() }} - interval '{{ var("stale_after_hours", 24) }} hours' then 'stale'
+                    < {{ dbt.current_timestamp() }} - interval '{{ var("stale_after_minutes", 480) }} minutes' then 'stale'
             when coalesce(quarantine_counts.quarantined_last_run, 0) > 0 then 'warning'
             else 'ok'
         end as health_status
