@@ -254,7 +254,7 @@ class StripeAPI:
                               param="ending_before")
         start, end = data.created_bounds(kind, *_created(params.get("created")))
         match = self._matcher(kind, params)
-        objects = data.lists[kind]
+        objects = data.view(kind)  # renders only the objects read
         page: list[dict[str, Any]] = []
         if before:
             pos = self._cursor(data, kind, before, "ending_before")

@@ -10,6 +10,11 @@ two ``livemode: false`` test charges, one customer per Shopify customer who paid
 events of the last 30 days. Amounts are integers in the currency's minor unit, currencies
 lowercase, timestamps Unix seconds (UTC), exactly as Stripe sends them.
 
+Nothing is built ahead: one pass over the orders records, per kind, each object's ``created`` and
+a reference to what it is rendered from (8 + 8 bytes), and each id's lookup key; an object is
+rendered when a page, a retrieve or an ``expand[]`` asks for it, from a ``random.Random`` seeded
+with that object's key, so a million-order store costs tens of MB here instead of gigabytes.
+
 When ``store.extras["stripe"]`` is set, it is served instead: a dict of object type
 (``charges``, ``payment_intents``, ``refunds``, ``balance_transactions``, ``customers``,
 ``events``) to lists of complete Stripe objects (see docs/sandbox/stripe.md).
@@ -21,12 +26,14 @@ import bisect
 import copy
 import hashlib
 import random
-from dataclasses import dataclass, field
+from array import array
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from typing import Any
 
-from storeboard.sandbox.store import Customer, Order, Store
+from storeboard.sandbox.store import Customer, Order, Refund, Store
 
 #: Currencies whose Stripe amounts are whole units (docs.stripe.com/currencies).
 ZERO_DECIMAL = frozenset({"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv",
@@ -86,36 +93,53 @@ def stripe_id(prefix: str, *key: Any, length: int = 24) -> str:
     return f"{prefix}_{''.join(chars)}"
 
 
-@dataclass
 class StripeData:
     """Every Stripe object of one store revision, by kind, newest first (``created`` then ``id``).
 
+    ``ExplicitStripeData`` holds the objects of a hand-written store; ``LazyStripeData`` holds only
+    a compact index and renders an object when a page, a retrieve or an ``expand[]`` asks for it.
+    Both answer the same questions.
+
     Attributes:
         revision: the store revision this was built from.
-        lists: kind (``charges`` …) -> objects, newest first.
-        by_id: id -> object, for retrieve and ``expand[]``.
         reference: the store's latest activity; balance transactions are ``available`` once their
             ``available_on`` is at or before it, events older than 30 days before it are dropped.
     """
 
     revision: int
-    lists: dict[str, list[dict[str, Any]]]
-    by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
-    reference: int = 0
-    _negated_created: dict[str, list[int]] = field(default_factory=dict)
-    _position: dict[str, dict[str, int]] = field(default_factory=dict)
+    reference: int
+    #: kind -> ``-created`` of its objects, newest first (ascending, so ``bisect`` works on it)
+    _negated_created: dict[str, Sequence[int]]
 
-    def __post_init__(self) -> None:
-        for kind, objects in self.lists.items():
-            objects.sort(key=lambda o: (o.get("created") or 0, str(o.get("id"))), reverse=True)
-            self._negated_created[kind] = [-(o.get("created") or 0) for o in objects]
-            self._position[kind] = {o["id"]: i for i, o in enumerate(objects)}
-            for obj in objects:
-                self.by_id[obj["id"]] = obj
+    def count(self, kind: str) -> int:
+        """How many objects of ``kind`` there are."""
+        return len(self._negated_created[kind])
+
+    def at(self, kind: str, index: int) -> dict[str, Any]:
+        """The object at ``index`` of the newest-first list of ``kind``."""
+        raise NotImplementedError
+
+    def get(self, object_id: str) -> dict[str, Any] | None:
+        """The object with this id, of any kind, or None."""
+        raise NotImplementedError
 
     def position(self, kind: str, object_id: str) -> int | None:
         """Index of ``object_id`` in the newest-first list of ``kind``."""
-        return self._position[kind].get(object_id)
+        raise NotImplementedError
+
+    def view(self, kind: str) -> KindView:
+        """The newest-first list of ``kind`` as a sequence that renders items as they are read."""
+        return KindView(self, kind)
+
+    @property
+    def by_id(self) -> ObjectsById:
+        """id -> object, for retrieve and ``expand[]``."""
+        return ObjectsById(self)
+
+    @cached_property
+    def lists(self) -> dict[str, list[dict[str, Any]]]:
+        """kind -> every object, newest first. Renders the whole account: for tests and small stores."""
+        return {kind: list(self.view(kind)) for kind in KINDS}
 
     def created_bounds(self, kind: str, gte: int | None, gt: int | None, lte: int | None, lt: int | None) -> tuple[int, int]:
         """The slice ``[start, end)`` of the newest-first list whose ``created`` fits the bounds."""
@@ -132,63 +156,268 @@ class StripeData:
         return start, end
 
 
-class _Builder:
-    """Turns a store into Stripe objects; one instance per build."""
+class KindView(Sequence):
+    """One kind's newest-first list; each item is rendered when it is read."""
 
-    def __init__(self, store: Store):
+    def __init__(self, data: StripeData, kind: str):
+        self.data, self.kind = data, kind
+
+    def __len__(self) -> int:
+        return self.data.count(self.kind)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self.data.at(self.kind, i) for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self.data.at(self.kind, index)
+
+
+class ObjectsById:
+    """id -> object, rendered on lookup (what ``StripeData.by_id`` answers)."""
+
+    def __init__(self, data: StripeData):
+        self.data = data
+
+    def get(self, object_id: Any, default: Any = None) -> Any:
+        found = self.data.get(object_id) if isinstance(object_id, str) else None
+        return default if found is None else found
+
+    def __getitem__(self, object_id: str) -> dict[str, Any]:
+        found = self.get(object_id)
+        if found is None:
+            raise KeyError(object_id)
+        return found
+
+    def __contains__(self, object_id: object) -> bool:
+        return self.get(object_id) is not None
+
+
+class ExplicitStripeData(StripeData):
+    """The objects of a hand-written store (``extras["stripe"]``), held as they are."""
+
+    def __init__(self, revision: int, lists: dict[str, list[dict[str, Any]]], reference: int = 0):
+        self.revision, self.reference = revision, reference
+        self._lists = lists
+        self._negated_created, self._position, self._by_id = {}, {}, {}
+        for kind, objects in lists.items():
+            objects.sort(key=lambda o: (o.get("created") or 0, str(o.get("id"))), reverse=True)
+            self._negated_created[kind] = [-(o.get("created") or 0) for o in objects]
+            self._position[kind] = {o["id"]: i for i, o in enumerate(objects)}
+            for obj in objects:
+                self._by_id[obj["id"]] = obj
+
+    @property
+    def lists(self) -> dict[str, list[dict[str, Any]]]:  # type: ignore[override]
+        return self._lists
+
+    def at(self, kind: str, index: int) -> dict[str, Any]:
+        return self._lists[kind][index]
+
+    def get(self, object_id: str) -> dict[str, Any] | None:
+        return self._by_id.get(object_id)
+
+    def position(self, kind: str, object_id: str) -> int | None:
+        return self._position[kind].get(object_id)
+
+
+#: Low bits of a lookup entry: which family of objects its entity number counts.
+_PAYMENT, _REFUND, _CUSTOMER, _EVENT = range(4)
+#: Event types by the low three bits of an event reference.
+_EVENT_TYPES = ("customer.created", "payment_intent.succeeded", "charge.succeeded", "charge.refunded", "refund.created")
+#: An order's refunds are numbered ``order index * _REFUNDS_PER_ORDER + position``.
+_REFUNDS_PER_ORDER = 1024
+_MASK = (1 << 63) - 1
+_DIGIT = {c: i for i, c in enumerate(_ALPHABET)}
+#: id prefix -> (kind, families it may belong to, whether the first character is the fixed "3").
+_PREFIXES = {
+    "ch": ("charges", (_PAYMENT,)),
+    "pi": ("payment_intents", (_PAYMENT,)),
+    "txn": ("balance_transactions", (_PAYMENT, _REFUND)),
+    "re": ("refunds", (_REFUND,)),
+    "cus": ("customers", (_CUSTOMER,)),
+    "evt": ("events", (_EVENT,)),
+}
+
+
+def _digest(*key: Any) -> int:
+    """The number ``stripe_id`` spells for ``key`` (before it is cut to the id's length)."""
+    return int.from_bytes(hashlib.sha256(":".join(map(str, key)).encode()).digest(), "big")
+
+
+def _body_key(body: str) -> int | None:
+    """The lookup key of an id's characters: their base-62 value (first character least
+    significant, as ``stripe_id`` writes them), cut to 63 bits; None if they are not base 62."""
+    value = 0
+    for char in reversed(body):
+        digit = _DIGIT.get(char)
+        if digit is None:
+            return None
+        value = value * 62 + digit
+    return value & _MASK
+
+
+class LazyStripeData(StripeData):
+    """A store's Stripe account as a compact index; objects are rendered only when asked for.
+
+    Per kind, two arrays of 8-byte integers in newest-first order: ``-created`` and a reference to
+    what the object is rendered from (an "order index", the position of a card-paid order in the
+    time-ordered list the index keeps, and which of its payments, refunds, customer or events). Ids are found through one sorted array of their
+    lookup keys (63 bits of the number the id spells), verified against the rendered id.
+
+    Attributes:
+        renders: objects rendered so far (tests use it to prove that a page renders O(page)).
+    """
+
+    def __init__(self, renderer: _Renderer, negated_created: dict[str, array], refs: dict[str, array],
+                 lookup_keys: array, lookup_entities: array):
+        self.revision, self.reference = renderer.store.revision, renderer.reference
+        self._render = renderer
+        self._negated_created, self._refs = negated_created, refs
+        self._lookup_keys, self._lookup_entities = lookup_keys, lookup_entities
+        self.renders = 0
+
+    def at(self, kind: str, index: int) -> dict[str, Any]:
+        self.renders += 1
+        return self._render.object(kind, self._refs[kind][index])
+
+    def get(self, object_id: str) -> dict[str, Any] | None:
+        found = self._find(object_id)
+        return found[2] if found else None
+
+    def position(self, kind: str, object_id: str) -> int | None:
+        found = self._find(object_id)
+        if found is None or found[0] != kind:
+            return None
+        _, ref, obj = found
+        neg, refs = self._negated_created[kind], self._refs[kind]
+        lo = bisect.bisect_left(neg, -obj["created"])
+        hi = bisect.bisect_right(neg, -obj["created"], lo)
+        return next((i for i in range(lo, hi) if refs[i] == ref), None)
+
+    def _find(self, object_id: str) -> tuple[str, int, dict[str, Any]] | None:
+        """(kind, reference, rendered object) of ``object_id``, or None."""
+        prefix, _, body = object_id.partition("_")
+        if prefix not in _PREFIXES:
+            return None
+        kind, families = _PREFIXES[prefix]
+        for family in families:
+            key = _body_key(body[1:] if family == _PAYMENT else body)
+            if key is None or (family == _PAYMENT and body[:1] != "3"):
+                continue
+            keys = self._lookup_keys
+            i = bisect.bisect_left(keys, key)
+            while i < len(keys) and keys[i] == key:
+                entity, entry_family = divmod(self._lookup_entities[i], 4)
+                i += 1
+                if entry_family != family:
+                    continue
+                ref = entity * 2 + (family == _REFUND) if kind == "balance_transactions" else entity
+                self.renders += 1
+                obj = self._render.object(kind, ref)
+                if obj["id"] == object_id:
+                    return kind, ref, obj
+        return None
+
+
+class _Renderer:
+    """Renders one Stripe object of a store from its reference; everything is a pure function of
+    the store (per-object ``random.Random`` seeded with the object's key), so the bytes never
+    depend on which objects were rendered before."""
+
+    def __init__(self, store: Store, reference: int):
         self.store = store
         self.seed = store.seed
         self.currency = store.shop.currency.lower()
-        self.out: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
-        self.customer_ids: dict[int, str] = {}
-        self.customer_emails: dict[str, str | None] = {}
-        self.business_ids: dict[str, str] = {}
-        self.reference = 0
+        self.reference = reference
+        #: the card-paid orders, oldest first (references count in this list), and each one's
+        #: refunds as they were when the index was built (the generator replaces ``order.refunds``
+        #: when it refunds, so an index keeps serving its own revision)
+        self.orders: list[Order] = []
+        self.refunds: list[Sequence[Refund]] = []
 
     def rng(self, *key: Any) -> random.Random:
         return random.Random(":".join(map(str, (self.seed, "stripe", *key))))
 
-    # -- the whole store --------------------------------------------------------------------
-    def build(self) -> StripeData:
-        orders = self.store.orders
-        self.reference = max(
-            [epoch(o.processed_at) for o in orders] + [epoch(r.created_at) for o in orders for r in o.refunds] or [0]
-        )
-        card_orders = [o for o in orders if _stripe_sale(o) is not None and _stripe_sale(o).amount > 0]
-        for index, order in enumerate(sorted(card_orders, key=lambda o: (o.processed_at, o.order_id))):
-            if index < 2:
-                self.test_charge(order, index)
-            self.order_charge(order)
-            if not order.test and self.rng("direct", order.order_id).random() < DIRECT_CHARGE_SHARE:
-                self.direct_charge(order)
-        self.events()
-        return StripeData(self.store.revision, self.out, reference=self.reference)
+    def object(self, kind: str, ref: int) -> dict[str, Any]:
+        """The object of ``kind`` that ``ref`` points at (see ``LazyStripeData``)."""
+        if kind == "charges":
+            return self.payment(ref)["charge"]
+        if kind == "payment_intents":
+            return self.payment(ref)["payment_intent"]
+        if kind == "balance_transactions":
+            return self.refund(ref >> 1)[1] if ref & 1 else self.payment(ref >> 1)["balance_transaction"]
+        if kind == "refunds":
+            return self.refund(ref)[0]
+        if kind == "customers":
+            return self.customer(ref)
+        return self.event(ref)
+
+    # -- ids (without rendering) -----------------------------------------------------------------
+    def payment_key(self, payment: int) -> tuple:
+        index, code = divmod(payment, 4)
+        order_id = self.orders[index].order_id
+        return ("order", order_id) if code == 0 else ("direct", order_id) if code == 1 else ("test", order_id)
+
+    def payment_suffix(self, payment: int) -> str:
+        return "3" + stripe_id("x", self.seed, *self.payment_key(payment))[3:]
+
+    def refund_id(self, refund: int) -> str:
+        index, position = divmod(refund, _REFUNDS_PER_ORDER)
+        return stripe_id("re", self.seed, "refund", self.refunds[index][position].refund_id)
+
+    def customer_id(self, customer: int) -> str:
+        if customer & 1:
+            return stripe_id("cus", self.seed, "business", BUSINESSES[(customer >> 1) % 8][1], length=14)
+        return stripe_id("cus", self.seed, "customer", self.orders[customer >> 1].customer.customer_id, length=14)
+
+    def ident(self, kind: str, ref: int, created: int) -> str:
+        """The id of the object ``ref`` of ``kind`` created at ``created`` (to order equal ``created``)."""
+        if kind in ("charges", "payment_intents"):
+            return ("ch_" if kind == "charges" else "pi_") + self.payment_suffix(ref)
+        if kind == "balance_transactions":
+            return "txn" + self.refund_id(ref >> 1)[2:] if ref & 1 else "txn_" + self.payment_suffix(ref >> 1)
+        if kind == "refunds":
+            return self.refund_id(ref)
+        if kind == "customers":
+            return self.customer_id(ref)
+        entity, kind_index = divmod(ref, 8)
+        event_type = _EVENT_TYPES[kind_index]
+        if kind_index == 0:
+            obj_id = self.customer_id(entity)
+        elif kind_index in (1, 2):
+            obj_id = ("pi_" if kind_index == 1 else "ch_") + self.payment_suffix(entity)
+        elif kind_index == 3:  # carries the refunded charge
+            obj_id = "ch_" + self.payment_suffix(entity // _REFUNDS_PER_ORDER * 4)
+        else:
+            obj_id = self.refund_id(entity)
+        return stripe_id("evt", self.seed, event_type, obj_id, created)
 
     # -- customers --------------------------------------------------------------------------
-    def customer_for(self, customer: Customer | None, at: datetime, live: bool) -> str | None:
-        if customer is None or not live:
-            return None
-        if customer.customer_id in self.customer_ids:
-            return self.customer_ids[customer.customer_id]
+    def shopify_customer(self, customer: Customer, at: datetime) -> tuple[str, str | None, int]:
+        """(id, email as typed at checkout, created) of the Stripe customer of a Shopify customer
+        whose first card payment was at ``at``."""
         rng = self.rng("customer", customer.customer_id)
         cus = stripe_id("cus", self.seed, "customer", customer.customer_id, length=14)
         email = customer.email
         if email and rng.random() < 0.12:  # typed differently at checkout than in Shopify
             email = email.upper() if rng.random() < 0.3 else email[0].upper() + email[1:]
-        created = at - timedelta(seconds=rng.randint(2, 40))
-        self.out["customers"].append(self._customer(cus, epoch(created), email, f"{customer.first_name} {customer.last_name}",
-                                                    customer.phone, {"shopify_customer_id": str(customer.customer_id)}))
-        self.customer_ids[customer.customer_id] = cus
-        self.customer_emails[cus] = email
-        return cus
+        return cus, email, epoch(at - timedelta(seconds=rng.randint(2, 40)))
 
-    def business_for(self, rng: random.Random, at: datetime) -> tuple[str, str]:
-        name, domain = BUSINESSES[rng.randrange(len(BUSINESSES))]
-        if domain not in self.business_ids:
+    def customer(self, ref: int) -> dict[str, Any]:
+        if ref & 1:  # a business: (order index * 8 + business) * 2 + 1, first invoiced with that order
+            index, business = divmod(ref >> 1, 8)
+            name, domain = BUSINESSES[business]
             cus = stripe_id("cus", self.seed, "business", domain, length=14)
-            self.out["customers"].append(self._customer(cus, epoch(at) - 3600, f"accounts@{domain}.example", name, None, {}))
-            self.business_ids[domain] = cus
-        return self.business_ids[domain], f"accounts@{domain}.example"
+            at, _ = self.direct_time(self.orders[index])
+            return self._customer(cus, epoch(at) - 3600, f"accounts@{domain}.example", name, None, {})
+        order = self.orders[ref >> 1]
+        customer = order.customer
+        cus, email, created = self.shopify_customer(customer, order.processed_at)
+        return self._customer(cus, created, email, f"{customer.first_name} {customer.last_name}", customer.phone,
+                              {"shopify_customer_id": str(customer.customer_id)})
 
     def _customer(self, cus: str, created: int, email: str | None, name: str, phone: str | None,
                   metadata: dict[str, str]) -> dict[str, Any]:
@@ -202,54 +431,63 @@ class _Builder:
             "preferred_locales": [], "shipping": None, "tax_exempt": "none", "test_clock": None,
         }
 
-    # -- charges ----------------------------------------------------------------------------
-    def order_charge(self, order: Order) -> None:
-        sale = _stripe_sale(order)
-        live = not order.test
-        cus = self.customer_for(order.customer, order.processed_at, live)
-        customer = order.customer
-        email = self.customer_emails.get(cus) if cus else None
-        refunds = [(r.refund_id, r.created_at, r.total) for r in order.refunds if r.total > 0]
-        self.payment(
-            key=("order", order.order_id), at=sale.processed_at, amount=minor_units(sale.amount, self.currency),
-            live=live, cus=cus, email=email or (customer.email if customer else None),
-            name=f"{customer.first_name} {customer.last_name}" if customer else None,
-            metadata={"order_id": order.name}, description=None, refunds=refunds,
-        )
-
-    def direct_charge(self, order: Order) -> None:
+    # -- payments ---------------------------------------------------------------------------
+    def direct_time(self, order: Order) -> tuple[datetime, random.Random]:
+        """When the direct charge beside ``order`` was made, and its generator (drawn on from there)."""
         rng = self.rng("direct-charge", order.order_id)
-        at = order.processed_at - timedelta(minutes=rng.randint(5, 600))
-        cus, email = self.business_for(rng, at)
-        if rng.random() < 0.6:
-            number = f"NW-{rng.randint(1000, 9999)}"
-            amount, description, metadata = rng.uniform(120, 650), f"Invoice {number}", {"invoice_number": number}
-        else:
-            number = f"PO-{rng.randint(10000, 99999)}"
-            amount, description, metadata = rng.uniform(900, 4800), f"Wholesale order {number}", {"purchase_order": number}
-        self.payment(key=("direct", order.order_id), at=at, amount=minor_units(Decimal(f"{amount:.2f}"), self.currency),
-                     live=True, cus=cus, email=email, name=None, metadata=metadata, description=description, refunds=[])
+        return order.processed_at - timedelta(minutes=rng.randint(5, 600)), rng
 
-    def test_charge(self, order: Order, index: int) -> None:
-        at = order.processed_at - timedelta(hours=3 + index)
-        self.payment(key=("test", order.order_id), at=at, amount=minor_units(Decimal("1.00") * (index * 49 + 1), self.currency),
-                     live=False, cus=None, email=None, name="Test Customer", metadata={},
-                     description="Test charge from the Dashboard", refunds=[])
+    def payment(self, ref: int) -> dict[str, dict[str, Any]]:
+        """The payment intent, charge and balance transaction of payment ``ref`` (order index * 4 +
+        0 for the order's own charge, 1 for the direct charge beside it, 2 or 3 for a test charge)."""
+        index, code = divmod(ref, 4)
+        order = self.orders[index]
+        if code == 0:
+            sale = _stripe_sale(order)
+            live = not order.test
+            customer = order.customer
+            cus, email = None, None
+            if customer is not None and live:
+                cus, email, _ = self.shopify_customer(customer, order.processed_at)
+            refunds = [(r.refund_id, r.created_at, r.total) for r in self.refunds[index] if r.total > 0]
+            return self._payment(
+                key=("order", order.order_id), at=sale.processed_at, amount=minor_units(sale.amount, self.currency),
+                live=live, cus=cus, email=email or (customer.email if customer else None),
+                name=f"{customer.first_name} {customer.last_name}" if customer else None,
+                metadata={"order_id": order.name}, description=None, refunds=refunds,
+            )
+        if code == 1:
+            at, rng = self.direct_time(order)
+            name, domain = BUSINESSES[rng.randrange(len(BUSINESSES))]
+            cus, email = stripe_id("cus", self.seed, "business", domain, length=14), f"accounts@{domain}.example"
+            if rng.random() < 0.6:
+                number = f"NW-{rng.randint(1000, 9999)}"
+                amount, description, metadata = rng.uniform(120, 650), f"Invoice {number}", {"invoice_number": number}
+            else:
+                number = f"PO-{rng.randint(10000, 99999)}"
+                amount, description, metadata = rng.uniform(900, 4800), f"Wholesale order {number}", {"purchase_order": number}
+            return self._payment(key=("direct", order.order_id), at=at,
+                                 amount=minor_units(Decimal(f"{amount:.2f}"), self.currency), live=True, cus=cus,
+                                 email=email, name=None, metadata=metadata, description=description, refunds=[])
+        test_index = code - 2
+        at = order.processed_at - timedelta(hours=3 + test_index)
+        return self._payment(key=("test", order.order_id), at=at,
+                             amount=minor_units(Decimal("1.00") * (test_index * 49 + 1), self.currency), live=False,
+                             cus=None, email=None, name="Test Customer", metadata={},
+                             description="Test charge from the Dashboard", refunds=[])
 
-    def payment(self, key: tuple, at: datetime, amount: int, live: bool, cus: str | None, email: str | None,
-                name: str | None, metadata: dict[str, str], description: str | None,
-                refunds: list[tuple[int, datetime, Decimal]]) -> None:
-        """A payment intent, its charge and balance transaction, and the charge's refunds."""
+    def _payment(self, key: tuple, at: datetime, amount: int, live: bool, cus: str | None, email: str | None,
+                 name: str | None, metadata: dict[str, str], description: str | None,
+                 refunds: list[tuple[int, datetime, Decimal]]) -> dict[str, dict[str, Any]]:
         rng = self.rng("payment", *key)
         suffix = stripe_id("x", self.seed, *key)[2:]
         suffix = "3" + suffix[1:]
         ch, pi, txn, pm = f"ch_{suffix}", f"pi_{suffix}", f"txn_{suffix}", f"pm_{suffix[::-1]}"
         created = epoch(at)
         fee = stripe_fee(amount)
-        refund_minor = [(rid, r_at, minor_units(total, self.currency)) for rid, r_at, total in refunds]
-        refunded = min(amount, sum(a for _, _, a in refund_minor))
+        refunded = min(amount, sum(minor_units(total, self.currency) for _, _, total in refunds))
         brand = rng.choices(["visa", "mastercard", "amex", "discover"], weights=[55, 30, 10, 5])[0]
-        self.out["payment_intents"].append({
+        payment_intent = {
             "id": pi, "object": "payment_intent", "amount": amount, "amount_capturable": 0,
             "amount_details": {"tip": {}}, "amount_received": amount, "application": None,
             "application_fee_amount": None, "automatic_payment_methods": None, "canceled_at": None,
@@ -261,8 +499,8 @@ class _Builder:
             "processing": None, "receipt_email": email, "review": None, "setup_future_usage": None, "shipping": None,
             "statement_descriptor": None, "statement_descriptor_suffix": None, "status": "succeeded",
             "transfer_data": None, "transfer_group": None,
-        })
-        self.out["charges"].append({
+        }
+        charge = {
             "id": ch, "object": "charge", "amount": amount, "amount_captured": amount, "amount_refunded": refunded,
             "application": None, "application_fee": None, "application_fee_amount": None,
             "balance_transaction": txn,
@@ -287,24 +525,34 @@ class _Builder:
             "receipt_url": f"https://pay.stripe.com/receipts/payment/{suffix}", "refunded": refunded >= amount,
             "review": None, "shipping": None, "source_transfer": None, "statement_descriptor": None,
             "statement_descriptor_suffix": None, "status": "succeeded", "transfer_data": None, "transfer_group": None,
-        })
-        self.balance_transaction(txn, created, amount, fee, "charge", ch, description)
-        for refund_id, r_at, r_amount in refund_minor:
-            re_id = stripe_id("re", self.seed, "refund", refund_id)
-            r_txn = stripe_id("txn", self.seed, "refund", refund_id)
-            self.out["refunds"].append({
-                "id": re_id, "object": "refund", "amount": r_amount, "balance_transaction": r_txn, "charge": ch,
-                "created": epoch(r_at), "currency": self.currency, "metadata": {}, "payment_intent": pi,
-                "reason": "requested_by_customer", "receipt_number": None, "source_transfer_reversal": None,
-                "status": "succeeded", "transfer_reversal": None,
-            })
-            self.balance_transaction(r_txn, epoch(r_at), -r_amount, 0, "refund", re_id, f"REFUND FOR CHARGE ({ch})")
+        }
+        return {"payment_intent": payment_intent, "charge": charge,
+                "balance_transaction": self.balance_transaction(txn, created, amount, fee, "charge", ch, description)}
+
+    def refund(self, ref: int) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Refund ``ref`` (order index * _REFUNDS_PER_ORDER + its position in ``order.refunds``) of
+        an order's charge, and its balance transaction."""
+        index, position = divmod(ref, _REFUNDS_PER_ORDER)
+        order = self.orders[index]
+        refund = self.refunds[index][position]
+        suffix = "3" + stripe_id("x", self.seed, "order", order.order_id)[3:]
+        ch, pi = f"ch_{suffix}", f"pi_{suffix}"
+        re_id = stripe_id("re", self.seed, "refund", refund.refund_id)
+        r_txn = stripe_id("txn", self.seed, "refund", refund.refund_id)
+        r_amount, created = minor_units(refund.total, self.currency), epoch(refund.created_at)
+        obj = {
+            "id": re_id, "object": "refund", "amount": r_amount, "balance_transaction": r_txn, "charge": ch,
+            "created": created, "currency": self.currency, "metadata": {}, "payment_intent": pi,
+            "reason": "requested_by_customer", "receipt_number": None, "source_transfer_reversal": None,
+            "status": "succeeded", "transfer_reversal": None,
+        }
+        return obj, self.balance_transaction(r_txn, created, -r_amount, 0, "refund", re_id, f"REFUND FOR CHARGE ({ch})")
 
     def balance_transaction(self, txn: str, created: int, amount: int, fee: int, kind: str, source: str,
-                            description: str | None) -> None:
+                            description: str | None) -> dict[str, Any]:
         day = datetime.fromtimestamp(created, UTC).replace(hour=0, minute=0, second=0) + timedelta(days=2)
         available_on = epoch(day)
-        self.out["balance_transactions"].append({
+        return {
             "id": txn, "object": "balance_transaction", "amount": amount, "available_on": available_on,
             "created": created, "currency": self.currency, "description": description, "exchange_rate": None,
             "fee": fee,
@@ -312,44 +560,167 @@ class _Builder:
                               "description": "Stripe processing fees", "type": "stripe_fee"}] if fee else []),
             "net": amount - fee, "reporting_category": kind, "source": source,
             "status": "available" if available_on <= self.reference else "pending", "type": kind,
-        })
+        }
 
     # -- events -----------------------------------------------------------------------------
-    def events(self) -> None:
-        """The events of the last 30 days; ``data.object`` is the object as it was then."""
-        since = self.reference - int(EVENT_RETENTION.total_seconds())
-        charges = {c["id"]: c for c in self.out["charges"]}
-        refunds_by_charge: dict[str, list[dict[str, Any]]] = {}
-        for refund in self.out["refunds"]:
-            refunds_by_charge.setdefault(refund["charge"], []).append(refund)
-        for cus in self.out["customers"]:
-            if cus["created"] >= since:
-                self.event("customer.created", cus, cus["created"])
-        for pi in self.out["payment_intents"]:
-            charge = charges[pi["latest_charge"]]
-            if charge["created"] >= since:
-                self.event("payment_intent.succeeded", pi, charge["created"])
-                self.event("charge.succeeded", dict(charge, amount_refunded=0, refunded=False), charge["created"])
-        for ch, refunds in refunds_by_charge.items():
-            charge, total = charges[ch], 0
-            for refund in sorted(refunds, key=lambda r: (r["created"], r["id"])):
-                before, total = total, total + refund["amount"]
-                if refund["created"] < since:
-                    continue
-                state = dict(charge, amount_refunded=total, refunded=total >= charge["amount"])
-                self.event("charge.refunded", state, refund["created"],
-                           {"amount_refunded": before, "refunded": before >= charge["amount"]})
-                self.event("refund.created", refund, refund["created"])
-
-    def event(self, kind: str, obj: dict[str, Any], created: int, previous: dict[str, Any] | None = None) -> None:
-        data: dict[str, Any] = {"object": copy.deepcopy(obj)}
+    def event(self, ref: int) -> dict[str, Any]:
+        """Event ``ref`` (entity * 8 + index in ``_EVENT_TYPES``); ``data.object`` is the object as it was then."""
+        entity, kind_index = divmod(ref, 8)
+        previous = None
+        if kind_index == 0:
+            obj = self.customer(entity)
+            created = obj["created"]
+        elif kind_index in (1, 2):
+            objects = self.payment(entity)
+            created = objects["charge"]["created"]
+            obj = (objects["payment_intent"] if kind_index == 1
+                   else dict(objects["charge"], amount_refunded=0, refunded=False))
+        else:
+            refund, _ = self.refund(entity)
+            created = refund["created"]
+            obj = refund
+            if kind_index == 3:
+                index = entity // _REFUNDS_PER_ORDER
+                charge = self.payment(index * 4)["charge"]
+                siblings = [self.refund(index * _REFUNDS_PER_ORDER + p)[0]
+                            for p, r in enumerate(self.refunds[index]) if r.total > 0]
+                total = 0
+                for sibling in sorted(siblings, key=lambda r: (r["created"], r["id"])):
+                    before, total = total, total + sibling["amount"]
+                    if sibling["id"] == refund["id"]:
+                        break
+                obj = dict(charge, amount_refunded=total, refunded=total >= charge["amount"])
+                previous = {"amount_refunded": before, "refunded": before >= charge["amount"]}
+        event_type = _EVENT_TYPES[kind_index]
+        data: dict[str, Any] = {"object": obj}
         if previous is not None:
             data["previous_attributes"] = previous
-        self.out["events"].append({
-            "id": stripe_id("evt", self.seed, kind, obj["id"], created), "object": "event", "api_version": None,
+        return {
+            "id": stripe_id("evt", self.seed, event_type, obj["id"], created), "object": "event", "api_version": None,
             "created": created, "data": data, "livemode": obj.get("livemode", True), "pending_webhooks": 0,
-            "request": {"id": None, "idempotency_key": None}, "type": kind,
-        })
+            "request": {"id": None, "idempotency_key": None}, "type": event_type,
+        }
+
+
+class _Indexer:
+    """One pass over the store's card-paid orders that records, per kind, each object's ``created``
+    and reference, and the lookup key of each id; then sorts them newest first."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.seed = store.seed
+        self.orders = store.orders
+        reference = 0
+        for order in self.orders:
+            reference = max(reference, epoch(order.processed_at), *(epoch(r.created_at) for r in order.refunds))
+        self.render = _Renderer(store, reference)
+        self.since = reference - int(EVENT_RETENTION.total_seconds())
+        self.created = {kind: array("q") for kind in KINDS}
+        self.refs = {kind: array("q") for kind in KINDS}
+        self.lookup: list[int] = []
+
+    def add(self, kind: str, created: int, ref: int) -> None:
+        self.created[kind].append(created)
+        self.refs[kind].append(ref)
+
+    def find_as(self, family: int, digest: int, entity: int) -> None:
+        self.lookup.append(((digest & _MASK) << 40) | (entity << 2) | family)
+
+    def build(self) -> LazyStripeData:
+        orders = self.orders
+        card = [i for i, o in enumerate(orders) if (sale := _stripe_sale(o)) is not None and sale.amount > 0]
+        if any(_time_key(orders[a]) > _time_key(orders[b]) for a, b in zip(card, card[1:])):
+            card.sort(key=lambda i: _time_key(orders[i]))
+        self.render.orders = [orders[i] for i in card]
+        self.render.refunds = [order.refunds for order in self.render.orders]
+        seen_customers: set[int] = set()
+        seen_businesses: set[int] = set()
+        for index, order in enumerate(self.render.orders):
+            if index < 2:  # the two test charges, made before the first two card payments
+                self.payment(index * 4 + 2 + index, order.processed_at - timedelta(hours=3 + index))
+            live = not order.test
+            customer = order.customer
+            if customer is not None and live and customer.customer_id not in seen_customers:
+                seen_customers.add(customer.customer_id)
+                _, _, created = self.render.shopify_customer(customer, order.processed_at)
+                self.customer(index * 2, created, _digest(self.seed, "customer", customer.customer_id) % 62 ** 14)
+            self.payment(index * 4, _stripe_sale(order).processed_at)
+            for number, refund in enumerate(self.render.refunds[index]):
+                if refund.total > 0:
+                    self.refund(index, number, refund)
+            if live and self.render.rng("direct", order.order_id).random() < DIRECT_CHARGE_SHARE:
+                at, rng = self.render.direct_time(order)
+                business = rng.randrange(len(BUSINESSES))
+                if business not in seen_businesses:
+                    seen_businesses.add(business)
+                    digest = _digest(self.seed, "business", BUSINESSES[business][1]) % 62 ** 14
+                    self.customer(((index * 8 + business) << 1) | 1, epoch(at) - 3600, digest)
+                self.payment(index * 4 + 1, at)
+        return self.finish()
+
+    def customer(self, ref: int, created: int, digest: int) -> None:
+        self.add("customers", created, ref)
+        self.find_as(_CUSTOMER, digest, ref)
+        if created >= self.since:
+            self.add("events", created, ref * 8)
+
+    def payment(self, ref: int, at: datetime) -> None:
+        key = self.render.payment_key(ref)
+        rng = self.render.rng("payment", *key)
+        rng.choices("abcd", weights=[55, 30, 10, 5])  # the card brand, drawn before the intent's time
+        created = epoch(at)
+        self.add("charges", created, ref)
+        self.add("payment_intents", created - rng.randint(3, 90), ref)
+        self.add("balance_transactions", created, ref * 2)
+        self.find_as(_PAYMENT, (_digest(self.seed, *key) // 62) % 62 ** 23, ref)
+        if created >= self.since:
+            self.add("events", created, ref * 8 + 1)
+            self.add("events", created, ref * 8 + 2)
+
+    def refund(self, index: int, number: int, refund: Refund) -> None:
+        if number >= _REFUNDS_PER_ORDER:
+            raise ValueError(f"order {self.render.orders[index].name} has more than {_REFUNDS_PER_ORDER} refunds; "
+                             "the Stripe sandbox serves at most that many per charge")
+        ref, created = index * _REFUNDS_PER_ORDER + number, epoch(refund.created_at)
+        self.add("refunds", created, ref)
+        self.add("balance_transactions", created, ref * 2 + 1)
+        self.find_as(_REFUND, _digest(self.seed, "refund", refund.refund_id) % 62 ** 24, ref)
+        if created >= self.since:
+            self.add("events", created, ref * 8 + 3)
+            self.add("events", created, ref * 8 + 4)
+
+    def finish(self) -> LazyStripeData:
+        negated: dict[str, array] = {}
+        refs: dict[str, array] = {}
+        for kind in KINDS:
+            created, kind_refs = self.created.pop(kind), self.refs.pop(kind)
+            if kind == "events":  # their ids are digests of the object's id and time: add them now
+                for c, r in zip(created, kind_refs):
+                    obj_id = self.render.ident(kind, r, c)
+                    self.find_as(_EVENT, _body_key(obj_id[4:]), r)
+            order = sorted(range(len(created)), key=created.__getitem__, reverse=True)
+            # Newest first, and among equal times the larger id first, as Stripe lists them.
+            start = 0
+            while start < len(order):
+                end = start + 1
+                while end < len(order) and created[order[end]] == created[order[start]]:
+                    end += 1
+                if end - start > 1:
+                    order[start:end] = sorted(order[start:end], reverse=True,
+                                              key=lambda i: self.render.ident(kind, kind_refs[i], created[i]))
+                start = end
+            negated[kind] = array("q", (-created[i] for i in order))
+            refs[kind] = array("q", (kind_refs[i] for i in order))
+            del order, created, kind_refs
+        self.lookup.sort()
+        keys = array("q", (v >> 40 for v in self.lookup))
+        entities = array("q", (v & ((1 << 40) - 1) for v in self.lookup))
+        self.lookup = []
+        return LazyStripeData(self.render, negated, refs, keys, entities)
+
+
+def _time_key(order: Order) -> tuple[datetime, int]:
+    return order.processed_at, order.order_id
 
 
 def _stripe_sale(order: Order):
@@ -357,10 +728,10 @@ def _stripe_sale(order: Order):
 
 
 def build_stripe_data(store: Store) -> StripeData:
-    """All Stripe objects for ``store`` (or its explicit ``extras["stripe"]`` records)."""
+    """The Stripe account of ``store``: an index of its objects, or its explicit ``extras["stripe"]`` records."""
     explicit = store.extras.get("stripe")
     if explicit:
         lists = {kind: [copy.deepcopy(o) for o in explicit.get(kind, [])] for kind in KINDS}
         stamps = [o.get("created") or 0 for objects in lists.values() for o in objects]
-        return StripeData(store.revision, lists, reference=max(stamps or [0]))
-    return _Builder(store).build()
+        return ExplicitStripeData(store.revision, lists, reference=max(stamps or [0]))
+    return _Indexer(store).build()
