@@ -260,16 +260,16 @@ class StripeAPI:
             pos = self._cursor(data, kind, before, "ending_before")
             i = min(end, pos) - 1
             while i >= start and len(page) <= limit:
-                if match(objects[i]):
-                    page.append(objects[i])
+                if match(obj := objects[i]):
+                    page.append(obj)
                 i -= 1
             has_more = len(page) > limit
             page = page[:limit][::-1]
         else:
             i = max(start, self._cursor(data, kind, after, "starting_after") + 1) if after else start
             while i < end and len(page) <= limit:
-                if match(objects[i]):
-                    page.append(objects[i])
+                if match(obj := objects[i]):
+                    page.append(obj)
                 i += 1
             has_more = len(page) > limit
             page = page[:limit]
