@@ -396,15 +396,14 @@ class _Renderer:
         return stripe_id("evt", self.seed, event_type, obj_id, created)
 
     # -- customers --------------------------------------------------------------------------
-    def shopify_customer(self, customer: Customer, at: datetime) -> tuple[str, str | None, int]:
-        """(id, email as typed at checkout, created) of the Stripe customer of a Shopify customer
-        whose first card payment was at ``at``."""
+    def shopify_customer(self, customer: Customer, at: datetime) -> tuple[str | None, int]:
+        """(email as typed at checkout, created) of the Stripe customer of a Shopify customer whose
+        first card payment was at ``at``."""
         rng = self.rng("customer", customer.customer_id)
-        cus = stripe_id("cus", self.seed, "customer", customer.customer_id, length=14)
         email = customer.email
         if email and rng.random() < 0.12:  # typed differently at checkout than in Shopify
             email = email.upper() if rng.random() < 0.3 else email[0].upper() + email[1:]
-        return cus, email, epoch(at - timedelta(seconds=rng.randint(2, 40)))
+        return email, epoch(at - timedelta(seconds=rng.randint(2, 40)))
 
     def customer(self, ref: int) -> dict[str, Any]:
         if ref & 1:  # a business: (order index * 8 + business) * 2 + 1, first invoiced with that order
@@ -415,8 +414,8 @@ class _Renderer:
             return self._customer(cus, epoch(at) - 3600, f"accounts@{domain}.example", name, None, {})
         order = self.orders[ref >> 1]
         customer = order.customer
-        cus, email, created = self.shopify_customer(customer, order.processed_at)
-        return self._customer(cus, created, email, f"{customer.first_name} {customer.last_name}", customer.phone,
+        email, created = self.shopify_customer(customer, order.processed_at)
+        return self._customer(self.customer_id(ref), created, email, f"{customer.first_name} {customer.last_name}", customer.phone,
                               {"shopify_customer_id": str(customer.customer_id)})
 
     def _customer(self, cus: str, created: int, email: str | None, name: str, phone: str | None,
@@ -448,7 +447,8 @@ class _Renderer:
             customer = order.customer
             cus, email = None, None
             if customer is not None and live:
-                cus, email, _ = self.shopify_customer(customer, order.processed_at)
+                cus = stripe_id("cus", self.seed, "customer", customer.customer_id, length=14)
+                email, _ = self.shopify_customer(customer, order.processed_at)
             refunds = [(r.refund_id, r.created_at, r.total) for r in self.refunds[index] if r.total > 0]
             return self._payment(
                 key=("order", order.order_id), at=sale.processed_at, amount=minor_units(sale.amount, self.currency),
@@ -642,7 +642,7 @@ class _Indexer:
             customer = order.customer
             if customer is not None and live and customer.customer_id not in seen_customers:
                 seen_customers.add(customer.customer_id)
-                _, _, created = self.render.shopify_customer(customer, order.processed_at)
+                _, created = self.render.shopify_customer(customer, order.processed_at)
                 self.customer(index * 2, created, _digest(self.seed, "customer", customer.customer_id) % 62 ** 14)
             self.payment(index * 4, _stripe_sale(order).processed_at)
             for number, refund in enumerate(self.render.refunds[index]):
