@@ -67,7 +67,8 @@ def build_event(event_type: str, obj: dict[str, Any], created: int | None = None
 
 def events_since(data: StripeData, since: int, api_version: str = DEFAULT_API_VERSION) -> list[dict[str, Any]]:
     """The sandbox's events created at or after ``since``, oldest first (the order to deliver them)."""
-    return [dict(e, api_version=api_version) for e in reversed(data.lists["events"]) if e["created"] >= since]
+    start, end = data.created_bounds("events", since, None, None, None)  # render only these
+    return [dict(data.at("events", i), api_version=api_version) for i in range(end - 1, start - 1, -1)]
 
 
 def serialize(event: dict[str, Any]) -> bytes:
