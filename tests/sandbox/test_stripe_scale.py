@@ -13,6 +13,7 @@ import pytest
 from storeboard.sandbox import SandboxServer
 from storeboard.sandbox.credentials import STRIPE_API_KEY
 from storeboard.sandbox.stripe_data import KINDS, LazyStripeData, build_stripe_data
+from storeboard.sandbox.stripe_webhooks import events_since
 from tests.conftest import make_generator
 
 LIMIT = 10
@@ -97,3 +98,14 @@ def test_every_id_is_found_at_its_place_in_its_list():
         if listed:
             assert data.position(other, listed[0]["id"]) is None
     assert data.by_id.get("ch_3" + "0" * 23) is None and data.by_id.get("pm_x") is None
+
+
+def test_webhook_events_since_render_only_the_events_asked_for():
+    data = build_stripe_data(make_generator(orders=600, days=60).store)
+    events = data.lists["events"]
+    recent = events[len(events) // 2]["created"]
+    for since in (0, recent, events[0]["created"], events[0]["created"] + 1):
+        expected = [dict(e, api_version="2023-08-16") for e in reversed(events) if e["created"] >= since]
+        before = data.renders
+        assert events_since(data, since, "2023-08-16") == expected
+        assert data.renders - before == len(expected)
