@@ -711,7 +711,6 @@ class _Indexer:
                 start = end
             negated[kind] = array("q", (-created[i] for i in order))
             refs[kind] = array("q", (kind_refs[i] for i in order))
-            del order, created, kind_refs
         self.lookup.sort()
         keys = array("q", (v >> 40 for v in self.lookup))
         entities = array("q", (v & ((1 << 40) - 1) for v in self.lookup))
