@@ -11,6 +11,7 @@ HubSpot's error body (``status``, ``message``, ``correlationId``, ``category``).
 
 from __future__ import annotations
 
+import bisect
 import json
 import threading
 import time
@@ -96,6 +97,7 @@ class HubSpotAPI:
         self.daily_used = 0
         self.search_cap = search_cap
         self._search_cache: dict[tuple, list[dict[str, Any]]] = {}
+        self._list_cache: dict[tuple, tuple[list[int], list[dict[str, Any]]]] = {}
         self._lock = threading.Lock()
         #: every request as (method, path, query string or body), for tests
         self.requests: list[tuple[str, str, Any]] = []
@@ -171,14 +173,14 @@ class HubSpotAPI:
             archived = params.get("archived", "false").lower() == "true"
             properties = _csv_param(params.getlist("properties"))
             associations = _csv_param(params.getlist("associations"))
-            data = hubspot_records(self.store)
-            records = [o for o in data.objects[object_type] if bool(o["archived"]) == archived and int(o["id"]) >= after]
-            page = records[:limit]
+            ids, records = self._listed(object_type, archived)
+            start = bisect.bisect_left(ids, after)
+            page = records[start:start + limit]
             body: dict[str, Any] = {
                 "results": self._data_faults([self.render(object_type, o, properties, associations) for o in page]),
             }
-            if len(records) > limit:
-                nxt = str(int(records[limit]["id"]))
+            if len(records) > start + limit:
+                nxt = str(ids[start + limit])
                 body["paging"] = {"next": {"after": nxt, "link": f"{request.url.path}?after={nxt}"}}
             return JSONResponse(body, headers=headers)
         except ApiError as exc:
@@ -237,6 +239,22 @@ class HubSpotAPI:
             return JSONResponse(answer, headers=headers)
         except ApiError as exc:
             return _error(exc.status, exc.message, exc.category, headers)
+
+    def _listed(self, object_type: str, archived: bool) -> tuple[list[int], list[dict[str, Any]]]:
+        """The (un)archived records in id order, with their ids as integers to bisect (cached: a
+        backfill lists tens of thousands of records a page at a time)."""
+        data = hubspot_records(self.store)
+        key = (data.stamp, object_type, archived)
+        with self._lock:
+            if key in self._list_cache:
+                return self._list_cache[key]
+        records = [o for o in data.objects[object_type] if bool(o["archived"]) == archived]
+        listed = ([int(o["id"]) for o in records], records)
+        with self._lock:
+            if len(self._list_cache) > 16:
+                self._list_cache.clear()
+            self._list_cache[key] = listed
+        return listed
 
     def _matching(self, object_type: str, groups: list[Any], sorts: list[Any]) -> list[dict[str, Any]]:
         """Unarchived records matching ``groups`` in ``sorts`` order (cached: pages repeat the query)."""

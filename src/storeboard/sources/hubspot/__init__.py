@@ -7,6 +7,12 @@ HubSpot's 10,000-result cap, and the query restarts from the last modified date 
 moves). The cursor lives in dlt's resource state in the warehouse, moves only once the data is
 committed, and never past a quarantined record (``raw_hubspot.quarantine``).
 
+The first load (no cursor yet) reads the list endpoints instead: search allows 5 requests per
+second for the whole account, lists share the general budget (100-190 per ten seconds) and send
+100 records a page, so a backfill takes about half as long. Lists come in id order, so the cursor
+after a backfill is the newest modified date that one search saw just before it started: records
+changed while the lists were read are read again by the next run's search (and merged).
+
 Search never returns archived (deleted) records, so each run also lists the archived ones and
 loads those it has not seen archived before, with ``archived = true`` and ``archived_at``: they
 are flagged, not removed. Deals carry child tables ``deals__contacts`` (``deal_id``,
@@ -18,6 +24,7 @@ are decimal strings in ``deal_currency_code``.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, Callable, Iterator
 
 import dlt
@@ -101,6 +108,7 @@ def _incremental(client: HubSpotClient, object_type: str, start: str,
     """
     state = dlt.current.resource_state()
     prop = hubspot_settings.MODIFIED_PROPERTY[object_type]
+    backfill = "modified_cursor" not in state
     since = state.get("modified_cursor", start)
     seen_at_cursor = set(state.get("ids_at_cursor", []))
     archived_seen: dict[str, str] = state.setdefault("archived", {})
@@ -108,20 +116,31 @@ def _incremental(client: HubSpotClient, object_type: str, start: str,
     # Archived records first: their archived_at column then shows in the first rows of the load
     # file, which is what DuckDB samples to read JSON lines.
     yield from _newly_archived(client, object_type, archived_seen)
-    for page in client.search_modified_since(object_type, since):
+    if backfill:
+        # Taken before the lists are read: anything modified later has a later date.
+        mark, ids_at_mark = client.newest_modified(object_type), set()
+        pages, start_at = client.iter_list(object_type), _instant(start)
+    else:
+        pages = client.search_modified_since(object_type, since)
+    for page in pages:
         good = []
         for record in page:
             stamp = _stamp(record, prop)
             if stamp == since and record.get("id") in seen_at_cursor:
                 continue
+            if backfill and stamp is not None and _instant(stamp) < start_at:
+                continue  # search would not return it: modified before start_date
             try:
                 check_record(object_type, record)
             except RecordProblem as problem:
                 yield quarantined(object_type, record, problem)
-                hold = stamp or previous
+                # Lists are not in date order: an unreadable date holds the cursor at the start.
+                hold = stamp or (since if backfill else previous)
                 held_back = min(held_back or hold, hold)
                 continue
             previous = stamp
+            if backfill and stamp == mark:
+                ids_at_mark.add(record["id"])
             if stamp > newest:
                 newest, ids_at_newest = stamp, set()
             if stamp == newest:
@@ -130,6 +149,8 @@ def _incremental(client: HubSpotClient, object_type: str, start: str,
             good.append(record)
         if good:
             yield enrich(good) if enrich else good
+    if backfill and mark is not None and mark < newest:
+        newest, ids_at_newest = mark, ids_at_mark  # changed during the backfill: search from the mark
     if held_back:
         state["modified_cursor"], state["ids_at_cursor"] = min(newest, held_back), []
     else:
@@ -152,3 +173,9 @@ def _newly_archived(client: HubSpotClient, object_type: str, archived_seen: dict
                 fresh.append(record)
         if fresh:
             yield fresh
+
+
+def _instant(stamp: str) -> datetime:
+    """An ISO 8601 timestamp (``Z``, an offset, or none: UTC) as an aware datetime."""
+    parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

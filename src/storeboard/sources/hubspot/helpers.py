@@ -164,6 +164,15 @@ class HubSpotClient:
         finally:
             self._last_search = time.monotonic()
 
+    def newest_modified(self, object_type: str) -> str | None:
+        """The latest last-modified date of any unarchived ``object_type`` record (one search call)."""
+        prop = settings.MODIFIED_PROPERTY[object_type]
+        path = settings.SEARCH_PATH.format(version=settings.API_VERSION, object_type=object_type)
+        body = self._search(path, {"sorts": [{"propertyName": prop, "direction": "DESCENDING"}],
+                                   "properties": [prop], "limit": 1})
+        results = body.get("results") or []
+        return _stamp(results[0], prop) if results else None
+
     def total(self, object_type: str) -> int:
         """How many unarchived ``object_type`` records the account has (one search call)."""
         path = settings.SEARCH_PATH.format(version=settings.API_VERSION, object_type=object_type)
