@@ -239,15 +239,19 @@ def demo(
     as_of: Optional[str] = typer.Option(None, help="End of history (date or timestamp, UTC); default now."),
 ) -> None:
     """Generate a store, serve it from the sandbox, load and model it, then serve the dashboards."""
-    from storeboard.demo import write_sandbox_config
-    from storeboard.sandbox import SandboxServer
-    from storeboard.sandbox.shopify import CostBucket
+    from storeboard.demo import SandboxProcess, parse_as_of, write_sandbox_config
 
-    generator = _generate(seed, orders, days, as_of)
-    store = generator.store
-    server = SandboxServer(store, shopify_bucket=CostBucket(1_000_000.0, 1_000_000.0), generator=generator).start()
     try:
-        write_sandbox_config(Path.cwd(), server.url, overwrite_demo=True, store=store)
+        # The sandbox generates and serves the store from a process of its own (a second core).
+        server = SandboxProcess(seed, orders, days, parse_as_of(as_of), Path.cwd())
+        with console.status("Generating the synthetic store…"):
+            ready = server.start()
+    except ConfigError as exc:
+        _fail(exc, 2)
+    console.print(f"[green]✓[/] Generated {ready.orders:,} orders, {ready.customers:,} customers, "
+                  f"{ready.skus:,} SKUs ({ready.seconds:.1f}s)")
+    try:
+        write_sandbox_config(Path.cwd(), server.url, overwrite_demo=True)
         config = _load(Path.cwd() / CONFIG_FILE)
         # The store is regenerated on every demo, so its data replaces the previous demo's.
         report = _run_with_progress(config, None, full_refresh=True, trigger="demo")
@@ -256,10 +260,8 @@ def demo(
                 console.print(f"[bold red]error:[/] {error}")
             raise typer.Exit(1)
         if serve_after:
-            from storeboard.sandbox.live import LiveTrading
-
             # The store keeps trading while the dashboards are up, so the scheduled refresh has news.
-            LiveTrading(generator).start()
+            server.start_trading()
             _serve(config, "127.0.0.1", port)
     except StoreboardError as exc:
         _fail(exc)

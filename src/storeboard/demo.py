@@ -1,10 +1,19 @@
 """The demo and the stand-alone sandbox: a generated store, served on loopback, with a config
-and ``.env`` in the current folder that point every source at it."""
+and ``.env`` in the current folder that point every source at it.
+
+The demo serves the sandbox from a process of its own (``SandboxProcess``): rendering API pages
+and loading them (dlt) are both CPU-bound Python, and in one process they would share one core.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
+import signal
+import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from storeboard.config import CONFIG_FILE, example_config
 from storeboard.errors import ConfigError
@@ -98,3 +107,155 @@ def parse_as_of(value: str | None) -> datetime:
     if len(value) == 10:
         parsed = parsed.replace(hour=23, minute=59)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class SandboxReady:
+    """What the sandbox process reports once it serves: its address and the store it generated."""
+
+    url: str
+    orders: int
+    customers: int
+    skus: int
+    seconds: float
+
+
+class SandboxProcess:
+    """The demo's sandbox in a child process: it generates the store, writes the CSV drop into
+    ``folder``, serves every API on a free loopback port, and keeps trading when asked.
+
+    The child stops when ``stop`` is called, and on its own when this process goes away (its end
+    of the pipe closes), so Ctrl-C or a crash never leaves a sandbox behind. It ignores SIGINT:
+    Ctrl-C reaches the whole process group, and the parent decides when the sandbox stops.
+
+    Args:
+        seed, orders, days, as_of: the store to generate (``GeneratorSettings``; ``days`` None:
+            the default history for that many orders).
+        folder: where the CSV drop folder is written.
+        live_interval: seconds between two batches of live orders once trading starts.
+    """
+
+    def __init__(self, seed: int, orders: int, days: int | None, as_of: datetime, folder: Path,
+                 live_interval: float = 30.0):
+        self._args = (seed, orders, days, as_of, str(folder), live_interval)
+        self._conn: Any = None
+        self._process: Any = None
+        self.ready: SandboxReady | None = None
+
+    @property
+    def url(self) -> str:
+        if self.ready is None:
+            raise RuntimeError("the sandbox process has not started")
+        return self.ready.url
+
+    def start(self, timeout: float = 600.0) -> SandboxReady:
+        """Start the child and wait until it serves.
+
+        Raises:
+            ConfigError: the store settings are invalid (the child's message).
+            RuntimeError: the child died or did not answer within ``timeout`` seconds.
+        """
+        # spawn, not fork: this process may already run threads (Rich's spinner) holding locks.
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_serve_sandbox, args=(child, *self._args),
+                                        name="storeboard-sandbox", daemon=True)
+        self._process.start()
+        child.close()
+        deadline = time.monotonic() + timeout
+        while not self._conn.poll(0.2):
+            if not self._process.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("the sandbox process did not start (exit code "
+                                   f"{self._process.exitcode}); run `storeboard sandbox` to see why")
+        message = self._conn.recv()
+        if "error" in message:
+            self.stop()
+            raise ConfigError(message["error"])
+        self.ready = SandboxReady(**message)
+        return self.ready
+
+    def start_trading(self) -> None:
+        """Keep placing orders as time passes (while the dashboards are served)."""
+        self._conn.send("trade")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the child: ask, then terminate it if it has not stopped within ``timeout``."""
+        if self._process is None:
+            return
+        try:
+            self._conn.send("stop")
+        except (BrokenPipeError, OSError):
+            pass
+        self._process.join(timeout)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(timeout)
+        self._conn.close()
+        self._process = None
+
+    def __enter__(self) -> "SandboxProcess":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _serve_sandbox(conn: Any, seed: int, orders: int, days: int | None, as_of: datetime, folder: str,
+                   live_interval: float) -> None:
+    """The sandbox process: generate, write the drop, serve, report ready, wait for orders."""
+    import gc
+    import threading
+
+    from storeboard.sandbox import GeneratorSettings, SandboxServer, StoreGenerator
+    from storeboard.sandbox.generate import history_days_for
+    from storeboard.sandbox.live import LiveTrading
+    from storeboard.sandbox.shopify import CostBucket
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        generator = StoreGenerator(GeneratorSettings(seed=seed, as_of=as_of, days=days or history_days_for(orders),
+                                                     orders=orders))
+        started = time.monotonic()
+        store = generator.generate()
+    except ConfigError as exc:
+        conn.send({"error": str(exc)})
+        return
+    seconds = time.monotonic() - started
+    gc.freeze()  # the store lives as long as the process: keep the collector from rescanning it
+    if "files" in SANDBOX_SOURCES:
+        write_drop(store, Path(folder) / DROP_FOLDER)
+    # The demo's own Shopify bucket is large: it pages customers and variants once, beside a bulk backfill.
+    server = SandboxServer(store, shopify_bucket=CostBucket(1_000_000.0, 1_000_000.0), generator=generator).start()
+    # Build each API's derived objects now rather than on its first request, while the client
+    # is still starting dlt.
+    threading.Thread(target=_warm, args=(server,), name="sandbox-warm", daemon=True).start()
+    conn.send({"url": server.url, "orders": len(store.orders), "customers": len(store.customers),
+               "skus": len(store.products), "seconds": seconds})
+    trading = None
+    try:
+        while True:
+            message = conn.recv()
+            if message == "trade" and trading is None:
+                trading = LiveTrading(generator, interval=live_interval).start()
+            elif message == "stop":
+                break
+    except (EOFError, OSError):
+        pass  # the demo process went away
+    finally:
+        if trading is not None:
+            trading.stop()
+        server.stop()
+
+
+def _warm(server: Any) -> None:
+    """Build the objects each API derives from the store (Stripe's payments, HubSpot's CRM, the
+    ad platforms' metrics) before the first list request would have to wait for them."""
+    from storeboard.sandbox.hubspot_data import hubspot_records
+
+    for name in ("stripe", "meta", "google_ads"):
+        api = next((a for a in server.apis if a.name == name), None)
+        if api is not None and hasattr(api, "data"):
+            api.data()
+    hubspot_records(server.store)
