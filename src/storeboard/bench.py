@@ -454,25 +454,29 @@ def run_suite(scales: list[str], warehouses: list[str], out: Path, work: Path | 
         for scale, orders in parsed:
             for warehouse in warehouses:
                 key = f"{scale}/{warehouse}"
+                # The machine is shared: each measurement keeps the load average at its start.
+                started_env = {**environment, "load_average": bench_report.environment()["load_average"]}
                 try:
                     entry = bench_one(scale, orders, warehouse, work / key.replace("/", "-"), postgres, requests, log)
                 except Exception as exc:  # one failed run is reported in the table, the others still run
                     log(f"[{key}] failed: {exc}")
                     entry = {"scale": scale, "orders_asked": orders, "warehouse": warehouse, "failed": str(exc),
                              "measured_at": datetime.now(UTC).isoformat(timespec="seconds")}
-                entry["environment"] = environment
+                entry["environment"] = started_env
                 results["runs"][key] = entry
                 bench_report.write(out, results)
             if demo_command and orders <= NAMED_SCALES["demo"]:
-                results["demo_command"][scale] = {**bench_demo_command(orders, work, log), "environment": environment}
+                started_env = {**environment, "load_average": bench_report.environment()["load_average"]}
+                results["demo_command"][scale] = {**bench_demo_command(orders, work, log), "environment": started_env}
                 bench_report.write(out, results)
     finally:
         if postgres is not None:
             postgres.stop()
     if connectors:
+        started_env = {**environment, "load_average": bench_report.environment()["load_average"]}
         measured = bench_connectors(connector_orders, restore_rate, log)
         if measured is not None:
-            results["connectors"] = {**measured, "environment": environment}
+            results["connectors"] = {**measured, "environment": started_env}
     bench_report.write(out, results)
     log(f"Wrote {out}")
     return results

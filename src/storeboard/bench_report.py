@@ -229,8 +229,10 @@ def _environment_lines(results: dict[str, Any]) -> list[str]:
         pg = f", PostgreSQL {env['postgres']}" if env.get("postgres") else ""
         lines.append(f"- {env['cpu']}, {env['cores']} cores, {_mb(env['memory'])} RAM, {env['os']}; Python "
                      f"{env['python']}, {versions}{pg}; commit {env.get('commit') or 'unknown'}.")
-    if loads:
-        lines.append(f"- One-minute load average when each run started: {min(loads):.1f} to {max(loads):.1f} "
+    if loads and min(loads) == max(loads):
+        lines.append(f"- One-minute load average when the suite started: {loads[0]:.1f} (other work on the same cores).")
+    elif loads:
+        lines.append(f"- One-minute load average when each measurement started: {min(loads):.1f} to {max(loads):.1f} "
                      "(other work on the same cores).")
     return lines
 
