@@ -327,7 +327,7 @@ def render(results: dict[str, Any], name: str = "performance.json") -> str:
     demo = results["demo_command"]
     if demo:
         lines += ["", "### `storeboard demo --no-serve`", "",
-                  "From an empty folder, as a user runs it (the sandbox in the same process).", ""]
+                  "From an empty folder, as a user runs it (the demo serves the sandbox from a child process).", ""]
         lines += _table(["scale", "orders asked", "wall time", "peak RSS", "result"],
                         [[k, f"{d['orders_asked']:,}", _s(d["seconds"]), _mb(d["peak_rss"]), "ok" if d["ok"] else "failed"]
                          for k, d in sorted(demo.items(), key=lambda kv: kv[1]["orders_asked"])])
