@@ -10,9 +10,11 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 from storeboard.config import Config
@@ -132,19 +134,36 @@ def extract_load(config: Config, name: str, full_refresh: bool = False) -> int:
         dataset_name=f"raw_{name}",
         pipelines_dir=str(config.state_dir / "pipelines"),
     )
-    source = build_source(config, name)
+    _drop_unfinished_extracts(pipeline, name)
     # dlt's default (INSERT statements) is ~30x slower and several times larger in memory than
     # DuckDB reading JSON lines or PostgreSQL's COPY from CSV.
     file_format = "jsonl" if warehouse.kind == "duckdb" else "csv"
-    pipeline.run(source, refresh="drop_sources" if full_refresh else None, loader_file_format=file_format)
+    refresh = "drop_sources" if full_refresh else None
+    pipeline.run(build_source(config, name), refresh=refresh, loader_file_format=file_format)
+    info = pipeline.last_trace.last_extract_info
+    if info is None:
+        # A killed run left load packages behind: dlt loaded those instead of extracting. Their
+        # cursors are now committed, so extract this run's data on top of them.
+        pipeline.run(build_source(config, name), refresh=refresh, loader_file_format=file_format)
+        info = pipeline.last_trace.last_extract_info
     # Records extracted per top-level table (nested child rows not counted): what users call
     # "rows loaded". dlt's normalize counts are wrong for CSV files, so they are not used.
-    info = pipeline.last_trace.last_extract_info
     total = 0
-    for package in (info.metrics or {}).values():
+    for package in ((info.metrics if info else None) or {}).values():
         for step in package:
             total += sum(m.items_count for t, m in step["table_metrics"].items() if not t.startswith("_dlt"))
     return total
+
+
+def _drop_unfinished_extracts(pipeline, name: str) -> None:
+    """Remove load packages a killed run left half-extracted (no schema written yet): dlt cannot
+    normalise them, and nothing of them counts yet (cursors are saved only when an extract
+    finishes), so the next extract reads the same data again."""
+    extracted = Path(pipeline.working_dir) / "normalize" / "extracted"
+    for package in sorted(extracted.glob("*")) if extracted.is_dir() else []:
+        if package.is_dir() and not (package / "schema.json").exists():
+            logger.warning("%s: removing load package %s, left half-extracted by a stopped run", name, package.name)
+            shutil.rmtree(package, ignore_errors=True)
 
 
 CONFIG_TABLES = {

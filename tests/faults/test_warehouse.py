@@ -70,9 +70,10 @@ def test_postgres_connections_dropped_during_dbt_build(tmp_path, sandbox, fault_
     while not _dbt_swapping(postgres_server, database):
         assert refresh.is_alive() and time.monotonic() < deadline, "dbt never built a mart"
         time.sleep(0.05)
-    # Readable while the build runs (another transaction's swap is invisible until it commits).
-    during = marts.dump(warehouse)
+    # Terminate at once: dumping the marts first let dbt finish the small build before the kill.
     killed = _terminate_all(postgres_server, database)
+    # Readable while the killed build is rolled back (its swap never committed).
+    during = marts.dump(warehouse)
     refresh.join(timeout=600)
 
     report = reports[0]

@@ -314,13 +314,25 @@ def check_order(order: dict[str, Any]) -> None:
     require_timestamp(order, "updatedAt")
     require_timestamp(order, "processedAt")
     for field in ("totalPriceSet", "subtotalPriceSet", "totalDiscountsSet"):
-        require_decimal(((order.get(field) or {}).get("shopMoney") or {}).get("amount"), f"{field}.shopMoney.amount")
-    for i, line in enumerate(order.get("lineItems") or []):
+        require_decimal(_at(order, field, "shopMoney", "amount"), f"{field}.shopMoney.amount")
+    lines = order.get("lineItems") or []
+    if not isinstance(lines, list):
+        raise RecordProblem("lineItems", f"expected a list, got {lines!r:.40}")
+    for i, line in enumerate(lines):
+        if not isinstance(line, dict):
+            raise RecordProblem(f"lineItems[{i}]", f"expected an object, got {line!r:.40}")
         require_str(line, "id", "gid://shopify/LineItem/")
         if not isinstance(line.get("quantity"), int):
             raise RecordProblem(f"lineItems[{i}].quantity", f"expected an integer, got {line.get('quantity')!r:.40}")
-        require_decimal(((line.get("originalUnitPriceSet") or {}).get("shopMoney") or {}).get("amount"),
+        require_decimal(_at(line, "originalUnitPriceSet", "shopMoney", "amount"),
                         f"lineItems[{i}].originalUnitPriceSet.shopMoney.amount")
+
+
+def _at(value: Any, *keys: str) -> Any:
+    """``value[k1][k2]…``, or None where a level is missing or not an object."""
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
 
 
 def check_customer(customer: dict[str, Any]) -> None:
