@@ -11,6 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from dotenv import dotenv_values
+from hypothesis import settings as hypothesis_settings
 
 from storeboard.config import Config, load_config
 from storeboard.demo import write_sandbox_config
@@ -26,6 +27,14 @@ LATE_EVENING_ORDER_AT = datetime(2026, 11, 10, 4, 30, tzinfo=UTC)
 
 def _on_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+# Property tests explore new inputs on every local run; on CI they replay a fixed sequence, so a
+# CI result is reproducible (a failure found locally is kept as an @example). Time is measured by
+# the benchmarks, never asserted by the tests, so no per-example deadline.
+hypothesis_settings.register_profile("local", deadline=None)
+hypothesis_settings.register_profile("ci", deadline=None, derandomize=True)
+hypothesis_settings.load_profile("ci" if _on_ci() else "local")
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ from storeboard.sources.files import settings as file_settings
 from storeboard.sources.files.helpers import CsvFile, CsvProblem
 from tests.fuzz.conftest import decimal_fits
 
-FUZZ = settings(max_examples=100, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 INVENTORY_NAME = "drop/inventory_2026-11-20.csv"
 SHIPPING_NAME = "drop/shipping_costs_2026-11.csv"
 BIGINT = 2**63

@@ -25,7 +25,7 @@ from storeboard.web import periods
 from storeboard.web.app import create_app
 from storeboard.web.routers.revenue import TREND
 
-FUZZ = settings(max_examples=200, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 TODAY = date(2026, 11, 20)
 
 date_text = st.one_of(
