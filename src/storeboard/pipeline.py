@@ -77,7 +77,7 @@ def warehouse_for(config: Config) -> Warehouse:
     return Warehouse.from_config(config)
 
 
-def _dlt_destination(warehouse: Warehouse):
+def dlt_destination(warehouse: Warehouse):
     import dlt
 
     if warehouse.kind == "duckdb":
@@ -107,7 +107,7 @@ def _root_cause(exc: BaseException) -> BaseException:
         seen = nxt
 
 
-def _redact(message: str, config: Config) -> str:
+def redact(message: str, config: Config) -> str:
     """Remove every configured secret from a message."""
     secrets = [config.warehouse.get_secret_value()]
     warehouse = warehouse_for(config)
@@ -130,7 +130,7 @@ def extract_load(config: Config, name: str, full_refresh: bool = False) -> int:
     warehouse = warehouse_for(config)
     pipeline = dlt.pipeline(
         pipeline_name=f"storeboard_{name}",
-        destination=_dlt_destination(warehouse),
+        destination=dlt_destination(warehouse),
         dataset_name=f"raw_{name}",
         pipelines_dir=str(config.state_dir / "pipelines"),
     )
@@ -251,7 +251,7 @@ def extract_step(config: Config, log: RunLog, name: str, full_refresh: bool, not
     except Exception as exc:  # one source failing must not stop the others
         cause = _root_cause(exc)
         text = str(cause) if isinstance(cause, StoreboardError) else f"{name}: {type(cause).__name__}: {cause}"
-        message = _redact(text, config)
+        message = redact(text, config)
         logger.error("%s failed: %s", step, message)
         log.step_finished(step, "failed", error=message)
         notify(step, "failed", message)
@@ -311,7 +311,7 @@ def transform_step(config: Config, log: RunLog, full_refresh: bool, notify: Prog
         counts = runner.build(warehouse, config.state_dir, dbt_vars(config, warehouse),
                               full_refresh=full_refresh)
     except StoreboardError as exc:
-        message = _redact(str(exc), config)
+        message = redact(str(exc), config)
         log.step_finished(step, "failed", error=message)
         notify(step, "failed", message)
         return StepResult(step, "failed", seconds=time.monotonic() - started, error=message)

@@ -133,7 +133,7 @@ def _load(config: Config, name: str, resources: dict[str, Iterator[Any]]) -> int
 
     dlt_pipeline = dlt.pipeline(
         pipeline_name=f"storeboard_{name}",
-        destination=pipeline._dlt_destination(warehouse),
+        destination=pipeline.dlt_destination(warehouse),
         dataset_name=f"raw_{name}",
         pipelines_dir=str(config.state_dir / "pipelines"),
     )
@@ -217,14 +217,14 @@ def apply_pending(config: Config, owner: str | None = None) -> ApplyResult:
             loaded, problems = _apply(config, batch)
             for obj, error in problems.items():
                 for event_id in batch.objects.get(obj, []):
-                    failed[event_id] = pipeline._redact(error, config)
+                    failed[event_id] = pipeline.redact(error, config)
             if loaded:
                 with _only_tests_of_rebuilt_models():
                     runner.build(warehouse, config.state_dir, pipeline.dbt_vars(config, warehouse),
                                  select=config.webhooks.dbt_select)
         except Exception as exc:  # the receiver keeps serving; the events stay pending
             text = str(exc) if isinstance(exc, StoreboardError) else f"{type(exc).__name__}: {exc}"
-            error = pipeline._redact(text, config)
+            error = pipeline.redact(text, config)
             logger.error("applying %d webhook event(s) failed: %s", len(waiting), error)
             failed = {e["event_id"]: error for e in waiting}
             events.finish(warehouse, [], failed)

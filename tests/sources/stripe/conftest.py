@@ -23,7 +23,7 @@ def load(config: Config) -> dict[str, int]:
     warehouse = Warehouse.from_config(config)
     pipe = dlt.pipeline(
         pipeline_name="storeboard_stripe",
-        destination=pipeline._dlt_destination(warehouse),
+        destination=pipeline.dlt_destination(warehouse),
         dataset_name="raw_stripe",
         pipelines_dir=str(config.state_dir / "pipelines"),
     )
