@@ -42,3 +42,36 @@ def test_killed_run_resumes_without_duplicates(tmp_path, sandbox, generator, kil
         lines = conn.query("select count(*) as n, count(distinct id) as d from raw_shopify.orders__line_items")[0]
     assert dupes == [] and lines["n"] == lines["d"] == sum(len(o.lines) for o in generator.store.orders)
     assert_matches_truth(config, generator.store)
+
+
+def test_killed_between_normalize_commit_and_cleanup_the_next_run_completes(tmp_path, sandbox, generator, monkeypatch):
+    """dlt renames the normalized package into place, then deletes the extracted one; a kill between
+    the two leaves both. The next run must not normalise the package a second time."""
+    from dlt.common.storages.load_storage import LoadStorage
+
+    config = make_config(tmp_path, "duckdb:///storeboard.duckdb", sandbox.url, store=generator.store)
+    commit = LoadStorage.commit_new_load_package
+
+    def commit_then_die(self, *args, **kwargs):
+        commit(self, *args, **kwargs)
+        raise KeyboardInterrupt("killed after the normalize commit")
+
+    pipeline.extract_load(config, "stripe")  # a first run: dlt discards a never-loaded pipeline's packages
+    monkeypatch.setattr(LoadStorage, "commit_new_load_package", commit_then_die)
+    with pytest.raises(BaseException):
+        pipeline.extract_load(config, "stripe", full_refresh=True)
+    monkeypatch.setattr(LoadStorage, "commit_new_load_package", commit)
+    working_dir = config.state_dir / "pipelines" / "storeboard_stripe"
+    assert list((working_dir / "normalize" / "extracted").iterdir()), "the test must leave the crash window's state"
+    assert list((working_dir / "load" / "normalized").iterdir())
+
+    pipeline.extract_load(config, "stripe")
+    (tmp_path / "clean").mkdir()
+    clean = make_config(tmp_path / "clean", "duckdb:///storeboard.duckdb", sandbox.url, store=generator.store)
+    pipeline.extract_load(clean, "stripe")
+    count = "select count(*) as n, count(distinct id) as d from raw_stripe.charges"
+    with Warehouse.from_config(config).connect(read_only=True) as conn:
+        charges = conn.query(count)[0]
+    with Warehouse.from_config(clean).connect(read_only=True) as conn:
+        expected = conn.query(count)[0]
+    assert charges["n"] == charges["d"] == expected["n"] > 0

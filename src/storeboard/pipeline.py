@@ -156,14 +156,28 @@ def extract_load(config: Config, name: str, full_refresh: bool = False) -> int:
 
 
 def _drop_unfinished_extracts(pipeline, name: str) -> None:
-    """Remove load packages a killed run left half-extracted (no schema written yet): dlt cannot
-    normalise them, and nothing of them counts yet (cursors are saved only when an extract
-    finishes), so the next extract reads the same data again."""
-    extracted = Path(pipeline.working_dir) / "normalize" / "extracted"
+    """Clean up after a run killed inside dlt's extract or normalize step.
+
+    - A package with no schema yet was half-extracted: dlt cannot normalise it, and nothing of it
+      counts yet (cursors are saved only when an extract finishes), so the next extract reads the
+      same data again.
+    - A package that is also under ``load/`` was normalised: dlt renames the normalised package into
+      place and only then deletes the extracted one, so a kill between the two leaves both, and
+      normalising it again fails. The renamed copy is complete; the extracted one is garbage.
+    """
+    working = Path(pipeline.working_dir)
+    extracted = working / "normalize" / "extracted"
     for package in sorted(extracted.glob("*")) if extracted.is_dir() else []:
-        if package.is_dir() and not (package / "schema.json").exists():
+        if not package.is_dir():
+            continue
+        if not (package / "schema.json").exists():
             logger.warning("%s: removing load package %s, left half-extracted by a stopped run", name, package.name)
-            shutil.rmtree(package, ignore_errors=True)
+        elif any((working / "load" / stage / package.name).is_dir() for stage in ("normalized", "loaded")):
+            logger.warning("%s: removing the extracted copy of load package %s, already normalised by a stopped run",
+                           name, package.name)
+        else:
+            continue
+        shutil.rmtree(package, ignore_errors=True)
 
 
 CONFIG_TABLES = {
