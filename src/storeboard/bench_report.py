@@ -186,9 +186,13 @@ def targets(results: dict[str, Any]) -> list[dict[str, str]]:
                     "the limit does not bind at this size (floor < 1 s)")
                 continue
             ratio = row["wall"] / row["floor"]
+            extract = (row.get("steps") or {}).get("extract")
+            note = "time outside the limit (dlt normalise/load, the sandbox's rendering) adds to the floor"
+            if extract is not None and ratio > CONNECTOR_RATIO:
+                note = (f"its requests (the extract step) take {extract / row['floor']:.2f}× the floor; "
+                        "dlt's normalise and load come after them and add the rest")
             add(f"{row['connector']} within {CONNECTOR_RATIO}× its rate-limit floor", where, f"{ratio:.2f}×",
-                ratio <= CONNECTOR_RATIO,
-                "time outside the limit (dlt normalise/load, the sandbox's rendering) adds to the floor")
+                ratio <= CONNECTOR_RATIO, note)
     else:
         add(f"connectors within {CONNECTOR_RATIO}× their rate-limit floor", "–", "–", None,
             (connectors or {}).get("error", "")[:200] if connectors else "skipped (--skip-connectors)")
@@ -317,10 +321,17 @@ def render(results: dict[str, Any], name: str = "performance.json") -> str:
         lines += ["", "### Connectors against their rate-limit floor", "",
                   f"`benchmarks/connectors.py`: a {connectors['orders']:,}-order store loaded into DuckDB with the "
                   f"sandbox's limits on (Shopify: 2,000-point bucket refilled at {connectors['restore_rate']:g} "
-                  "points/s, the paged path with no bulk backfill; Stripe 100 requests/s; HubSpot 5 searches/s). "
-                  "Floor: the least time the limit allows for the requests the connector made.", ""]
-        lines += _table(["connector", "records", "wall time", "rate-limit floor", "ratio"],
-                        [[r["connector"], f"{r['records']:,}", _s(r["wall"]), _s(r["floor"]),
+                  "points/s, the paged path with no bulk backfill; Stripe 100 requests/s per account and 25/s per "
+                  "endpoint; HubSpot 5 searches/s), the sandbox in a process of its own. Floor: the least time the "
+                  "limit allows for the requests the connector made. Extract is dlt's extract step, the part of the "
+                  "wall time that makes the requests; normalise and load follow it.", ""]
+
+        def extract(r: dict[str, Any]) -> str:
+            seconds = (r.get("steps") or {}).get("extract")
+            return "–" if seconds is None else _s(seconds)
+
+        lines += _table(["connector", "records", "wall time", "extract", "rate-limit floor", "ratio"],
+                        [[r["connector"], f"{r['records']:,}", _s(r["wall"]), extract(r), _s(r["floor"]),
                           f"{r['wall'] / r['floor']:.2f}" if r["floor"] >= MIN_FLOOR_SECONDS else "n/a (floor < 1 s)"]
                          for r in connectors["rows"]])
 

@@ -87,6 +87,12 @@ class StripeSettings(_Strict):
     page_size: int = Field(default=100, ge=1, le=100)
     #: tries per request on 429/5xx/dropped connections, with exponential back-off
     max_attempts: int = Field(default=6, ge=1, le=20)
+    #: requests per second for the whole account; unset: Stripe's limit for the key (100 live, 25 test)
+    requests_per_second: float | None = Field(default=None, gt=0)
+    #: requests per second to any one endpoint (Stripe's default limit is 25)
+    endpoint_requests_per_second: float = Field(default=25, gt=0)
+    #: list requests in flight per resource (the created range is split while it is read)
+    concurrency: int = Field(default=4, ge=1, le=16)
 
     _http_url = field_validator("base_url")(lambda cls, v: _check_http_url(v))
 

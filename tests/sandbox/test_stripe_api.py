@@ -315,6 +315,20 @@ def test_rate_limit_is_stripes_429(server):
     assert limited[0].headers["Stripe-Rate-Limited-Reason"] == "global-rate"
 
 
+def test_endpoint_rate_limit_counts_each_endpoint_apart(server):
+    api = server.api("stripe")
+    saved = api.endpoint_limiter
+    api.endpoint_limiter = RateLimiter(2)
+    try:
+        lists = [_get(server, "/v1/refunds", {"limit": 1}).status_code for _ in range(3)]
+        other = _get(server, "/v1/balance_transactions", {"limit": 1}).status_code
+        limited = _get(server, "/v1/refunds", {"limit": 1})
+    finally:
+        api.endpoint_limiter = saved
+    assert lists == [200, 200, 429] and other == 200
+    assert limited.headers["Stripe-Rate-Limited-Reason"] == "endpoint-rate"
+
+
 def test_fault_middleware_uses_stripes_bodies(server):
     server.faults.add(Fault(api="stripe", kind="429", retry_after=1))
     server.faults.add(Fault(api="stripe", kind="500"))

@@ -23,6 +23,7 @@ When ``store.extras["stripe"]`` is set, it is served instead: a dict of object t
 from __future__ import annotations
 
 import bisect
+import functools
 import copy
 import hashlib
 import random
@@ -337,6 +338,9 @@ class _Renderer:
         #: when it refunds, so an index keeps serving its own revision)
         self.orders: list[Order] = []
         self.refunds: list[Sequence[Refund]] = []
+        # A payment renders its intent, charge and balance transaction together, and a connector
+        # reads the three lists side by side: keep recent ones (bounded, so 1M orders still fit).
+        self.payment = functools.lru_cache(maxsize=4096)(self.payment)  # type: ignore[method-assign]
 
     def rng(self, *key: Any) -> random.Random:
         return random.Random(":".join(map(str, (self.seed, "stripe", *key))))

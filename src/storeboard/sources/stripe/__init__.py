@@ -9,6 +9,9 @@ Every resource is incremental on ``created`` with the cursor in dlt's resource s
 only once the load is committed, and never past a quarantined record). Objects that change after
 creation (a charge gains refunds or a dispute, a refund or balance transaction changes status)
 are re-read ``lookback_days`` before the cursor on every run and merged over the old rows.
+
+Each list is read with ``concurrency`` requests in flight (``paging.py``), paced to Stripe's
+limits (100 requests/s per live account, 25 per endpoint) so the run does not collect 429s.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import dlt
 from storeboard.config import StripeSettings
 from storeboard.sources.quarantine import RecordProblem, quarantined
 from storeboard.sources.stripe.helpers import StripeClient, check_record, describe_key, to_epoch
+from storeboard.sources.stripe.paging import iter_pages_concurrently
 from storeboard.sources.stripe.settings import RESOURCES, Resource
 
 __all__ = ["check", "client_for", "source"]
@@ -39,6 +43,8 @@ def client_for(settings: StripeSettings, backoff_factor: float = 1.0) -> StripeC
         page_size=settings.page_size,
         max_attempts=settings.max_attempts,
         backoff_factor=backoff_factor,
+        requests_per_second=settings.requests_per_second,
+        endpoint_requests_per_second=settings.endpoint_requests_per_second,
     )
 
 
@@ -105,11 +111,13 @@ def _incremental(client: StripeClient, settings: StripeSettings, spec: Resource)
     lookback = settings.lookback_days * DAY if spec.mutable else 0
     since = start if stored is None else max(start, stored - lookback)
     cursor, seen, total = _Cursor(stored, start), set(), 0
-    for page in client.iter_pages(spec.name, since):
+    for page in iter_pages_concurrently(client, spec.name, since, settings.concurrency):
         rows = []
         for record in page:
             if isinstance(record, dict) and record.get("id") in seen:
-                continue  # Stripe can repeat an object across pages when it changes mid-read
+                # Stripe can repeat an object across pages when it changes mid-read, and the
+                # concurrent reader reads the second where it cut a range twice.
+                continue
             row = yield from _screen(spec, settings, record, cursor, seen)
             if row is not None:
                 rows.append(row)
@@ -118,7 +126,7 @@ def _incremental(client: StripeClient, settings: StripeSettings, spec: Resource)
             yield rows
     if spec.name == "charges":
         # A refund or dispute changes its charge, which may be older than the look-back window.
-        for record in _charges_changed_by_refunds(client, since, seen):
+        for record in _charges_changed_by_refunds(client, since, seen, settings.concurrency):
             row = yield from _screen(spec, settings, record, cursor, seen, moves_cursor=False)
             if row is not None:
                 total += 1
@@ -144,10 +152,10 @@ def _screen(spec: Resource, settings: StripeSettings, record: Any, cursor: _Curs
     return record
 
 
-def _charges_changed_by_refunds(client: StripeClient, since: int, seen: set[str]) -> Iterator[dict[str, Any]]:
+def _charges_changed_by_refunds(client: StripeClient, since: int, seen: set[str], concurrency: int) -> Iterator[dict[str, Any]]:
     """Charges created before ``since`` that were refunded at or after it, read again by id."""
     stale: dict[str, None] = {}
-    for page in client.iter_pages("refunds", since):
+    for page in iter_pages_concurrently(client, "refunds", since, concurrency):
         for refund in page:
             charge = refund.get("charge") if isinstance(refund, dict) else None
             if isinstance(charge, str) and charge not in seen and charge not in stale:

@@ -14,6 +14,7 @@ from typing import Any, Iterator
 from dlt.sources.helpers import requests
 
 from storeboard.errors import SourceAuthError, SourceError
+from storeboard.sources.pacing import Pacer
 from storeboard.sources.json_body import loads
 from storeboard.sources.quarantine import RecordProblem, require_str
 from storeboard.sources.stripe import settings
@@ -47,10 +48,15 @@ class StripeClient:
         page_size: objects per page, 1-100.
         max_attempts: tries per request on 429/5xx/connection errors.
         backoff_factor: seconds multiplied into the exponential back-off between tries.
+        requests_per_second: the account's global limit; None: Stripe's for the key's mode
+            (100 live, 25 test).
+        endpoint_requests_per_second: the limit per endpoint (``GET /v1/charges`` is one,
+            ``GET /v1/charges/{id}`` another); Stripe's default is 25.
     """
 
     def __init__(self, api_key: str, base_url: str = "https://api.stripe.com", api_version: str | None = None,
-                 page_size: int = settings.MAX_PAGE_SIZE, max_attempts: int = 6, backoff_factor: float = 1.0):
+                 page_size: int = settings.MAX_PAGE_SIZE, max_attempts: int = 6, backoff_factor: float = 1.0,
+                 requests_per_second: float | None = None, endpoint_requests_per_second: float | None = 25):
         self.base_url = base_url.rstrip("/")
         self.api_version = api_version
         self.page_size = max(1, min(page_size, settings.MAX_PAGE_SIZE))
@@ -59,6 +65,8 @@ class StripeClient:
             request_timeout=60, raise_for_status=False, request_max_attempts=max_attempts,
             request_backoff_factor=backoff_factor, request_max_retry_delay=60,
         )
+        self._pace = Pacer(requests_per_second or (25 if "_test_" in api_key else 100))
+        self._pace_endpoint = Pacer(endpoint_requests_per_second)
         #: the API version Stripe answered with (its ``Stripe-Version`` response header)
         self.served_version: str | None = None
 
@@ -72,6 +80,8 @@ class StripeClient:
         headers = {"Authorization": f"Bearer {self._key}", "Accept": "application/json"}
         if self.api_version:
             headers["Stripe-Version"] = self.api_version
+        self._pace_endpoint.wait(_endpoint(path))
+        self._pace.wait()
         logger.debug("stripe GET %s %s", path, params)
         try:
             response = self._http.session.get(self.base_url + path, params=params, headers=headers)
@@ -107,25 +117,43 @@ class StripeClient:
         return (f"Stripe returned HTTP {response.status_code} for {where} after retries: {message or 'no details'}; "
                 "the next run resumes where this one stopped")
 
+    def list_page(self, kind: str, created_gte: int | None = None, created_lte: int | None = None,
+                  starting_after: str | None = None) -> tuple[list[Any], bool]:
+        """One page of ``/v1/<kind>``, newest first, within the ``created`` bounds (Unix seconds,
+        inclusive) and after the ``starting_after`` object; returns the objects and ``has_more``."""
+        params: dict[str, Any] = {"limit": self.page_size}
+        if created_gte is not None:
+            params["created[gte]"] = created_gte
+        if created_lte is not None:
+            params["created[lte]"] = created_lte
+        if starting_after is not None:
+            params["starting_after"] = starting_after
+        path = settings.LIST_PATH.format(kind=kind)
+        body = self.get(path, params)
+        data = body.get("data")
+        if body.get("object") != "list" or not isinstance(data, list):
+            raise SourceError("stripe", f"Stripe sent something other than a list for {path} at {self.base_url}")
+        return data, bool(body.get("has_more"))
+
     def iter_pages(self, kind: str, created_gte: int | None = None) -> Iterator[list[dict[str, Any]]]:
         """Yield pages of ``/v1/<kind>`` created at or after ``created_gte`` (Unix seconds), newest first.
 
         Follows ``starting_after`` = the last object of each page while ``has_more`` is true.
         """
-        params: dict[str, Any] = {"limit": self.page_size}
-        if created_gte is not None:
-            params["created[gte]"] = created_gte
-        path = settings.LIST_PATH.format(kind=kind)
+        starting_after = None
         while True:
-            body = self.get(path, params)
-            data = body.get("data")
-            if body.get("object") != "list" or not isinstance(data, list):
-                raise SourceError("stripe", f"Stripe sent something other than a list for {path} at {self.base_url}")
+            data, has_more = self.list_page(kind, created_gte, starting_after=starting_after)
             yield data
             last_id = next((o.get("id") for o in reversed(data) if isinstance(o, dict) and isinstance(o.get("id"), str)), None)
-            if not body.get("has_more") or last_id is None:
+            if not has_more or last_id is None:
                 return
-            params["starting_after"] = last_id
+            starting_after = last_id
+
+
+def _endpoint(path: str) -> str:
+    """The endpoint Stripe's per-endpoint limit counts: ``/v1/charges`` or ``/v1/charges/{id}``."""
+    parts = path.split("/")
+    return "/".join(parts[:3]) + ("/{id}" if len(parts) > 3 else "")
 
 
 def check_record(resource: Resource, record: Any) -> None:
