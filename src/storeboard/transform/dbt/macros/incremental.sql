@@ -3,7 +3,7 @@
    var('incremental_lookback_days', 3) days, for late Stripe fees and refunds), or processed
    within that look-back. Whole orders are rebuilt, so allocations within an order stay exact.
    `dbt build --full-refresh` rebuilds everything and gives the same rows. #}
-{% macro changed_orders_filter(updated_column, processed_column) -%}
+{% macro changed_orders_filter(updated_column, processed_column, also=none) -%}
     {%- if is_incremental() -%}
     and (
         {{ updated_column }} >= (select max(order_updated_at) from {{ this }})
@@ -13,6 +13,9 @@
         -- orders that arrive late with an old updated_at (a quarantined order read again, a
         -- source back from an outage) are new to this table all the same
         or order_id not in (select order_id from {{ this }})
+        {%- if also %}
+        or {{ also }}
+        {%- endif %}
     )
     {%- endif -%}
 {%- endmacro %}

@@ -8,13 +8,29 @@
   One row per valid Shopify order (test orders excluded; cancelled ones kept and flagged), with
   its sales over its whole life (refunds and cancellation included), costs and margins.
 #}
+{#
+  An order keeps its unified customer_id only while its customer keeps their identity: a new
+  email, or another source's record that links them by phone, moves the customer to another
+  unified id, so their orders are rebuilt however old they are.
+#}
+{% set customer_moved %}
+order_id in (
+        select previous.order_id
+        from {{ this }} as previous
+        left join {{ ref('int_customer_identities_unified') }} as identities
+            on identities.source_name = 'shopify' and identities.source_customer_id = previous.shopify_customer_id
+        where previous.shopify_customer_id is not null
+            and identities.customer_id is distinct from previous.customer_id
+    )
+{% endset %}
+
 with
 
 orders as (
     select * from {{ ref('stg_shopify__orders') }}
     where not is_test
     {% if var('valid_orders') == 'exclude_cancelled' %}and not is_cancelled{% endif %}
-    {{ changed_orders_filter('updated_at', 'processed_at') }}
+    {{ changed_orders_filter('updated_at', 'processed_at', also=customer_moved) }}
 ),
 
 sales_events as (
