@@ -92,6 +92,10 @@ def run_measured(args: list[str], cwd: Path, log_file: Path, timeout: float = 6 
         timer.start()
         try:
             _pid, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:  # stopped (Ctrl-C, SIGTERM): the measured command goes too
+            proc.kill()
+            proc.wait()
+            raise
         finally:
             timer.cancel()
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -418,6 +422,10 @@ class PostgresServer:
 
 # -- the suite ---------------------------------------------------------------------------------
 
+def _stop_on_sigterm(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
 def run_suite(scales: list[str], warehouses: list[str], out: Path, work: Path | None = None,
               connectors: bool = True, demo_command: bool = True, requests: int = 20,
               connector_orders: int = 5000, restore_rate: float = 500.0, log: Log = print) -> dict[str, Any]:
@@ -438,6 +446,9 @@ def run_suite(scales: list[str], warehouses: list[str], out: Path, work: Path | 
     """
     from storeboard import bench_report
 
+    if threading.current_thread() is threading.main_thread():
+        # `kill` (SIGTERM) unwinds like Ctrl-C, so the sandbox and PostgreSQL children are stopped.
+        signal.signal(signal.SIGTERM, _stop_on_sigterm)
     parsed = [parse_scale(s) for s in scales]
     for warehouse in warehouses:
         if warehouse not in ("duckdb", "postgres"):
