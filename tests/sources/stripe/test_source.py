@@ -122,3 +122,36 @@ def test_wrong_key_is_one_line_auth_error(tmp_path, sandbox):
     assert "\n" not in message
     assert "Stripe returned 401" in message and "STRIPE_API_KEY" in message and "storeboard doctor" in message
     assert "revoked" not in message and "9999" not in message
+
+
+def _refund_an_old_charge(generator):
+    later = AS_OF + timedelta(hours=2)
+    old = next(o for o in generator.store.orders if not o.refunds and not o.test and not o.cancelled_at
+               and o.transactions[0].gateway == "stripe" and o.processed_at < AS_OF - timedelta(days=20))
+    generator.refund(old, later + timedelta(minutes=5), full=True)
+    return old
+
+
+def test_refunded_old_charges_come_from_events_not_one_request_each(tmp_path, sandbox, generator, stripe_api):
+    config = stripe_config(tmp_path, "duckdb:///storeboard.duckdb", sandbox.url, lookback_days=7)
+    load(config)
+    old = _refund_an_old_charge(generator)
+    # Reading a charge by id would now fail the run.
+    sandbox.faults.add(Fault(api="stripe", kind="500", count=-1, path_contains="/v1/charges/ch_"))
+    load(config)
+    sandbox.faults.clear()
+    [charge] = query(config, f"select amount_refunded, refunded from raw_stripe.charges where metadata__order_id = '{old.name}'")
+    assert charge["refunded"] is True
+    assert_raw_equals_sandbox(config, stripe_api)
+
+
+def test_refunded_old_charges_are_read_by_id_when_events_fail(tmp_path, sandbox, generator, stripe_api):
+    config = stripe_config(tmp_path, "duckdb:///storeboard.duckdb", sandbox.url, lookback_days=7)
+    load(config)
+    old = _refund_an_old_charge(generator)
+    sandbox.faults.add(Fault(api="stripe", kind="500", count=-1, path_contains="/v1/events"))
+    load(config)
+    sandbox.faults.clear()
+    [charge] = query(config, f"select refunded from raw_stripe.charges where metadata__order_id = '{old.name}'")
+    assert charge["refunded"] is True
+    assert_raw_equals_sandbox(config, stripe_api)

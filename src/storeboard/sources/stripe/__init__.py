@@ -23,6 +23,7 @@ from typing import Any, Generator, Iterator
 import dlt
 
 from storeboard.config import StripeSettings
+from storeboard.errors import SourceError
 from storeboard.sources.quarantine import RecordProblem, quarantined
 from storeboard.sources.stripe.helpers import StripeClient, check_record, describe_key, to_epoch
 from storeboard.sources.stripe.paging import iter_pages_concurrently
@@ -153,16 +154,41 @@ def _screen(spec: Resource, settings: StripeSettings, record: Any, cursor: _Curs
 
 
 def _charges_changed_by_refunds(client: StripeClient, since: int, seen: set[str], concurrency: int) -> Iterator[dict[str, Any]]:
-    """Charges created before ``since`` that were refunded at or after it, read again by id."""
+    """Charges created before ``since`` that were refunded at or after it, as they are after it.
+
+    Stripe's ``charge.refunded`` event carries the charge after that refund, so one list of events
+    gives them all; a charge without a readable event (Stripe keeps events for 30 days, and a key
+    may lack read access to events) is read again by id, which costs a request per charge.
+    """
     stale: dict[str, None] = {}
     for page in iter_pages_concurrently(client, "refunds", since, concurrency):
         for refund in page:
             charge = refund.get("charge") if isinstance(refund, dict) else None
             if isinstance(charge, str) and charge not in seen and charge not in stale:
                 stale[charge] = None
+    refunded = _refunded_charges_from_events(client, since, stale) if stale else {}
     for charge_id in stale:
         seen.add(charge_id)
-        yield client.get(f"/v1/charges/{charge_id}")
+        yield refunded.get(charge_id) or client.get(f"/v1/charges/{charge_id}")
+
+
+def _refunded_charges_from_events(client: StripeClient, since: int, wanted: dict[str, None]) -> dict[str, dict[str, Any]]:
+    """The newest ``charge.refunded`` event's charge for each of ``wanted``, where there is one."""
+    found: dict[str, dict[str, Any]] = {}
+    try:
+        for page in client.iter_pages("events", since, filters={"type": "charge.refunded"}):
+            for event in page:  # newest first: the first event of a charge is its latest state
+                data = event.get("data") if isinstance(event, dict) else None
+                charge = data.get("object") if isinstance(data, dict) else None
+                charge_id = charge.get("id") if isinstance(charge, dict) else None
+                if charge_id in wanted and charge_id not in found and charge.get("object") == "charge":
+                    found[charge_id] = charge
+            if len(found) == len(wanted):
+                break
+    except SourceError as exc:
+        logger.warning("stripe: refunded charges are read one by one: the events list failed (%s)", exc)
+    logger.info("stripe: %d of %d refunded older charges found in events", len(found), len(wanted))
+    return found
 
 
 def check(settings: StripeSettings) -> str:

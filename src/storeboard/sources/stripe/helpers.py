@@ -118,10 +118,11 @@ class StripeClient:
                 "the next run resumes where this one stopped")
 
     def list_page(self, kind: str, created_gte: int | None = None, created_lte: int | None = None,
-                  starting_after: str | None = None) -> tuple[list[Any], bool]:
+                  starting_after: str | None = None, filters: dict[str, str] | None = None) -> tuple[list[Any], bool]:
         """One page of ``/v1/<kind>``, newest first, within the ``created`` bounds (Unix seconds,
-        inclusive) and after the ``starting_after`` object; returns the objects and ``has_more``."""
-        params: dict[str, Any] = {"limit": self.page_size}
+        inclusive), after the ``starting_after`` object and matching ``filters`` (``{"type":
+        "charge.refunded"}``); returns the objects and ``has_more``."""
+        params: dict[str, Any] = {"limit": self.page_size, **(filters or {})}
         if created_gte is not None:
             params["created[gte]"] = created_gte
         if created_lte is not None:
@@ -135,14 +136,15 @@ class StripeClient:
             raise SourceError("stripe", f"Stripe sent something other than a list for {path} at {self.base_url}")
         return data, bool(body.get("has_more"))
 
-    def iter_pages(self, kind: str, created_gte: int | None = None) -> Iterator[list[dict[str, Any]]]:
+    def iter_pages(self, kind: str, created_gte: int | None = None,
+                   filters: dict[str, str] | None = None) -> Iterator[list[dict[str, Any]]]:
         """Yield pages of ``/v1/<kind>`` created at or after ``created_gte`` (Unix seconds), newest first.
 
         Follows ``starting_after`` = the last object of each page while ``has_more`` is true.
         """
         starting_after = None
         while True:
-            data, has_more = self.list_page(kind, created_gte, starting_after=starting_after)
+            data, has_more = self.list_page(kind, created_gte, starting_after=starting_after, filters=filters)
             yield data
             last_id = next((o.get("id") for o in reversed(data) if isinstance(o, dict) and isinstance(o.get("id"), str)), None)
             if not has_more or last_id is None:
