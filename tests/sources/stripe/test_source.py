@@ -132,26 +132,16 @@ def _refund_an_old_charge(generator):
     return old
 
 
-def test_refunded_old_charges_come_from_events_not_one_request_each(tmp_path, sandbox, generator, stripe_api):
+@pytest.mark.parametrize("failing", ["/v1/charges/ch_", "/v1/events"], ids=["from-events", "by-id-when-events-fail"])
+def test_refunded_old_charges_are_brought_up_to_date(tmp_path, sandbox, generator, stripe_api, failing):
+    """From ``charge.refunded`` events in one list (reading a charge by id would fail the run), or,
+    when the events list fails, by reading each charge by id."""
     config = stripe_config(tmp_path, "duckdb:///storeboard.duckdb", sandbox.url, lookback_days=7)
     load(config)
     old = _refund_an_old_charge(generator)
-    # Reading a charge by id would now fail the run.
-    sandbox.faults.add(Fault(api="stripe", kind="500", count=-1, path_contains="/v1/charges/ch_"))
+    sandbox.faults.add(Fault(api="stripe", kind="500", count=-1, path_contains=failing))
     load(config)
     sandbox.faults.clear()
     [charge] = query(config, f"select amount_refunded, refunded from raw_stripe.charges where metadata__order_id = '{old.name}'")
-    assert charge["refunded"] is True
-    assert_raw_equals_sandbox(config, stripe_api)
-
-
-def test_refunded_old_charges_are_read_by_id_when_events_fail(tmp_path, sandbox, generator, stripe_api):
-    config = stripe_config(tmp_path, "duckdb:///storeboard.duckdb", sandbox.url, lookback_days=7)
-    load(config)
-    old = _refund_an_old_charge(generator)
-    sandbox.faults.add(Fault(api="stripe", kind="500", count=-1, path_contains="/v1/events"))
-    load(config)
-    sandbox.faults.clear()
-    [charge] = query(config, f"select refunded from raw_stripe.charges where metadata__order_id = '{old.name}'")
     assert charge["refunded"] is True
     assert_raw_equals_sandbox(config, stripe_api)
