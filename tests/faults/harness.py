@@ -131,7 +131,9 @@ def pending_packages(folder: Path) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for stage in ("new", "normalized"):
         for package in sorted((folder / ".storeboard" / "pipelines").glob(f"*/load/{stage}/*")):
-            found.setdefault(package.parts[-4], []).append(f"{stage}/{package.name}")
+            # Load ids are start times (``1795634557.63``); dlt keeps other, temporary entries there too.
+            if package.name.replace(".", "", 1).isdigit():
+                found.setdefault(package.parts[-4], []).append(f"{stage}/{package.name}")
     return found
 
 
