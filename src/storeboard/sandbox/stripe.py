@@ -185,9 +185,10 @@ class StripeAPI:
         headers = {"Request-Id": request_id}
         try:
             key_kind, key = self._authenticate(request)
-            endpoint = f"{request.method} {kind}{'/{id}' if object_id is not None else ''}"
-            for limiter, reason in ((self.limiter, "global-rate"), (self.endpoint_limiter, "endpoint-rate")):
-                if not limiter.allow(key if reason == "global-rate" else f"{key} {endpoint}"):
+            endpoint = f"{key} {request.method} {kind}{'/{id}' if object_id is not None else ''}"
+            for limiter, counted, reason in ((self.limiter, key, "global-rate"),
+                                             (self.endpoint_limiter, endpoint, "endpoint-rate")):
+                if not limiter.allow(counted):
                     response = self.error_response(429, "rate")
                     response.headers["Request-Id"] = request_id
                     response.headers["Stripe-Rate-Limited-Reason"] = reason
