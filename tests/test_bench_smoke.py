@@ -83,7 +83,7 @@ def test_the_one_percent_change_reached_the_warehouse(suite):
         loaded = conn.execute("select count(*) from raw_shopify.orders").fetchone()[0]
         with_refunds = conn.execute(
             "select count(distinct o.id) from raw_shopify.orders o "
-            "join raw_shopify.orders__refunds r on r._dlt_parent_id = o._dlt_id").fetchone()[0]
+            "join raw_shopify.orders__refunds r on r.order_id = o.id").fetchone()[0]
     assert loaded == len(store.orders) + changes["new"] == changes["orders"]
     assert with_refunds == refunded_before + changes["refunded"] + changes["cancelled"]
 

@@ -29,9 +29,6 @@ from storeboard.warehouse import Warehouse
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 # dlt warns about every all-null column; staging tolerates those (select_source_columns).
 os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
-# DuckDB infers a JSON-lines file's columns from its first ~20k rows, and dlt omits null keys: a
-# column whose first value comes later in a big file would be missed, so files stay below that.
-os.environ.setdefault("NORMALIZE__DATA_WRITER__FILE_MAX_ITEMS", "20000")
 # dlt gzips its intermediate files by default; they are local and deleted after the load, and
 # compressing them was a fifth of the CPU time of extracting Stripe or Shopify.
 os.environ.setdefault("DATA_WRITER__DISABLE_COMPRESSION", "true")
@@ -95,6 +92,15 @@ def dlt_destination(warehouse: Warehouse):
     )
 
 
+def loader_file_format(warehouse: Warehouse) -> str:
+    """The files dlt loads from: Parquet into DuckDB, CSV (``COPY``) into PostgreSQL.
+
+    Both take the sources' Arrow tables without converting them row by row; dlt's default
+    (INSERT statements) was ~30x slower and several times larger in memory.
+    """
+    return "parquet" if warehouse.kind == "duckdb" else "csv"
+
+
 def _root_cause(exc: BaseException) -> BaseException:
     """The innermost StoreboardError behind dlt's wrappers, else the innermost exception."""
     seen = exc
@@ -135,9 +141,7 @@ def extract_load(config: Config, name: str, full_refresh: bool = False) -> int:
         pipelines_dir=str(config.state_dir / "pipelines"),
     )
     _drop_unfinished_extracts(pipeline, name)
-    # dlt's default (INSERT statements) is ~30x slower and several times larger in memory than
-    # DuckDB reading JSON lines or PostgreSQL's COPY from CSV.
-    file_format = "jsonl" if warehouse.kind == "duckdb" else "csv"
+    file_format = loader_file_format(warehouse)
     refresh = "drop_sources" if full_refresh else None
     pipeline.run(build_source(config, name), refresh=refresh, loader_file_format=file_format)
     info = pipeline.last_trace.last_extract_info
@@ -146,12 +150,13 @@ def extract_load(config: Config, name: str, full_refresh: bool = False) -> int:
         # cursors are now committed, so extract this run's data on top of them.
         pipeline.run(build_source(config, name), refresh=refresh, loader_file_format=file_format)
         info = pipeline.last_trace.last_extract_info
-    # Records extracted per top-level table (nested child rows not counted): what users call
-    # "rows loaded". dlt's normalize counts are wrong for CSV files, so they are not used.
+    # Records extracted per top-level table (child tables such as orders__line_items not
+    # counted): what users call "rows loaded". dlt's normalize counts are wrong for CSV files.
     total = 0
     for package in ((info.metrics if info else None) or {}).values():
         for step in package:
-            total += sum(m.items_count for t, m in step["table_metrics"].items() if not t.startswith("_dlt"))
+            total += sum(m.items_count for t, m in step["table_metrics"].items()
+                         if not t.startswith("_dlt") and "__" not in t)
     return total
 
 
@@ -300,6 +305,7 @@ def run(
     log = RunLog(warehouse, trigger)
     report = RunReport(log.run_id)
     names = sources or config.enabled_sources()
+    _import_before_threads(names)
     # Sources are independent: extract them concurrently (network-bound), each into its own schema.
     started = sorted(names, key=lambda n: SLOWEST_FIRST.index(n) if n in SLOWEST_FIRST else len(SLOWEST_FIRST))
     with ThreadPoolExecutor(max_workers=max(1, min(MAX_PARALLEL_SOURCES, len(names))),
@@ -310,6 +316,16 @@ def run(
     report.steps.append(transform_step(config, log, full_refresh, notify))
     log.finish("ok" if report.ok else "failed", "; ".join(report.errors) or None)
     return report
+
+
+def _import_before_threads(names: list[str]) -> None:
+    """Import the sources and dlt's Arrow helpers in this thread: two extract threads importing
+    pyarrow for the first time at once can get a partly initialised module (dlt's writers
+    import it lazily)."""
+    import dlt.common.libs.pyarrow  # noqa: F401
+
+    for name in names:
+        source_module(name)
 
 
 def transform_step(config: Config, log: RunLog, full_refresh: bool, notify: Progress) -> StepResult:
@@ -335,5 +351,5 @@ def transform_step(config: Config, log: RunLog, full_refresh: bool, notify: Prog
     return StepResult(step, "ok", seconds=time.monotonic() - started)
 
 
-__all__ = ["RunReport", "SourceError", "StepResult", "extract_load", "extract_step", "run", "store_settings",
-           "transform_step", "warehouse_for"]
+__all__ = ["RunReport", "SourceError", "StepResult", "extract_load", "extract_step", "loader_file_format", "run",
+           "store_settings", "transform_step", "warehouse_for"]

@@ -22,6 +22,9 @@ from storeboard.sources.hubspot.helpers import _stamp, check_record as check_hub
 from storeboard.sources.meta_ads.helpers import check_object, flatten_insight
 from storeboard.sources.quarantine import QUARANTINE_TABLE, RecordProblem, quarantined
 from storeboard.sources.shopify.helpers import check_customer, check_order
+from storeboard.sources.arrow_tables import nested_items
+from storeboard.sources.hubspot.tables import DEAL_ASSOCIATIONS, SHAPES as HUBSPOT_SHAPES
+from storeboard.sources.shopify.tables import order_items
 from storeboard.sources.stripe.helpers import check_record as check_stripe
 from storeboard.sources.stripe.settings import RESOURCES
 from tests.fuzz.conftest import decimal_fits
@@ -68,6 +71,15 @@ def assert_money(value, casts) -> None:
 def assert_count(value, casts) -> None:
     assert isinstance(value, (str, int)) and not isinstance(value, bool), value
     assert casts(value, "bigint") == int(value) and 0 <= int(value) < INT64
+
+
+def assert_loads_or_names_a_field(items, problems) -> None:
+    """A checked record becomes one row of its table, or is set aside naming a field: never an exception."""
+    if problems:
+        [(_, problem)] = problems
+        assert problem.field and problem.reason
+        return
+    assert items and items[0].num_rows == 1
 
 
 def assert_quarantine_row(resource: str, rec, problem: RecordProblem) -> None:
@@ -128,6 +140,8 @@ def test_shopify_order_is_loadable_or_quarantined(rec, casts):
     for line in rec.get("lineItems") or []:
         assert isinstance(line["quantity"], int) and abs(line["quantity"]) < INT64
         assert_money(line["originalUnitPriceSet"]["shopMoney"]["amount"], casts)
+        line["orderId"] = rec["id"]  # as the client's flattening does
+    assert_loads_or_names_a_field(*order_items([rec], tombstones=True))
 
 
 @FUZZ
@@ -160,6 +174,8 @@ def test_stripe_object_is_loadable_or_quarantined(data, resource):
         value = rec.get(field)
         if value is not None:
             assert isinstance(value, int) and not isinstance(value, bool) and -INT64 <= value < INT64, (field, value)
+    table, problems = resource.shape.table_of([rec])
+    assert_loads_or_names_a_field([table] if table.num_rows else [], problems)
 
 
 # -- HubSpot ----------------------------------------------------------------------------------
@@ -184,6 +200,8 @@ def test_hubspot_record_is_loadable_or_quarantined(data, object_type, casts):
     assert_cursor_stamp(_stamp(rec, modified))
     if object_type == "deals" and rec["properties"].get("amount") is not None:
         assert_money(rec["properties"]["amount"], casts)
+    children = DEAL_ASSOCIATIONS if object_type == "deals" else ()
+    assert_loads_or_names_a_field(*nested_items(HUBSPOT_SHAPES[object_type], children, [rec], tombstones=True))
 
 
 # -- Meta Ads ---------------------------------------------------------------------------------

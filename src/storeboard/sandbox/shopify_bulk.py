@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from graphql import FieldNode, OperationDefinitionNode, SelectionSetNode
 
 from storeboard.sandbox.faults import DATA
@@ -154,9 +155,10 @@ class BulkOperations:
                         connection = data.pop(name, None) or {}
                         nodes = connection.get("nodes") or [e["node"] for e in connection.get("edges") or []]
                         children += nodes
-                    operation.size += out.write(json.dumps(data, separators=(",", ":")).encode() + b"\n")
+                    # orjson: compact like Shopify's file, and a fifth of the standard library's time
+                    operation.size += out.write(orjson.dumps(data, option=orjson.OPT_APPEND_NEWLINE))
                     for child in children:
-                        line = json.dumps({**child, "__parentId": data.get("id")}, separators=(",", ":")).encode() + b"\n"
+                        line = orjson.dumps({**child, "__parentId": data.get("id")}, option=orjson.OPT_APPEND_NEWLINE)
                         operation.size += out.write(line)
                     operation.root_object_count += 1
                     operation.object_count += 1 + len(children)

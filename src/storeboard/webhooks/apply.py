@@ -72,11 +72,10 @@ class _Batch:
 def _shopify_rows(config: Config, order_gids: list[str], problems: dict[str, str]) -> Iterator[Any]:
     """The connector's own records for ``order_gids``, read again now (quarantine rules included)."""
     from storeboard.sources import shopify
-    from storeboard.sources.quarantine import RecordProblem, quarantined
     from storeboard.sources.shopify import settings as queries
-    from storeboard.sources.shopify.helpers import check_order
 
     client = shopify.client_for(config.sources.shopify)
+    orders = []
     for gid in order_gids:
         try:
             order = client.execute(queries.ORDER_QUERY, {"id": gid}).get("order")
@@ -87,33 +86,23 @@ def _shopify_rows(config: Config, order_gids: list[str], problems: dict[str, str
             logger.info("webhook order %s is no longer at Shopify; nothing to load", gid)
             continue
         # The same flattening the connector applies to every page it reads (one record shape).
-        record = client._flatten(order)
-        try:
-            check_order(record)
-        except RecordProblem as problem:
-            yield quarantined("orders", record, problem)
-            continue
-        yield record
+        orders.append(client.flatten(order))
+    yield from shopify.items_for(orders)
 
 
 def _stripe_rows(config: Config, kind: str, ids: list[str], problems: dict[str, str]) -> Iterator[Any]:
     """The connector's own rows for Stripe ``kind`` objects ``ids``, read again now."""
     from storeboard.sources import stripe
-    from storeboard.sources.stripe import _Cursor, _screen
-    from storeboard.sources.stripe.settings import RESOURCES
 
-    spec = next(r for r in RESOURCES if r.name == kind)
     client = stripe.client_for(config.sources.stripe)
+    records = []
     for object_id in ids:
         try:
-            record = client.get(f"/v1/{kind}/{object_id}")
+            records.append(client.get(f"/v1/{kind}/{object_id}"))
         except SourceError as exc:
             problems[f"{kind}:{object_id}"] = str(exc)
-            continue
-        # The connector's screening: checks, quarantine, and the order reference from metadata.
-        row = yield from _screen(spec, config.sources.stripe, record, _Cursor(None, 0), set(), moves_cursor=False)
-        if row is not None:
-            yield row
+    # The connector's screening: checks, quarantine, the order reference, the raw table's columns.
+    yield from stripe.items_for(config.sources.stripe, kind, records)
 
 
 def _load(config: Config, name: str, resources: dict[str, Iterator[Any]]) -> int:
@@ -125,6 +114,7 @@ def _load(config: Config, name: str, resources: dict[str, Iterator[Any]]) -> int
     rows = {table: list(items) for table, items in resources.items()}
     if not any(rows.values()):
         return 0
+    file_format = pipeline.loader_file_format(warehouse)
 
     @dlt.source(name=name)
     def changes() -> Any:
@@ -137,8 +127,10 @@ def _load(config: Config, name: str, resources: dict[str, Iterator[Any]]) -> int
         dataset_name=f"raw_{name}",
         pipelines_dir=str(config.state_dir / "pipelines"),
     )
-    dlt_pipeline.run(changes(), loader_file_format="jsonl" if warehouse.kind == "duckdb" else "csv")
-    return sum(len(items) for items in rows.values())
+    dlt_pipeline.run(changes(), loader_file_format=file_format)
+    # rows of the resources' own tables: not quarantined records, not child-table rows
+    return sum(getattr(item, "num_rows", 1) for items in rows.values() for item in items
+               if getattr(item, "meta", None) is None)
 
 
 def _apply(config: Config, batch: _Batch) -> tuple[dict[str, int], dict[str, str]]:

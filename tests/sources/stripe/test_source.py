@@ -28,7 +28,8 @@ def _norm(value):
 def assert_raw_equals_sandbox(config, api) -> None:
     """raw_stripe equals what the sandbox serves: charges row by row, the rest by id and amounts."""
     data = api.data()
-    rows = query(config, f"select {', '.join(CHARGE_COLUMNS)}, metadata__order_id, order_reference from raw_stripe.charges")
+    rows = query(config, f"select {', '.join(CHARGE_COLUMNS)}, metadata ->> 'order_id' as metadata_order_id, "
+                         "order_reference from raw_stripe.charges")
     raw = {r["id"]: r for r in rows}
     assert len(rows) == len(raw), "no duplicate charges"
     expected = {c["id"]: c for c in data.lists["charges"]}
@@ -37,7 +38,7 @@ def assert_raw_equals_sandbox(config, api) -> None:
         row = raw[charge_id]
         for column, field in CHARGE_COLUMNS.items():
             assert _norm(row[column]) == _norm(charge[field]), (charge_id, column)
-        assert row["metadata__order_id"] == row["order_reference"] == charge["metadata"].get("order_id")
+        assert row["metadata_order_id"] == row["order_reference"] == charge["metadata"].get("order_id")
     for table, fields in (("refunds", ("amount", "charge", "created")),
                           ("balance_transactions", ("amount", "fee", "net", "source", "status")),
                           ("payment_intents", ("amount", "latest_charge", "status")),
@@ -69,7 +70,7 @@ def test_backfill_then_incremental(tmp_path, warehouse_url, sandbox, generator, 
     assert second["charges"] < counts["charges"], "the second run reads the look-back window, not everything"
     assert query(config, "select count(*) as n from raw_stripe.refunds")[0]["n"] == refunds_before + 2
     assert_raw_equals_sandbox(config, stripe_api)
-    refunded = query(config, f"select amount_refunded, refunded from raw_stripe.charges where metadata__order_id = '{old.name}'")
+    refunded = query(config, f"select amount_refunded, refunded from raw_stripe.charges where order_reference = '{old.name}'")
     assert refunded[0]["refunded"] is True, "a refund of a charge older than the look-back updates the charge"
     new_card = [o for o in new_orders if o.transactions[0].gateway == "stripe"]
     names = {r["order_reference"] for r in query(config, "select order_reference from raw_stripe.charges")}
@@ -142,6 +143,6 @@ def test_refunded_old_charges_are_brought_up_to_date(tmp_path, sandbox, generato
     sandbox.faults.add(Fault(api="stripe", kind="500", count=-1, path_contains=failing))
     load(config)
     sandbox.faults.clear()
-    [charge] = query(config, f"select amount_refunded, refunded from raw_stripe.charges where metadata__order_id = '{old.name}'")
+    [charge] = query(config, f"select amount_refunded, refunded from raw_stripe.charges where order_reference = '{old.name}'")
     assert charge["refunded"] is True
     assert_raw_equals_sandbox(config, stripe_api)

@@ -38,6 +38,7 @@ import dlt
 
 from storeboard.config import FilesSettings
 from storeboard.errors import SourceError
+from storeboard.sources.arrow_tables import Shape
 from storeboard.sources.files import settings as file_settings
 from storeboard.sources.files.helpers import CsvFile, CsvProblem
 
@@ -75,6 +76,14 @@ _STATUS_COLUMNS = {
     "checked_at": {"data_type": "timestamp"},
 }
 
+#: The data rows as Arrow tables (values are already typed by the CSV checks).
+_SHAPES = {
+    "inventory": Shape("inventory_snapshots", key=("file_name", "sku"), text=("file_name", "file_checksum", "sku"),
+                       bigint=("line_number", "on_hand", "reorder_point", "lead_time_days"), decimal=("unit_cost",),
+                       date=("snapshot_date",)),
+    "shipping": Shape("shipping_costs", key=("file_name", "order_id"), text=("file_name", "file_checksum", "order_id",
+                      "carrier"), bigint=("line_number",), decimal=("label_cost",)),
+}
 _DATA_HINTS = {
     "inventory": dlt.mark.make_hints(table_name="inventory_snapshots", write_disposition=_MERGE,
                                      primary_key=("file_name", "sku"), merge_key="file_name", columns=_INVENTORY_COLUMNS),
@@ -189,9 +198,12 @@ def _load(base: Path, pattern: str, kind: str, settings: FilesSettings) -> Itera
                 broken[name] = checksum
                 yield _status(kind, name, checksum, None, problem)
                 continue
-            hints = _DATA_HINTS[kind]
+            hints, shape = _DATA_HINTS[kind], _SHAPES[kind]
             for batch in csv_file.rows(checksum):
-                yield dlt.mark.with_hints(batch, hints, create_table_variant=True)
+                table, problems = shape.table_of(batch)
+                if problems:  # the checks above type every value; this would be a bug
+                    raise SourceError("files", f"{name}: line {batch[problems[0][0]]['line_number']}: {problems[0][1]}")
+                yield dlt.mark.with_hints(table, hints, create_table_variant=True)
             loaded[name], _ = checksum, broken.pop(name, None)
             logger.info("files: %s loaded (%d rows)", name, count)
             yield _status(kind, name, checksum, count, None)

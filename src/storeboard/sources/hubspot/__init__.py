@@ -17,6 +17,7 @@ Search never returns archived (deleted) records, so each run also lists the arch
 loads those it has not seen archived before, with ``archived = true`` and ``archived_at``: they
 are flagged, not removed. Deals carry child tables ``deals__contacts`` (``deal_id``,
 ``contact_id``) and ``deals__companies`` (``deal_id``, ``company_id``), replaced with their deal.
+Records reach dlt as Arrow tables of the columns in ``tables.py``.
 
 Every property value is a string as HubSpot sends it; timestamps are ISO 8601 UTC; deal amounts
 are decimal strings in ``deal_currency_code``.
@@ -30,8 +31,10 @@ from typing import Any, Callable, Iterator
 import dlt
 
 from storeboard.config import HubSpotSettings
+from storeboard.sources.arrow_tables import BATCH_ROWS, nested_items
 from storeboard.sources.hubspot import settings as hubspot_settings
 from storeboard.sources.hubspot.helpers import HubSpotClient, _stamp, check_record
+from storeboard.sources.hubspot.tables import DEAL_ASSOCIATIONS, SHAPES
 from storeboard.sources.quarantine import RecordProblem, quarantined
 
 __all__ = ["check", "client_for", "source"]
@@ -62,19 +65,19 @@ def source(settings: HubSpotSettings, client: HubSpotClient | None = None) -> An
     """
     client = client or client_for(settings)
 
-    @dlt.resource(name="contacts", write_disposition="merge", primary_key="id")
+    @dlt.resource(name="contacts", write_disposition="merge", primary_key="id", columns=SHAPES["contacts"].column_hints)
     def contacts() -> Iterator[Any]:
         """Contacts modified since the cursor: email (as typed: normalise before joining), phone,
         lifecycle stage, original source (``hs_analytics_source`` and its drill-downs), create and
         modified dates (UTC); archived contacts flagged."""
         yield from _incremental(client, "contacts", settings.start_date)
 
-    @dlt.resource(name="companies", write_disposition="merge", primary_key="id")
+    @dlt.resource(name="companies", write_disposition="merge", primary_key="id", columns=SHAPES["companies"].column_hints)
     def companies() -> Iterator[Any]:
         """Companies modified since the cursor: name, domain, industry, dates (UTC)."""
         yield from _incremental(client, "companies", settings.start_date)
 
-    @dlt.resource(name="deals", write_disposition="merge", primary_key="id")
+    @dlt.resource(name="deals", write_disposition="merge", primary_key="id", columns=SHAPES["deals"].column_hints)
     def deals() -> Iterator[Any]:
         """Deals modified since the cursor: name, amount (decimal string in ``deal_currency_code``),
         stage, pipeline, close date, with their associated contact and company ids."""
@@ -100,7 +103,7 @@ def _with_associations(client: HubSpotClient, deals: list[dict[str, Any]]) -> li
 
 def _incremental(client: HubSpotClient, object_type: str, start: str,
                  enrich: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None) -> Iterator[Any]:
-    """Yield newly archived records, then pages of records modified since the cursor.
+    """Yield the tables of newly archived records, then of records modified since the cursor.
 
     The search is inclusive (``GTE``): records already loaded at the cursor's instant are skipped.
     A malformed record is quarantined and holds the cursor at the modified date it sorted at, so
@@ -113,15 +116,19 @@ def _incremental(client: HubSpotClient, object_type: str, start: str,
     seen_at_cursor = set(state.get("ids_at_cursor", []))
     archived_seen: dict[str, str] = state.setdefault("archived", {})
     newest, ids_at_newest, held_back, previous = since, set(seen_at_cursor), None, since
-    # Archived records first: their archived_at column then shows in the first rows of the load
-    # file, which is what DuckDB samples to read JSON lines.
-    yield from _newly_archived(client, object_type, archived_seen)
+    # Tombstones replace a deal's associations with none; a backfill writes new tables.
+    convert = _Converter(object_type, tombstones=not backfill)
+    archived: list[dict[str, Any]] = []
+    yield from _newly_archived(client, object_type, archived_seen, archived)
+    # their dates do not move the cursor, so neither does a misfit among them
+    yield from _Converter(object_type, tombstones=not backfill).tables([archived] if archived else [])
     if backfill:
         # Taken before the lists are read: anything modified later has a later date.
         mark, ids_at_mark = client.newest_modified(object_type), set()
         pages, start_at = client.iter_list(object_type), _instant(start)
     else:
         pages = client.search_modified_since(object_type, since)
+    batch: list[dict[str, Any]] = []
     for page in pages:
         good = []
         for record in page:
@@ -148,7 +155,14 @@ def _incremental(client: HubSpotClient, object_type: str, start: str,
             archived_seen.pop(record["id"], None)
             good.append(record)
         if good:
-            yield enrich(good) if enrich else good
+            batch.extend(enrich(good) if enrich else good)
+        if len(batch) >= BATCH_ROWS:
+            yield from convert.tables([batch])
+            batch = []
+    if batch:
+        yield from convert.tables([batch])
+    if convert.held_back:
+        held_back = min(held_back or convert.held_back, convert.held_back)
     if backfill and mark is not None and mark < newest:
         newest, ids_at_newest = mark, ids_at_mark  # changed during the backfill: search from the mark
     if held_back:
@@ -157,10 +171,32 @@ def _incremental(client: HubSpotClient, object_type: str, start: str,
         state["modified_cursor"], state["ids_at_cursor"] = newest, sorted(ids_at_newest)
 
 
-def _newly_archived(client: HubSpotClient, object_type: str, archived_seen: dict[str, str]) -> Iterator[Any]:
-    """Archived records not loaded as archived before (``archived_seen``: id -> archivedAt)."""
+class _Converter:
+    """Turns batches of checked records into Arrow tables, quarantining those that do not fit
+    their columns; ``held_back`` is the earliest modified date among those (the cursor stops there)."""
+
+    def __init__(self, object_type: str, tombstones: bool):
+        self.object_type, self.tombstones = object_type, tombstones
+        self.held_back: str | None = None
+
+    def tables(self, batches: list[list[dict[str, Any]]]) -> Iterator[Any]:
+        prop = hubspot_settings.MODIFIED_PROPERTY[self.object_type]
+        for batch in batches:
+            children = DEAL_ASSOCIATIONS if self.object_type == "deals" else ()
+            items, problems = nested_items(SHAPES[self.object_type], children, batch, self.tombstones)
+            for record, problem in problems:
+                yield quarantined(self.object_type, record, problem)
+                stamp = _stamp(record, prop)
+                if stamp:
+                    self.held_back = min(self.held_back or stamp, stamp)
+            yield from items
+
+
+def _newly_archived(client: HubSpotClient, object_type: str, archived_seen: dict[str, str],
+                    fresh: list[dict[str, Any]]) -> Iterator[Any]:
+    """Collect in ``fresh`` the archived records not loaded as archived before (``archived_seen``:
+    id -> archivedAt); yield the quarantine rows of malformed ones."""
     for page in client.iter_list(object_type, archived=True):
-        fresh = []
         for record in page:
             try:
                 check_record(object_type, record)
@@ -171,8 +207,6 @@ def _newly_archived(client: HubSpotClient, object_type: str, archived_seen: dict
             if archived_seen.get(record["id"]) != stamp:
                 archived_seen[record["id"]] = stamp
                 fresh.append(record)
-        if fresh:
-            yield fresh
 
 
 def _instant(stamp: str) -> datetime:

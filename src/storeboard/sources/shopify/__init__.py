@@ -3,8 +3,9 @@
 Loads into ``raw_shopify``: ``orders`` merged by ``id`` and incremental on ``updatedAt`` (the
 cursor is kept in dlt's resource state in the warehouse, so it only advances once the data is
 committed, and never past a quarantined record), with child tables ``orders__line_items``, ``orders__refunds``,
-``orders__refunds__refund_line_items`` and friends; ``customers`` (same rules); and, replaced on
-every run, ``product_variants`` (SKU, price, unit cost, weight) and ``shop`` (time zone, currency).
+``orders__refunds__refund_line_items`` and friends merged by ``order_id`` (``tables.py``);
+``customers`` (same rules); and, replaced on every run, ``product_variants`` (SKU, price, unit
+cost, weight) and ``shop`` (time zone, currency). Orders and customers reach dlt as Arrow tables.
 """
 
 from __future__ import annotations
@@ -14,10 +15,18 @@ from typing import Any, Callable, Iterator
 import dlt
 
 from storeboard.config import ShopifySettings
+from storeboard.sources.arrow_tables import BATCH_ROWS
 from storeboard.sources.quarantine import RecordProblem, quarantined
 from storeboard.sources.shopify.helpers import ShopifyClient, check_customer, check_order
+from storeboard.sources.shopify.tables import CUSTOMERS, ORDERS, order_items
 
-__all__ = ["check", "client_for", "source"]
+__all__ = ["check", "client_for", "items_for", "source"]
+
+#: Orders converted at a time (each brings about five child rows).
+ORDER_BATCH = BATCH_ROWS // 5
+
+#: A batch converter: records -> (dlt items, records that do not fit with why).
+Convert = Callable[[list[dict[str, Any]]], tuple[list[Any], list[tuple[dict[str, Any], RecordProblem]]]]
 
 
 def client_for(settings: ShopifySettings) -> ShopifyClient:
@@ -48,21 +57,24 @@ def source(settings: ShopifySettings) -> Any:
         """The shop: id, name, domain, IANA time zone and currency code. Replaced every run."""
         yield client.shop()
 
-    @dlt.resource(name="orders", write_disposition="merge", primary_key="id")
+    @dlt.resource(name="orders", write_disposition="merge", primary_key="id", columns=ORDERS.column_hints)
     def orders() -> Iterator[Any]:
         """Orders updated since the stored cursor, oldest first; money as decimal strings in
-        shop currency (``shopMoney``), timestamps ISO 8601 UTC. Malformed orders go to
-        ``quarantine`` and hold the cursor back so they are read again next run."""
-        # The first load reads the whole history through one bulk operation; later runs page.
-        backfill = settings.bulk_backfill and "updated_at_cursor" not in dlt.current.resource_state()
+        shop currency (``shopMoney``), timestamps UTC. Malformed orders go to ``quarantine`` and
+        hold the cursor back so they are read again next run."""
+        # The first load reads the whole history through one bulk operation into new tables;
+        # later runs page, and may replace an order's child rows with none (tombstones).
+        first = "updated_at_cursor" not in dlt.current.resource_state()
+        backfill = settings.bulk_backfill and first
         yield from _incremental("orders", settings.start_date, client.bulk_orders if backfill else client.iter_orders,
-                                check_order)
+                                check_order, lambda batch: order_items(batch, tombstones=not first), ORDER_BATCH)
 
-    @dlt.resource(name="customers", write_disposition="merge", primary_key="id")
+    @dlt.resource(name="customers", write_disposition="merge", primary_key="id", columns=CUSTOMERS.column_hints)
     def customers() -> Iterator[Any]:
         """Customers updated since the stored cursor: names, default email and phone, order count
         and amount spent (shop currency). Same cursor and quarantine rules as orders."""
-        yield from _incremental("customers", settings.start_date, client.iter_customers, check_customer)
+        yield from _incremental("customers", settings.start_date, client.iter_customers, check_customer,
+                                _one_table(CUSTOMERS), BATCH_ROWS)
 
     @dlt.resource(name="product_variants", write_disposition="replace", primary_key="id")
     def product_variants() -> Iterator[list[dict[str, Any]]]:
@@ -79,18 +91,58 @@ def check(settings: ShopifySettings) -> str:
     return f"{shop['name']} ({shop['myshopifyDomain']}, {shop['currencyCode']}, {shop['ianaTimezone']})"
 
 
+def items_for(orders: list[dict[str, Any]]) -> Iterator[Any]:
+    """The dlt items that load ``orders`` (flattened by the client) exactly as a run does: checks,
+    quarantine, the raw tables' columns, child rows replaced. The webhook applier loads re-read
+    orders through this; no cursor moves."""
+    checked = []
+    for order in orders:
+        try:
+            check_order(order)
+        except RecordProblem as problem:
+            yield quarantined("orders", order, problem)
+            continue
+        checked.append(order)
+    items, problems = order_items(checked, tombstones=True)
+    for order, problem in problems:
+        yield quarantined("orders", order, problem)
+    yield from items
+
+
+def _one_table(shape: Any) -> Convert:
+    def convert(records: list[dict[str, Any]]) -> tuple[list[Any], list[tuple[dict[str, Any], RecordProblem]]]:
+        table, problems = shape.table_of(records)
+        return ([table] if table.num_rows else []), [(records[i], p) for i, p in problems]
+    return convert
+
+
 def _incremental(resource: str, start: str, fetch: Callable[[str], Iterator[list[dict[str, Any]]]],
-                 check: Callable[[dict[str, Any]], None]) -> Iterator[Any]:
-    """Yield records updated since the cursor kept in the resource's dlt state.
+                 check: Callable[[dict[str, Any]], None], convert: Convert, batch_size: int) -> Iterator[Any]:
+    """Yield the tables of records updated since the cursor kept in the resource's dlt state.
 
     The search is inclusive (``updated_at:>=``), so records already loaded at the cursor's
     instant are skipped. The cursor is written with the load (it moves only once the data is
     committed) and never past a quarantined record, which is therefore read again next run.
+    Records are converted ``batch_size`` at a time.
     """
     state = dlt.current.resource_state()
     since = state.get("updated_at_cursor", start)
     seen_at_cursor = set(state.get("ids_at_cursor", []))
     newest, held_back, ids_at_newest = since, None, set(seen_at_cursor)
+    batch: list[dict[str, Any]] = []
+
+    def hold(stamp: str) -> None:
+        nonlocal held_back
+        held_back = min(held_back or stamp, stamp)
+
+    def flush() -> Iterator[Any]:
+        items, problems = convert(batch)
+        for record, problem in problems:
+            yield quarantined(resource, record, problem)
+            hold(record["updatedAt"])
+        yield from items
+        batch.clear()
+
     for page in fetch(since):
         for record in page:
             if record.get("updatedAt") == since and record.get("id") in seen_at_cursor:
@@ -99,14 +151,17 @@ def _incremental(resource: str, start: str, fetch: Callable[[str], Iterator[list
                 check(record)
             except RecordProblem as problem:
                 yield quarantined(resource, record, problem)
-                stamp = record.get("updatedAt") if isinstance(record.get("updatedAt"), str) else since
-                held_back = min(held_back or stamp, stamp)
+                hold(record.get("updatedAt") if isinstance(record.get("updatedAt"), str) else since)
                 continue
             if record["updatedAt"] > newest:
                 newest, ids_at_newest = record["updatedAt"], set()
             if record["updatedAt"] == newest:
                 ids_at_newest.add(record["id"])
-            yield record
+            batch.append(record)
+        if len(batch) >= batch_size:
+            yield from flush()
+    if batch:
+        yield from flush()
     if held_back:
         state["updated_at_cursor"], state["ids_at_cursor"] = min(newest, held_back), []
     else:

@@ -153,7 +153,7 @@ class ShopifyClient:
         """
         search = f"updated_at:>='{updated_since}'"
         for page in self.iter_nodes(settings.ORDERS_QUERY, "orders", {"query": search}):
-            yield [self._flatten(order) if isinstance(order.get("lineItems"), dict) else order for order in page]
+            yield [self.flatten(order) if isinstance(order.get("lineItems"), dict) else order for order in page]
 
     def bulk_orders(self, updated_since: str, batch: int = 500) -> Iterator[list[dict[str, Any]]]:
         """Yield batches of orders updated at or after ``updated_since`` through a bulk operation.
@@ -211,7 +211,7 @@ class ShopifyClient:
 
         def emit(order: dict[str, Any]) -> None:
             emitted.add(order["id"])
-            out.append(self._flatten(order))
+            out.append(self.flatten(order))
 
         for record in records:
             parent = record.pop("__parentId", None)
@@ -244,7 +244,7 @@ class ShopifyClient:
         for order_id in refetch:
             order = self.execute(settings.ORDER_QUERY, {"id": order_id}).get("order")
             if order:
-                yield [self._flatten(order)]
+                yield [self.flatten(order)]
 
     def iter_customers(self, updated_since: str) -> Iterator[list[dict[str, Any]]]:
         """Yield pages of customers updated at or after ``updated_since``, oldest first."""
@@ -281,7 +281,9 @@ class ShopifyClient:
             after = connection["pageInfo"]["endCursor"] if connection["pageInfo"]["hasNextPage"] else None
         return lines
 
-    def _flatten(self, order: dict[str, Any]) -> dict[str, Any]:
+    def flatten(self, order: dict[str, Any]) -> dict[str, Any]:
+        """An order as read, with connections as lists and every nested record carrying its
+        parent's id (``orderId``, ``refundId``); long line-item lists are paged in full."""
         order = dict(order)
         order_id = order["id"]
         lines = order["lineItems"]["nodes"]
@@ -315,17 +317,33 @@ def check_order(order: dict[str, Any]) -> None:
     require_timestamp(order, "processedAt")
     for field in ("totalPriceSet", "subtotalPriceSet", "totalDiscountsSet"):
         require_decimal(_at(order, field, "shopMoney", "amount"), f"{field}.shopMoney.amount")
-    lines = order.get("lineItems") or []
-    if not isinstance(lines, list):
-        raise RecordProblem("lineItems", f"expected a list, got {lines!r:.40}")
+    lines = _objects(order, "lineItems", "")
     for i, line in enumerate(lines):
-        if not isinstance(line, dict):
-            raise RecordProblem(f"lineItems[{i}]", f"expected an object, got {line!r:.40}")
         require_str(line, "id", "gid://shopify/LineItem/")
         if not isinstance(line.get("quantity"), int):
             raise RecordProblem(f"lineItems[{i}].quantity", f"expected an integer, got {line.get('quantity')!r:.40}")
         require_decimal(_at(line, "originalUnitPriceSet", "shopMoney", "amount"),
                         f"lineItems[{i}].originalUnitPriceSet.shopMoney.amount")
+        _objects(line, "taxLines", f"lineItems[{i}].")
+    _objects(order, "shippingLines", "")
+    for i, refund in enumerate(_objects(order, "refunds", "")):
+        _objects(refund, "refundLineItems", f"refunds[{i}].")
+        _objects(refund, "refundShippingLines", f"refunds[{i}].")
+    for i, transaction in enumerate(_objects(order, "transactions", "")):
+        _objects(transaction, "fees", f"transactions[{i}].")
+
+
+def _objects(record: dict[str, Any], field: str, prefix: str) -> list[dict[str, Any]]:
+    """``record[field]``: a list of objects (or missing, an empty list); else a ``RecordProblem``."""
+    value = record.get(field)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise RecordProblem(f"{prefix}{field}", f"expected a list, got {value!r:.40}")
+    for i, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise RecordProblem(f"{prefix}{field}[{i}]", f"expected an object, got {item!r:.40}")
+    return value
 
 
 def _at(value: Any, *keys: str) -> Any:

@@ -3,7 +3,8 @@
 Loads into ``raw_stripe``, one table per resource, merged by ``id``. Amounts are integers in the
 currency's minor unit (cents; whole yen for JPY), currencies lowercase ISO codes, timestamps Unix
 seconds (UTC), exactly as Stripe sends them; staging converts them. Fees and net amounts are on
-``balance_transactions`` (child table ``balance_transactions__fee_details``).
+``balance_transactions`` (the fee lines as JSON in ``fee_details``). Each table keeps the fields
+listed in ``settings.py`` and is handed to dlt as Arrow tables (``arrow_tables.py``).
 
 Every resource is incremental on ``created`` with the cursor in dlt's resource state (it moves
 only once the load is committed, and never past a quarantined record). Objects that change after
@@ -24,12 +25,13 @@ import dlt
 
 from storeboard.config import StripeSettings
 from storeboard.errors import SourceError
+from storeboard.sources.arrow_tables import Batches
 from storeboard.sources.quarantine import RecordProblem, quarantined
 from storeboard.sources.stripe.helpers import StripeClient, check_record, describe_key, to_epoch
 from storeboard.sources.stripe.paging import iter_pages_concurrently
 from storeboard.sources.stripe.settings import RESOURCES, Resource
 
-__all__ = ["check", "client_for", "source"]
+__all__ = ["check", "client_for", "items_for", "source"]
 
 logger = logging.getLogger(__name__)
 DAY = 86_400
@@ -73,7 +75,8 @@ def _resource(client: StripeClient, settings: StripeSettings, spec: Resource) ->
         yield from _incremental(client, settings, spec)
 
     load.__doc__ = f"Stripe {spec.name}, merged by id, incremental on created (Unix seconds, UTC)."
-    return dlt.resource(load, name=spec.name, write_disposition="merge", primary_key="id")
+    return dlt.resource(load, name=spec.name, write_disposition="merge", primary_key="id",
+                        columns=spec.shape.column_hints)
 
 
 class _Cursor:
@@ -112,6 +115,7 @@ def _incremental(client: StripeClient, settings: StripeSettings, spec: Resource)
     lookback = settings.lookback_days * DAY if spec.mutable else 0
     since = start if stored is None else max(start, stored - lookback)
     cursor, seen, total = _Cursor(stored, start), set(), 0
+    batches = Batches(spec.shape)
     for page in iter_pages_concurrently(client, spec.name, since, settings.concurrency):
         rows = []
         for record in page:
@@ -123,17 +127,45 @@ def _incremental(client: StripeClient, settings: StripeSettings, spec: Resource)
             if row is not None:
                 rows.append(row)
         total += len(rows)
-        if rows:
-            yield rows
+        yield from _tables(spec, batches.add(rows), cursor, since)
     if spec.name == "charges":
         # A refund or dispute changes its charge, which may be older than the look-back window.
         for record in _charges_changed_by_refunds(client, since, seen, settings.concurrency):
             row = yield from _screen(spec, settings, record, cursor, seen, moves_cursor=False)
             if row is not None:
                 total += 1
-                yield row
+                yield from _tables(spec, batches.add([row]), cursor, since)
+    yield from _tables(spec, batches.flush(), cursor, since)
     state["created_cursor"] = cursor.value
     logger.info("stripe %s: %d objects created since %d; cursor now %d", spec.name, total, since, cursor.value)
+
+
+def _tables(spec: Resource, batches: Iterator[Any], cursor: _Cursor, since: int) -> Iterator[Any]:
+    """The Arrow tables of ``batches``, after quarantining the records whose values do not fit
+    their columns; those hold the cursor back like any malformed record."""
+    for table, problems in batches:
+        for record, problem in problems:
+            yield quarantined(spec.name, record, problem)
+            # an old charge re-read for its refund never moved the cursor: keep it where it was
+            cursor.hold(record if isinstance(record.get("created"), int) and record["created"] >= since else None)
+        if table is not None:
+            yield table
+
+
+def items_for(settings: StripeSettings, kind: str, records: list[Any]) -> Iterator[Any]:
+    """The dlt items that load ``records`` of list ``kind`` exactly as a run does (checks,
+    quarantine, the order reference, the raw table's columns), without moving any cursor; the
+    webhook applier loads re-read objects through this."""
+    spec = next(r for r in RESOURCES if r.name == kind)
+    cursor = _Cursor(None, 0)
+    rows = []
+    for record in records:
+        row = yield from _screen(spec, settings, record, cursor, set(), moves_cursor=False)
+        if row is not None:
+            rows.append(row)
+    batches = Batches(spec.shape)
+    yield from _tables(spec, batches.add(rows), cursor, 0)
+    yield from _tables(spec, batches.flush(), cursor, 0)
 
 
 def _screen(spec: Resource, settings: StripeSettings, record: Any, cursor: _Cursor, seen: set[str],

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from storeboard.sources.arrow_tables import Shape
+
 LIST_PATH = "/v1/{kind}"
 #: Stripe's largest page.
 MAX_PAGE_SIZE = 100
@@ -21,23 +23,68 @@ class Resource:
         integer_fields: fields that must be integers (minor units, Unix seconds).
         mutable: the objects change after creation (refund totals, statuses), so every run
             re-reads ``lookback_days`` before the cursor.
+        shape: the fields kept in the raw table and their types.
     """
 
     name: str
     id_prefix: str
     integer_fields: tuple[str, ...]
     mutable: bool
+    shape: Shape
 
+
+# The raw tables keep what the models read and what identifies an object; ``metadata`` (any keys)
+# and lists stay whole as JSON. A new field is one more path below.
+CHARGES = Shape(
+    "charges",
+    text=("id", "object", "payment_intent", "customer", "balance_transaction", "order_reference", "currency",
+          "status", "description", "receipt_email", "billing_details.email", "payment_method_details.type",
+          "payment_method_details.card.brand", "failure_code", "failure_message"),
+    bigint=("amount", "amount_captured", "amount_refunded", "created"),
+    bool=("paid", "captured", "refunded", "disputed", "livemode"),
+    json=("metadata",),
+)
+PAYMENT_INTENTS = Shape(
+    "payment_intents",
+    text=("id", "object", "customer", "latest_charge", "order_reference", "currency", "status", "capture_method",
+          "cancellation_reason", "description"),
+    bigint=("amount", "amount_received", "amount_capturable", "created", "canceled_at"),
+    bool=("livemode",),
+    json=("metadata", "payment_method_types"),
+)
+REFUNDS = Shape(
+    "refunds",
+    text=("id", "object", "charge", "payment_intent", "balance_transaction", "currency", "status", "reason"),
+    bigint=("amount", "created"),
+    json=("metadata",),
+)
+BALANCE_TRANSACTIONS = Shape(
+    "balance_transactions",
+    text=("id", "object", "source", "currency", "type", "reporting_category", "status", "description"),
+    bigint=("amount", "fee", "net", "created", "available_on"),
+    double=("exchange_rate",),
+    json=("fee_details",),
+)
+CUSTOMERS = Shape(
+    "customers",
+    text=("id", "object", "email", "name", "phone", "currency", "description"),
+    bigint=("created",),
+    bool=("delinquent", "livemode"),
+    json=("metadata",),
+)
 
 RESOURCES = (
     # amount_refunded, refunded, disputed change when the charge is refunded or disputed.
-    Resource("charges", "ch_", ("created", "amount", "amount_captured", "amount_refunded"), mutable=True),
+    Resource("charges", "ch_", ("created", "amount", "amount_captured", "amount_refunded"), mutable=True,
+             shape=CHARGES),
     # status and amount_received change while the intent is processed or canceled.
-    Resource("payment_intents", "pi_", ("created", "amount", "amount_received"), mutable=True),
+    Resource("payment_intents", "pi_", ("created", "amount", "amount_received"), mutable=True,
+             shape=PAYMENT_INTENTS),
     # a refund goes pending -> succeeded (or failed / canceled).
-    Resource("refunds", "re_", ("created", "amount"), mutable=True),
+    Resource("refunds", "re_", ("created", "amount"), mutable=True, shape=REFUNDS),
     # status goes pending -> available on available_on.
-    Resource("balance_transactions", "txn_", ("created", "amount", "fee", "net", "available_on"), mutable=True),
+    Resource("balance_transactions", "txn_", ("created", "amount", "fee", "net", "available_on"), mutable=True,
+             shape=BALANCE_TRANSACTIONS),
     # customers change (email, name) but carry no update timestamp; re-read only at the cursor.
-    Resource("customers", "cus_", ("created",), mutable=False),
+    Resource("customers", "cus_", ("created",), mutable=False, shape=CUSTOMERS),
 )

@@ -2,8 +2,8 @@ with
 
 source as (
     {{ select_source_columns('shopify', 'orders__line_items__tax_lines', {
-        '_dlt_id': 'varchar',
-        '_dlt_parent_id': 'varchar',
+        'line_item_id': 'varchar',
+        'position': 'integer',
         'rate': 'decimal(12, 6)',
         'price_set__shop_money__amount': 'varchar',
     }) }}
@@ -11,9 +11,9 @@ source as (
 
 renamed as (
     select
-        -- ids (dlt row ids: the parent is the order line's row in orders__line_items)
-        _dlt_id as tax_line_row_id,
-        _dlt_parent_id as order_line_row_id,
+        -- ids (a tax line has none of its own: its line and its place among the line's tax lines)
+        line_item_id || '/' || cast(position as varchar) as tax_line_row_id,
+        line_item_id as order_line_row_id,
 
         -- numerics
         rate as tax_rate,

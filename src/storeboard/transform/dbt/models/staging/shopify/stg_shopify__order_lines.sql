@@ -3,7 +3,6 @@ with
 source as (
     {{ select_source_columns('shopify', 'orders__line_items', {
         'id': 'varchar',
-        '_dlt_id': 'varchar',
         'order_id': 'varchar',
         'sku': 'varchar',
         'name': 'varchar',
@@ -24,7 +23,7 @@ renamed as (
         -- ids
         id as order_line_id,
         -- dlt row id, the parent of the line's tax lines
-        _dlt_id as order_line_row_id,
+        id as order_line_row_id,
         order_id,
         variant__id as variant_id,
         product__id as product_id,

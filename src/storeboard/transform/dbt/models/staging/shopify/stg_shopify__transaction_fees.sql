@@ -2,8 +2,8 @@ with
 
 source as (
     {{ select_source_columns('shopify', 'orders__transactions__fees', {
-        '_dlt_id': 'varchar',
-        '_dlt_parent_id': 'varchar',
+        'transaction_id': 'varchar',
+        'position': 'integer',
         'type': 'varchar',
         'rate': 'decimal(12, 6)',
         'amount__amount': 'varchar',
@@ -13,9 +13,9 @@ source as (
 
 renamed as (
     select
-        -- ids (dlt row ids: the parent is the transaction's row in orders__transactions)
-        _dlt_id as transaction_fee_row_id,
-        _dlt_parent_id as transaction_row_id,
+        -- ids (a fee has none of its own: its transaction and its place among the transaction's fees)
+        transaction_id || '/' || cast(position as varchar) as transaction_fee_row_id,
+        transaction_id as transaction_row_id,
 
         -- strings
         type as fee_type,

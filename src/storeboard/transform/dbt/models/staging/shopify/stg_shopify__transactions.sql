@@ -3,7 +3,6 @@ with
 source as (
     {{ select_source_columns('shopify', 'orders__transactions', {
         'id': 'varchar',
-        '_dlt_id': 'varchar',
         'order_id': 'varchar',
         'kind': 'varchar',
         'status': 'varchar',
@@ -19,7 +18,7 @@ renamed as (
     select
         -- ids
         id as transaction_id,
-        _dlt_id as transaction_row_id,
+        id as transaction_row_id,
         order_id,
         -- the payment processor's reference (for Stripe, the charge id) where Shopify records it
         authorization_code as gateway_reference,
