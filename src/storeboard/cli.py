@@ -16,6 +16,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from storeboard.config import CONFIG_FILE, Config, example_config, load_config
 from storeboard.errors import ConfigError, StoreboardError
+from storeboard.gc_tuning import collect_less
 
 app = typer.Typer(help="Storeboard: one pipeline and one source of truth for your store.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -178,6 +179,7 @@ def _generate(seed: int, orders: int, days: Optional[int], as_of: Optional[str])
     console.print(f"[green]✓[/] Generated {len(store.orders):,} orders, {len(store.customers):,} customers, "
                   f"{len(store.products):,} SKUs ({time.monotonic() - started:.1f}s)")
     gc.freeze()  # the store lives as long as the process: keep the collector from rescanning it
+    collect_less()  # rendering pages allocates a dict per field
     return generator
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from storeboard.config import CONFIG_FILE, example_config
 from storeboard.errors import ConfigError
+from storeboard.gc_tuning import collect_less
 from storeboard.sandbox import credentials
 from storeboard.sandbox.files_data import write_drop
 from storeboard.sandbox.store import Store
@@ -224,6 +225,7 @@ def _serve_sandbox(conn: Any, seed: int, orders: int, days: int | None, as_of: d
         return
     seconds = time.monotonic() - started
     gc.freeze()  # the store lives as long as the process: keep the collector from rescanning it
+    collect_less()  # rendering pages allocates a dict per field
     if "files" in SANDBOX_SOURCES:
         write_drop(store, Path(folder) / DROP_FOLDER)
     # The demo's own Shopify bucket is large: it pages customers and variants once, beside a bulk backfill.

@@ -20,6 +20,7 @@ from typing import Callable
 from storeboard.config import Config
 from storeboard.errors import SourceError, StoreboardError, WarehouseError
 from storeboard.freshness import stale_after
+from storeboard.gc_tuning import collect_less
 from storeboard.runlog import RunLog
 from storeboard.sources import source_module
 from storeboard.transform import runner
@@ -262,6 +263,7 @@ def store_settings(config: Config, warehouse: Warehouse) -> dict[str, str]:
 def extract_step(config: Config, log: RunLog, name: str, full_refresh: bool, notify: Progress) -> StepResult:
     """Extract and load one source, recording the step; a failure is recorded, never raised."""
     step = f"extract:{name}"
+    collect_less()
     log.step_started(step, name)
     notify(step, "started", "")
     started = time.monotonic()
@@ -301,6 +303,7 @@ def run(
         The report; ``report.ok`` is false when any step failed (its error is recorded).
     """
     notify = progress or (lambda step, status, detail: None)
+    collect_less()
     warehouse = warehouse_for(config)
     log = RunLog(warehouse, trigger)
     report = RunReport(log.run_id)

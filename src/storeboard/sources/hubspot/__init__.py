@@ -159,6 +159,8 @@ def _incremental(client: HubSpotClient, object_type: str, start: str,
         if len(batch) >= BATCH_ROWS:
             yield from convert.tables([batch])
             batch = []
+        # Nothing yet while a batch fills: dlt's round robin then reads the other objects' pages.
+        yield None
     if batch:
         yield from convert.tables([batch])
     if convert.held_back:

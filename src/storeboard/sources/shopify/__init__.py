@@ -160,6 +160,8 @@ def _incremental(resource: str, start: str, fetch: Callable[[str], Iterator[list
             batch.append(record)
         if len(batch) >= batch_size:
             yield from flush()
+        # Nothing yet while a batch fills: dlt's round robin then reads the other resources' pages.
+        yield None
     if batch:
         yield from flush()
     if held_back:

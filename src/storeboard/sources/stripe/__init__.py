@@ -128,6 +128,8 @@ def _incremental(client: StripeClient, settings: StripeSettings, spec: Resource)
                 rows.append(row)
         total += len(rows)
         yield from _tables(spec, batches.add(rows), cursor, since)
+        # Nothing yet while a batch fills: dlt's round robin then reads the other lists' pages.
+        yield None
     if spec.name == "charges":
         # A refund or dispute changes its charge, which may be older than the look-back window.
         for record in _charges_changed_by_refunds(client, since, seen, settings.concurrency):
