@@ -30,6 +30,9 @@ from storeboard.warehouse import Warehouse
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 # dlt warns about every all-null column; staging tolerates those (select_source_columns).
 os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
+# Arrow tables get dlt's _dlt_load_id column too (dlt adds it to dict rows only by default), so
+# every raw row names the load that wrote it.
+os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
 # dlt gzips its intermediate files by default; they are local and deleted after the load, and
 # compressing them was a fifth of the CPU time of extracting Stripe or Shopify.
 os.environ.setdefault("DATA_WRITER__DISABLE_COMPRESSION", "true")
@@ -76,13 +79,14 @@ def warehouse_for(config: Config) -> Warehouse:
 
 
 def dlt_destination(warehouse: Warehouse):
-    import dlt
+    """dlt's destination for ``warehouse`` (``storeboard.destinations``: merges delete by each key)."""
+    from storeboard import destinations
 
     if warehouse.kind == "duckdb":
-        return dlt.destinations.duckdb(str(warehouse.duckdb_path.resolve()))
+        return destinations.duckdb(str(warehouse.duckdb_path.resolve()))
     params = warehouse.pg_params()
     # A dict rather than the URL: dlt insists on a password, and trust/peer setups have none.
-    return dlt.destinations.postgres(
+    return destinations.postgres(
         credentials={
             "database": params["dbname"],
             "username": params["user"],

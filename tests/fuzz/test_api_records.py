@@ -79,7 +79,7 @@ def assert_loads_or_names_a_field(items, problems) -> None:
         [(_, problem)] = problems
         assert problem.field and problem.reason
         return
-    assert items and items[0].num_rows == 1
+    assert items and getattr(items[0], "data", items[0]).num_rows == 1
 
 
 def assert_quarantine_row(resource: str, rec, problem: RecordProblem) -> None:

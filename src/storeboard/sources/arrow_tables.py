@@ -98,6 +98,16 @@ class Shape:
         """dlt column hints for the declared JSON columns (the rest follow from Arrow types)."""
         return {c.name: {"data_type": "json"} for c in self.columns if c.kind == "json"}
 
+    def marked(self, table: pa.Table) -> Any:
+        """``table`` as a dlt item of this raw table, carrying the column hints Arrow types cannot
+        (JSON). The hints travel with the item, not the resource: dlt copies a resource's hints into
+        every table variant it makes (quarantine, child tables), which would give those the columns."""
+        hints = self.column_hints
+        if not hints:
+            return table
+        return dlt.mark.with_hints(table, dlt.mark.make_hints(table_name=self.table, columns=hints),
+                                   create_table_variant=True)
+
     def table_of(self, records: Sequence[dict[str, Any]]) -> tuple[pa.Table, list[tuple[int, RecordProblem]]]:
         """The Arrow table of ``records``, and the (index, problem) of each record that does not fit.
 
@@ -276,7 +286,7 @@ def nested_items(parent: Shape, children: Sequence[ChildTable], records: list[di
             bad[good[index]["id"]] = (good[index], problem)
             found = True
         if table.num_rows:
-            items.append(table)
+            items.append(parent.marked(table))
         for child in children:
             rows, have = [], set()
             for record in good:

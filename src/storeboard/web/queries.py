@@ -91,16 +91,13 @@ def channel_net_sales(conn: Connection, start: date, end: date) -> Decimal:
 
 
 def order_mix(conn: Connection, start: date, end: date) -> dict[str, int]:
-    """Orders in [start, end] (``fct_orders.order_date``) by whether they were the customer's first
-    order (``dim_customers.first_order_id``), a repeat order, or a guest checkout."""
+    """Orders in [start, end] by whether they were the customer's first order, a repeat order, or a
+    guest checkout (``rpt_revenue_daily``, which counts them per day from the order facts)."""
     row = conn.query(
-        "select count(case when customers.first_order_id = orders.order_id then 1 end) as new_customer_orders, "
-        "count(case when orders.customer_id is not null and customers.first_order_id <> orders.order_id "
-        "then 1 end) as returning_customer_orders, "
-        "count(case when orders.customer_id is null then 1 end) as guest_orders "
-        "from analytics.fct_orders as orders "
-        "left join analytics.dim_customers as customers on orders.customer_id = customers.customer_id "
-        "where orders.order_date between %(start)s and %(end)s",
+        "select coalesce(sum(new_customer_orders), 0) as new_customer_orders, "
+        "coalesce(sum(returning_customer_orders), 0) as returning_customer_orders, "
+        "coalesce(sum(guest_orders), 0) as guest_orders "
+        f"from {MART} where date between %(start)s and %(end)s",
         {"start": start, "end": end},
     )[0]
     return {k: int(v or 0) for k, v in row.items()}

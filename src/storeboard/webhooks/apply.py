@@ -128,9 +128,19 @@ def _load(config: Config, name: str, resources: dict[str, Iterator[Any]]) -> int
         pipelines_dir=str(config.state_dir / "pipelines"),
     )
     dlt_pipeline.run(changes(), loader_file_format=file_format)
-    # rows of the resources' own tables: not quarantined records, not child-table rows
-    return sum(getattr(item, "num_rows", 1) for items in rows.values() for item in items
-               if getattr(item, "meta", None) is None)
+    return sum(_rows_of(table, items) for table, items in rows.items())
+
+
+def _rows_of(table: str, items: list[Any]) -> int:
+    """Rows of ``items`` that go to ``table`` itself: not quarantined records, not child-table rows."""
+    count = 0
+    for item in items:
+        meta = getattr(item, "meta", None)
+        hints = getattr(meta, "hints", None) or {}
+        data = getattr(item, "data", item)
+        if hints.get("table_name", table) == table and hasattr(data, "num_rows"):
+            count += data.num_rows
+    return count
 
 
 def _apply(config: Config, batch: _Batch) -> tuple[dict[str, int], dict[str, str]]:

@@ -65,19 +65,19 @@ def source(settings: HubSpotSettings, client: HubSpotClient | None = None) -> An
     """
     client = client or client_for(settings)
 
-    @dlt.resource(name="contacts", write_disposition="merge", primary_key="id", columns=SHAPES["contacts"].column_hints)
+    @dlt.resource(name="contacts", write_disposition="merge", primary_key="id")
     def contacts() -> Iterator[Any]:
         """Contacts modified since the cursor: email (as typed: normalise before joining), phone,
         lifecycle stage, original source (``hs_analytics_source`` and its drill-downs), create and
         modified dates (UTC); archived contacts flagged."""
         yield from _incremental(client, "contacts", settings.start_date)
 
-    @dlt.resource(name="companies", write_disposition="merge", primary_key="id", columns=SHAPES["companies"].column_hints)
+    @dlt.resource(name="companies", write_disposition="merge", primary_key="id")
     def companies() -> Iterator[Any]:
         """Companies modified since the cursor: name, domain, industry, dates (UTC)."""
         yield from _incremental(client, "companies", settings.start_date)
 
-    @dlt.resource(name="deals", write_disposition="merge", primary_key="id", columns=SHAPES["deals"].column_hints)
+    @dlt.resource(name="deals", write_disposition="merge", primary_key="id")
     def deals() -> Iterator[Any]:
         """Deals modified since the cursor: name, amount (decimal string in ``deal_currency_code``),
         stage, pipeline, close date, with their associated contact and company ids."""

@@ -15,6 +15,7 @@ from typing import Any, Iterator
 from dlt.sources.helpers import requests
 
 from storeboard.errors import SourceAuthError, SourceError
+from storeboard.sources.json_body import loads
 from storeboard.sources.hubspot import settings
 from storeboard.sources.quarantine import RecordProblem, require_decimal, require_timestamp
 
@@ -79,7 +80,7 @@ class HubSpotClient:
         if response.status_code == 404:
             raise SourceError("hubspot", f"HubSpot returned 404 for {path}: check sources.hubspot.base_url")
         try:
-            body = response.json()
+            body = loads(response.content)
         except ValueError:
             raise SourceError("hubspot", f"HubSpot sent a response that is not JSON for {path}") from None
         if not isinstance(body, dict):

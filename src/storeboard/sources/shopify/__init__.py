@@ -57,7 +57,7 @@ def source(settings: ShopifySettings) -> Any:
         """The shop: id, name, domain, IANA time zone and currency code. Replaced every run."""
         yield client.shop()
 
-    @dlt.resource(name="orders", write_disposition="merge", primary_key="id", columns=ORDERS.column_hints)
+    @dlt.resource(name="orders", write_disposition="merge", primary_key="id")
     def orders() -> Iterator[Any]:
         """Orders updated since the stored cursor, oldest first; money as decimal strings in
         shop currency (``shopMoney``), timestamps UTC. Malformed orders go to ``quarantine`` and
@@ -69,7 +69,7 @@ def source(settings: ShopifySettings) -> Any:
         yield from _incremental("orders", settings.start_date, client.bulk_orders if backfill else client.iter_orders,
                                 check_order, lambda batch: order_items(batch, tombstones=not first), ORDER_BATCH)
 
-    @dlt.resource(name="customers", write_disposition="merge", primary_key="id", columns=CUSTOMERS.column_hints)
+    @dlt.resource(name="customers", write_disposition="merge", primary_key="id")
     def customers() -> Iterator[Any]:
         """Customers updated since the stored cursor: names, default email and phone, order count
         and amount spent (shop currency). Same cursor and quarantine rules as orders."""
@@ -112,7 +112,7 @@ def items_for(orders: list[dict[str, Any]]) -> Iterator[Any]:
 def _one_table(shape: Any) -> Convert:
     def convert(records: list[dict[str, Any]]) -> tuple[list[Any], list[tuple[dict[str, Any], RecordProblem]]]:
         table, problems = shape.table_of(records)
-        return ([table] if table.num_rows else []), [(records[i], p) for i, p in problems]
+        return ([shape.marked(table)] if table.num_rows else []), [(records[i], p) for i, p in problems]
     return convert
 
 

@@ -75,8 +75,7 @@ def _resource(client: StripeClient, settings: StripeSettings, spec: Resource) ->
         yield from _incremental(client, settings, spec)
 
     load.__doc__ = f"Stripe {spec.name}, merged by id, incremental on created (Unix seconds, UTC)."
-    return dlt.resource(load, name=spec.name, write_disposition="merge", primary_key="id",
-                        columns=spec.shape.column_hints)
+    return dlt.resource(load, name=spec.name, write_disposition="merge", primary_key="id")
 
 
 class _Cursor:
@@ -151,7 +150,7 @@ def _tables(spec: Resource, batches: Iterator[Any], cursor: _Cursor, since: int)
             # an old charge re-read for its refund never moved the cursor: keep it where it was
             cursor.hold(record if isinstance(record.get("created"), int) and record["created"] >= since else None)
         if table is not None:
-            yield table
+            yield spec.shape.marked(table)
 
 
 def items_for(settings: StripeSettings, kind: str, records: list[Any]) -> Iterator[Any]:

@@ -35,12 +35,28 @@ orders_by_day as (
     group by 1
 ),
 
+-- Whose orders they were: a customer's first order, a returning customer's, or a guest checkout
+-- (the revenue page sums these over any range instead of joining the order facts per request).
+order_mix_by_day as (
+    select
+        orders.order_date as event_date,
+        count(case when customers.first_order_id = orders.order_id then 1 end) as new_customer_orders,
+        count(case when orders.customer_id is not null and customers.first_order_id <> orders.order_id
+                   then 1 end) as returning_customer_orders,
+        count(case when orders.customer_id is null then 1 end) as guest_orders
+    from {{ ref('fct_orders') }} as orders
+    left join {{ ref('dim_customers') }} as customers on orders.customer_id = customers.customer_id
+    group by 1
+),
+
 bounds as (
     select min(event_date) as first_day, max(event_date) as last_day
     from (
         select event_date from sales_by_day
         union all
         select event_date from orders_by_day
+        union all
+        select event_date from order_mix_by_day
     ) as days
 ),
 
@@ -60,6 +76,9 @@ final as (
             - coalesce(sales_by_day.discounts, 0)
             - coalesce(sales_by_day.returns, 0) as net_sales,
         coalesce(orders_by_day.orders, 0) as orders,
+        coalesce(order_mix_by_day.new_customer_orders, 0) as new_customer_orders,
+        coalesce(order_mix_by_day.returning_customer_orders, 0) as returning_customer_orders,
+        coalesce(order_mix_by_day.guest_orders, 0) as guest_orders,
         cast({{ money_divide(
             'coalesce(sales_by_day.gross_sales, 0) - coalesce(sales_by_day.discounts, 0)',
             'orders_by_day.orders') }} as decimal(18, 2)) as average_order_value,
@@ -74,6 +93,7 @@ final as (
     from calendar
     left join sales_by_day on calendar.date_day = sales_by_day.event_date
     left join orders_by_day on calendar.date_day = orders_by_day.event_date
+    left join order_mix_by_day on calendar.date_day = order_mix_by_day.event_date
 )
 
 select * from final
