@@ -248,8 +248,8 @@ def render(results: dict[str, Any], name: str = "performance.json") -> str:
     lines = [BEGIN, "",
              "Produced by `storeboard bench` (`make bench`); every number below comes from "
              f"`{name}` beside this file, which each run updates by scale and warehouse. Stores are generated with "
-             "seed 42, two years of history; the sandbox runs in its own process. The machine was shared with "
-             "other agents' builds and test suites while these ran, so times include that contention.", "",
+             "seed 42, two years of history (three above 100k orders); the sandbox runs in its own process. Other "
+             "work on the same two cores slows a measurement: the load average when each started is listed.", "",
              "Measured on:", *_environment_lines(results), "",
              "### Targets", ""]
     lines += _table(["target", "scale, warehouse", "measured", "result", "why (automatic hint)"],
