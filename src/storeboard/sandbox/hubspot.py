@@ -33,6 +33,7 @@ from storeboard.sandbox.hubspot_data import (
     hubspot_records,
     parse_time,
 )
+from storeboard.sandbox.responses import FastJSONResponse
 from storeboard.sandbox.store import Store
 
 LIST_MAX, SEARCH_MAX, BATCH_MAX = 100, 200, 1000
@@ -182,7 +183,7 @@ class HubSpotAPI:
             if len(records) > start + limit:
                 nxt = str(ids[start + limit])
                 body["paging"] = {"next": {"after": nxt, "link": f"{request.url.path}?after={nxt}"}}
-            return JSONResponse(body, headers=headers)
+            return FastJSONResponse(body, headers=headers)
         except ApiError as exc:
             return _error(exc.status, exc.message, exc.category, headers)
 
@@ -200,7 +201,7 @@ class HubSpotAPI:
                 raise ApiError(404, f"Object not found.  objectId are usually numeric.", "OBJECT_NOT_FOUND")
             body = self.render(object_type, record, _csv_param(params.getlist("properties")),
                                _csv_param(params.getlist("associations")))
-            return JSONResponse(body, headers=headers)
+            return FastJSONResponse(body, headers=headers)
         except ApiError as exc:
             return _error(exc.status, exc.message, exc.category, headers)
 
@@ -236,7 +237,7 @@ class HubSpotAPI:
             if after + limit < len(records):
                 nxt = str(after + limit)
                 answer["paging"] = {"next": {"after": nxt, "link": f"?after={nxt}"}}
-            return JSONResponse(answer, headers=headers)
+            return FastJSONResponse(answer, headers=headers)
         except ApiError as exc:
             return _error(exc.status, exc.message, exc.category, headers)
 
@@ -311,7 +312,7 @@ class HubSpotAPI:
             answer: dict[str, Any] = {"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now}
             if errors:
                 answer.update(numErrors=len(errors), errors=errors)
-            return JSONResponse(answer, status_code=207 if errors else 200, headers=headers)
+            return FastJSONResponse(answer, status_code=207 if errors else 200, headers=headers)
         except ApiError as exc:
             return _error(exc.status, exc.message, exc.category, headers)
 

@@ -95,8 +95,15 @@ class HubSpotData:
     #: unique per build, so caches built on one version are never served for another
     stamp: int = field(default_factory=lambda: next(_STAMPS))
 
+    #: object type -> records by id, built on first use (a batch read asks for it per request)
+    _by_id: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict, repr=False, compare=False)
+
     def by_id(self, object_type: str) -> dict[str, dict[str, Any]]:
-        return {o["id"]: o for o in self.objects[object_type]}
+        records = self.objects[object_type]
+        index = self._by_id.get(object_type)
+        if index is None or len(index) != len(records):  # rebuilt if the build added records since
+            index = self._by_id[object_type] = {o["id"]: o for o in records}
+        return index
 
     def associated(self, from_type: str, to_type: str, object_id: str) -> list[str]:
         return self.associations.get((from_type, to_type), {}).get(object_id, [])

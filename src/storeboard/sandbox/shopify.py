@@ -28,6 +28,7 @@ from storeboard.sandbox.credentials import SHOPIFY_TOKEN
 from storeboard.sandbox.faults import DATA, FaultPlan
 from storeboard.sandbox.shopify_bulk import BulkOperations
 from storeboard.sandbox.graphql import QueryError, actual_cost, execute, prepare, requested_cost
+from storeboard.sandbox.responses import FastJSONResponse
 from storeboard.sandbox.store import Customer, LineItem, Order, Product, Refund, Store, Transaction
 
 SUPPORTED_VERSIONS = ["2025-10", "2026-01", "2026-04", "2026-07", "2026-10"]
@@ -142,7 +143,7 @@ class ShopifyAPI:
             variables = body.get("variables") or {}
         except (ValueError, KeyError, TypeError):
             return JSONResponse({"errors": [{"message": "Invalid JSON body: expected {\"query\": ...}"}]}, status_code=400, headers=headers)
-        return JSONResponse(self.run(query, variables, body.get("operationName")), headers=headers)
+        return FastJSONResponse(self.run(query, variables, body.get("operationName")), headers=headers)
 
     def run(self, query: str, variables: dict[str, Any], operation_name: str | None = None) -> dict[str, Any]:
         """Execute one GraphQL request and return the response body."""
