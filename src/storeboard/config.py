@@ -377,10 +377,20 @@ class WebhooksSettings(_Strict):
     _http_url = field_validator("public_url")(lambda cls, v: v if v is None else _check_http_url(v))
 
 
+class DuckDbSettings(_Strict):
+    """A DuckDB warehouse's engine settings (ignored for PostgreSQL)."""
+
+    #: the most memory DuckDB may hold in one Storeboard process (cached pages, hash tables,
+    #: sorts); larger work spills to a temporary folder beside the file. DuckDB's own default is
+    #: 80 % of the machine's memory, which a refresh of a large store would take.
+    memory_limit: str = Field(default="1GB", pattern=r"^\d+(\.\d+)?\s?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
+
+
 class Config(_Strict):
     """The whole of ``storeboard.yml``."""
 
     warehouse: SecretStr = SecretStr(DEFAULT_WAREHOUSE)
+    duckdb: DuckDbSettings = DuckDbSettings()
     store: StoreSettings = StoreSettings()
     metrics: MetricsSettings = MetricsSettings()
     sources: SourcesSettings = SourcesSettings()
@@ -519,6 +529,10 @@ EXAMPLE_HEADER = """\
 #   duckdb:///storeboard.duckdb
 #   postgresql://storeboard:${{STOREBOARD_DB_PASSWORD}}@db.example.com:5432/analytics
 warehouse: {warehouse}
+
+# DuckDB only: the most memory the engine may hold in one process; larger work spills to disk.
+duckdb:
+  memory_limit: 1GB
 
 store:
   # IANA time zone that days and weeks are counted in. Default: the Shopify shop's time zone.

@@ -83,7 +83,10 @@ def dlt_destination(warehouse: Warehouse):
     from storeboard import destinations
 
     if warehouse.kind == "duckdb":
-        return destinations.duckdb(str(warehouse.duckdb_path.resolve()))
+        from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+
+        return destinations.duckdb(DuckDbCredentials(str(warehouse.duckdb_path.resolve()),
+                                                     global_config=warehouse.duckdb_settings() or None))
     params = warehouse.pg_params()
     # A dict rather than the URL: dlt insists on a password, and trust/peer setups have none.
     return destinations.postgres(

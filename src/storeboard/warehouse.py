@@ -69,15 +69,18 @@ class Warehouse:
         url: ``duckdb:///relative/file.duckdb``, ``duckdb:////absolute/file.duckdb`` or
             ``postgresql://user:password@host:port/database``.
         base_dir: folder that a relative DuckDB path resolves against.
+        memory_limit: DuckDB's memory limit (``1GB``) for every connection this process opens;
+            None keeps DuckDB's default (80 % of the machine's memory).
     """
 
     url: str
     base_dir: Path = Path(".")
+    memory_limit: str | None = None
 
     @classmethod
     def from_config(cls, config) -> "Warehouse":
         """The warehouse named by a loaded ``Config``."""
-        return cls(config.warehouse.get_secret_value(), config.base_dir)
+        return cls(config.warehouse.get_secret_value(), config.base_dir, config.duckdb.memory_limit)
 
     @property
     def kind(self) -> str:
@@ -104,6 +107,31 @@ class Warehouse:
             "password": unquote(parts.password or ""),
             "dbname": parts.path.lstrip("/") or "postgres",
         }
+
+    def duckdb_settings(self) -> dict[str, Any]:
+        """DuckDB settings for every connection Storeboard, dlt and dbt open in this process.
+
+        ``memory_limit`` caps the engine; ``preserve_insertion_order`` off lets it build a large
+        table within that cap (keeping row order buffers the whole result: a 1M-order
+        ``fct_orders`` ran out of a 1 GB limit). No table or query of Storeboard relies on
+        insertion order: every ordered read says ``order by``.
+        """
+        if not self.memory_limit:
+            return {}
+        return {"memory_limit": self.memory_limit, "preserve_insertion_order": False}
+
+    def limit_memory(self, raw: Any) -> None:
+        """Apply ``duckdb_settings`` to the DuckDB instance behind ``raw``. They are instance-wide
+        and an instance is shared by every connection to the file in this process, so each opener
+        sets them: dlt's and dbt's connections do too (``pipeline.dlt_destination``, the dbt profile).
+        An instance whose configuration is locked (the SQL explorer's) was set when it opened."""
+        settings = self.duckdb_settings()
+        if not settings:
+            return
+        locked = raw.execute("select current_setting('lock_configuration')").fetchone()[0]
+        if not locked:
+            for name, value in settings.items():
+                raw.execute(f"set {name} = {value!r}" if isinstance(value, str) else f"set {name} = {str(value).lower()}")
 
     @contextmanager
     def connect(self, read_only: bool = False, timeout_seconds: float | None = None,
@@ -145,6 +173,7 @@ class Warehouse:
                         break
             if raw is None:
                 raise WarehouseError(f"cannot open warehouse {path}: {error}") from None
+            self.limit_memory(raw)
             shared = read_only and not as_read_only
             if shared:
                 raw.execute("begin transaction read only")

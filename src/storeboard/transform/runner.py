@@ -28,6 +28,9 @@ def write_profile(warehouse: Warehouse, folder: Path) -> Path:
     """Write ``profiles.yml`` for ``warehouse`` into ``folder`` and return the folder."""
     if warehouse.kind == "duckdb":
         output: dict[str, Any] = {"type": "duckdb", "path": str(warehouse.duckdb_path.resolve()), "threads": 1}
+        if warehouse.duckdb_settings():
+            # set on each of dbt's connections: they are the DuckDB instance's, shared in-process
+            output["settings"] = warehouse.duckdb_settings()
     else:
         params = warehouse.pg_params()
         output = {

@@ -55,7 +55,32 @@ transactions as (
     where not is_test and kind in ('SALE', 'CAPTURE', 'AUTHORIZATION') and status = 'SUCCESS'
 ),
 
-order_sales as (
+-- Every per-order total in one aggregate, keyed once by order: four aggregates joined one by
+-- one each held a hash table of every order, and at 1M orders they did not fit DuckDB's 1 GB.
+per_order_rows as (
+    select
+        order_id,
+        gross_sales, discounts, returns, shipping, taxes, units, cogs,
+        cast(null as integer) as is_line, cast(null as integer) as quantity,
+        cast(null as decimal(19, 2)) as shipping_cost, cast(null as integer) as missing_cost,
+        cast(null as decimal(38, 4)) as payment_fees, cast(null as varchar) as gateway
+    from sales_events
+    union all
+    select
+        order_id,
+        null, null, null, null, null, null, null,
+        1, quantity, shipping_cost, case when unit_cost is null and not is_gift_card then 1 else 0 end,
+        null, null
+    from lines
+    union all
+    select order_id, null, null, null, null, null, null, null, null, null, null, null, payment_fees, null
+    from fees
+    union all
+    select order_id, null, null, null, null, null, null, null, null, null, null, null, null, gateway
+    from transactions
+),
+
+per_order as (
     select
         order_id,
         sum(gross_sales) as gross_sales,
@@ -64,25 +89,15 @@ order_sales as (
         sum(shipping) as shipping,
         sum(taxes) as taxes,
         sum(units) as net_units,
-        sum(cogs) as cogs
-    from sales_events
-    group by order_id
-),
-
-order_lines as (
-    select
-        order_id,
-        count(*) as line_count,
+        sum(cogs) as cogs,
+        count(is_line) as line_count,
         sum(quantity) as units_ordered,
         sum(shipping_cost) as shipping_cost,
-        max(case when unit_cost is null and not is_gift_card then 1 else 0 end) = 1 as has_missing_cost
-    from lines
-    group by order_id
-),
-
-gateways as (
-    select order_id, min(gateway) as payment_gateway
-    from transactions
+        max(missing_cost) = 1 as has_missing_cost,
+        -- one row per order in int_payment_fees_pivoted_to_orders (tested unique)
+        sum(payment_fees) as payment_fees,
+        min(gateway) as payment_gateway
+    from per_order_rows
     group by order_id
 ),
 
@@ -102,39 +117,36 @@ final as (
         orders.utm_source,
         orders.utm_medium,
         orders.utm_campaign,
-        gateways.payment_gateway,
-        coalesce(order_lines.line_count, 0) as line_count,
-        coalesce(order_lines.units_ordered, 0) as units_ordered,
-        coalesce(order_sales.gross_sales, 0) as gross_sales,
-        coalesce(order_sales.discounts, 0) as discounts,
-        coalesce(order_sales.returns, 0) as returns,
-        coalesce(order_sales.gross_sales, 0) - coalesce(order_sales.discounts, 0)
-            - coalesce(order_sales.returns, 0) as net_sales,
-        coalesce(order_sales.shipping, 0) as shipping,
-        coalesce(order_sales.taxes, 0) as taxes,
-        coalesce(order_sales.gross_sales, 0) - coalesce(order_sales.discounts, 0)
-            - coalesce(order_sales.returns, 0) + coalesce(order_sales.shipping, 0)
-            + coalesce(order_sales.taxes, 0) as total_sales,
-        coalesce(order_sales.net_units, 0) as net_units,
-        coalesce(order_sales.cogs, 0) as cogs,
-        coalesce(order_lines.shipping_cost, 0) as shipping_cost,
-        coalesce(fees.payment_fees, 0) as payment_fees,
-        coalesce(order_sales.gross_sales, 0) - coalesce(order_sales.discounts, 0)
-            - coalesce(order_sales.returns, 0) - coalesce(order_sales.cogs, 0) as gross_margin,
-        coalesce(order_sales.gross_sales, 0) - coalesce(order_sales.discounts, 0)
-            - coalesce(order_sales.returns, 0) - coalesce(order_sales.cogs, 0)
-            + coalesce(order_sales.shipping, 0) - coalesce(order_lines.shipping_cost, 0)
-            - coalesce(fees.payment_fees, 0) as contribution_margin,
-        coalesce(order_lines.has_missing_cost, false) as has_missing_cost,
+        per_order.payment_gateway,
+        coalesce(per_order.line_count, 0) as line_count,
+        coalesce(per_order.units_ordered, 0) as units_ordered,
+        coalesce(per_order.gross_sales, 0) as gross_sales,
+        coalesce(per_order.discounts, 0) as discounts,
+        coalesce(per_order.returns, 0) as returns,
+        coalesce(per_order.gross_sales, 0) - coalesce(per_order.discounts, 0)
+            - coalesce(per_order.returns, 0) as net_sales,
+        coalesce(per_order.shipping, 0) as shipping,
+        coalesce(per_order.taxes, 0) as taxes,
+        coalesce(per_order.gross_sales, 0) - coalesce(per_order.discounts, 0)
+            - coalesce(per_order.returns, 0) + coalesce(per_order.shipping, 0)
+            + coalesce(per_order.taxes, 0) as total_sales,
+        coalesce(per_order.net_units, 0) as net_units,
+        coalesce(per_order.cogs, 0) as cogs,
+        coalesce(per_order.shipping_cost, 0) as shipping_cost,
+        coalesce(per_order.payment_fees, 0) as payment_fees,
+        coalesce(per_order.gross_sales, 0) - coalesce(per_order.discounts, 0)
+            - coalesce(per_order.returns, 0) - coalesce(per_order.cogs, 0) as gross_margin,
+        coalesce(per_order.gross_sales, 0) - coalesce(per_order.discounts, 0)
+            - coalesce(per_order.returns, 0) - coalesce(per_order.cogs, 0)
+            + coalesce(per_order.shipping, 0) - coalesce(per_order.shipping_cost, 0)
+            - coalesce(per_order.payment_fees, 0) as contribution_margin,
+        coalesce(per_order.has_missing_cost, false) as has_missing_cost,
         -- what Shopify says the order totals (before refunds), for reconciliation
         orders.total_price as shopify_total_price,
         orders.total_refunded as shopify_total_refunded
     from orders
-    left join order_sales on orders.order_id = order_sales.order_id
-    left join order_lines on orders.order_id = order_lines.order_id
+    left join per_order on orders.order_id = per_order.order_id
     left join identities on orders.customer_id = identities.source_customer_id
-    left join fees on orders.order_id = fees.order_id
-    left join gateways on orders.order_id = gateways.order_id
 )
 
 select * from final
