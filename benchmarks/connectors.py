@@ -7,7 +7,7 @@ per ten seconds), into DuckDB. The sandbox runs in a process of its own, as a re
 CPU is not the connector's. The floor is the least time the limit allows for the requests the
 connector actually made; the ratio is wall time ÷ floor (target ≤ 1.3). Prints a Markdown table.
 
-    python -m benchmarks.connectors --orders 5000
+    python -m benchmarks.connectors --orders 20000 --restore-rate 1000
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from pathlib import Path
 import dlt
 
 from storeboard import pipeline
+from storeboard.bench import CONNECTOR_ORDERS, SHOPIFY_RESTORE_RATE
 from storeboard.sandbox import GeneratorSettings, SandboxServer, StoreGenerator
 from storeboard.sandbox.shopify import CostBucket
 from tests.conftest import make_config
@@ -124,8 +125,8 @@ def measure(orders: int, restore_rate: float, only: list[str] | None = None) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--orders", type=int, default=5000)
-    parser.add_argument("--restore-rate", type=float, default=500.0)
+    parser.add_argument("--orders", type=int, default=CONNECTOR_ORDERS)
+    parser.add_argument("--restore-rate", type=float, default=SHOPIFY_RESTORE_RATE)
     parser.add_argument("--only", nargs="*", help="connectors to measure (default: all)")
     args = parser.parse_args()
     rows = measure(args.orders, args.restore_rate, args.only)
