@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from typing import Any, Generator, Iterator
 
 import dlt
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from storeboard.config import StripeSettings
 from storeboard.errors import SourceError
@@ -113,43 +115,48 @@ def _incremental(client: StripeClient, settings: StripeSettings, spec: Resource)
     stored: int | None = state.get("created_cursor")
     lookback = settings.lookback_days * DAY if spec.mutable else 0
     since = start if stored is None else max(start, stored - lookback)
-    cursor, seen, total = _Cursor(stored, start), set(), 0
+    cursor, total = _Cursor(stored, start), 0
     batches = Batches(spec.shape)
+    # the ids of the charges loaded, as Arrow arrays: a few bytes each instead of a Python set
+    loaded: list[Any] | None = [] if spec.name == "charges" else None
     for page in iter_pages_concurrently(client, spec.name, since, settings.concurrency):
-        rows = []
+        rows, seen = [], set()
         for record in page:
             if isinstance(record, dict) and record.get("id") in seen:
-                # Stripe can repeat an object across pages when it changes mid-read, and the
-                # concurrent reader reads the second where it cut a range twice.
-                continue
+                continue  # repeated within a page (the concurrent reader never repeats across pages)
             row = yield from _screen(spec, settings, record, cursor, seen)
             if row is not None:
                 rows.append(row)
         total += len(rows)
-        yield from _tables(spec, batches.add(rows), cursor, since)
+        yield from _tables(spec, batches.add(rows), cursor, since, loaded)
         # Nothing yet while a batch fills: dlt's round robin then reads the other lists' pages.
         yield None
-    if spec.name == "charges":
+    yield from _tables(spec, batches.flush(), cursor, since, loaded)
+    if loaded is not None:
         # A refund or dispute changes its charge, which may be older than the look-back window.
-        for record in _charges_changed_by_refunds(client, since, seen, settings.concurrency):
-            row = yield from _screen(spec, settings, record, cursor, seen, moves_cursor=False)
+        for record in _charges_changed_by_refunds(client, since, loaded, settings.concurrency):
+            row = yield from _screen(spec, settings, record, cursor, set(), moves_cursor=False)
             if row is not None:
                 total += 1
                 yield from _tables(spec, batches.add([row]), cursor, since)
-    yield from _tables(spec, batches.flush(), cursor, since)
+        yield from _tables(spec, batches.flush(), cursor, since)
     state["created_cursor"] = cursor.value
     logger.info("stripe %s: %d objects created since %d; cursor now %d", spec.name, total, since, cursor.value)
 
 
-def _tables(spec: Resource, batches: Iterator[Any], cursor: _Cursor, since: int) -> Iterator[Any]:
+def _tables(spec: Resource, batches: Iterator[Any], cursor: _Cursor, since: int,
+            loaded: list[Any] | None = None) -> Iterator[Any]:
     """The Arrow tables of ``batches``, after quarantining the records whose values do not fit
-    their columns; those hold the cursor back like any malformed record."""
+    their columns; those hold the cursor back like any malformed record. Each table's ids are
+    added to ``loaded`` when given."""
     for table, problems in batches:
         for record, problem in problems:
             yield quarantined(spec.name, record, problem)
             # an old charge re-read for its refund never moved the cursor: keep it where it was
             cursor.hold(record if isinstance(record.get("created"), int) and record["created"] >= since else None)
         if table is not None:
+            if loaded is not None:
+                loaded.append(table.column("id"))
             yield spec.shape.marked(table)
 
 
@@ -186,23 +193,28 @@ def _screen(spec: Resource, settings: StripeSettings, record: Any, cursor: _Curs
     return record
 
 
-def _charges_changed_by_refunds(client: StripeClient, since: int, seen: set[str], concurrency: int) -> Iterator[dict[str, Any]]:
-    """Charges created before ``since`` that were refunded at or after it, as they are after it.
+def _charges_changed_by_refunds(client: StripeClient, since: int, loaded: list[Any], concurrency: int) -> Iterator[dict[str, Any]]:
+    """Charges created before ``since`` that were refunded at or after it, as they are after it
+    (``loaded``: the ids of the charges this run has loaded already, as Arrow arrays).
 
     Stripe's ``charge.refunded`` event carries the charge after that refund, so one list of events
     gives them all; a charge without a readable event (Stripe keeps events for 30 days, and a key
     may lack read access to events) is read again by id, which costs a request per charge.
     """
-    stale: dict[str, None] = {}
+    refunded: dict[str, None] = {}
     for page in iter_pages_concurrently(client, "refunds", since, concurrency):
         for refund in page:
             charge = refund.get("charge") if isinstance(refund, dict) else None
-            if isinstance(charge, str) and charge not in seen and charge not in stale:
-                stale[charge] = None
-    refunded = _refunded_charges_from_events(client, since, stale) if stale else {}
+            if isinstance(charge, str):
+                refunded[charge] = None
+    if not refunded:
+        return
+    candidates = pa.array(list(refunded), pa.string())
+    known = pa.chunked_array(loaded, pa.string()).combine_chunks()
+    stale = dict.fromkeys(pc.filter(candidates, pc.invert(pc.is_in(candidates, value_set=known))).to_pylist())
+    found = _refunded_charges_from_events(client, since, stale) if stale else {}
     for charge_id in stale:
-        seen.add(charge_id)
-        yield refunded.get(charge_id) or client.get(f"/v1/charges/{charge_id}")
+        yield found.get(charge_id) or client.get(f"/v1/charges/{charge_id}")
 
 
 def _refunded_charges_from_events(client: StripeClient, since: int, wanted: dict[str, None]) -> dict[str, dict[str, Any]]:

@@ -10,8 +10,10 @@ Stripe allows per endpoint. Here the ``created`` range is split while it is read
    parts that are read independently (the newer one about four pages long at the density just
    seen); otherwise it is continued with ``starting_after``.
 
-A part that turns out empty costs one request. Objects at a cut's second may be read twice; the source drops
-repeated ids. Pages arrive in no particular order; memory is bounded by a small queue.
+A part that turns out empty costs one request. The part ending at a cut's second skips the objects
+of that second the page before it already returned, so every object is yielded once without the
+caller remembering millions of ids. Pages arrive in no particular order; memory is bounded by a
+small queue.
 """
 
 from __future__ import annotations
@@ -26,11 +28,13 @@ from storeboard.sources.stripe.helpers import StripeClient
 
 @dataclass(frozen=True)
 class _Range:
-    """Objects created in ``[low, high]`` (``high`` None: no upper bound), after ``starting_after``."""
+    """Objects created in ``[low, high]`` (``high`` None: no upper bound), after ``starting_after``,
+    except ``read_at_high``: the ids created at ``high`` that an earlier page already returned."""
 
     low: int
     high: int | None = None
     starting_after: str | None = None
+    read_at_high: frozenset[str] = frozenset()
 
 
 _DONE = object()
@@ -113,8 +117,10 @@ class _ConcurrentReader:
     def _read(self, part: _Range) -> list[_Range]:
         """Read one page of ``part``; return the ranges still to read."""
         data, has_more = self.client.list_page(self.kind, part.low, part.high, part.starting_after)
-        if data:
-            self._put(data)
+        fresh = [o for o in data if not (isinstance(o, dict) and o.get("id") in part.read_at_high)] \
+            if part.read_at_high else data
+        if fresh:
+            self._put(fresh)
         if not has_more or not data:
             return []
         objects = [o for o in reversed(data) if isinstance(o, dict)]
@@ -131,7 +137,11 @@ class _ConcurrentReader:
             cut = oldest - (span + 1) * NEAR_PAGES
             if cut <= part.low:
                 cut = (part.low + oldest) // 2
-            return [_Range(part.low, cut), _Range(cut + 1, oldest)]
+            # [cut + 1, oldest] starts again at ``oldest``: skip what this page read of that second
+            read = frozenset(o["id"] for o in objects if o.get("created") == oldest and isinstance(o.get("id"), str))
+            if oldest == part.high:
+                read |= part.read_at_high
+            return [_Range(part.low, cut), _Range(cut + 1, oldest, read_at_high=read)]
         if isinstance(last_id, str):
-            return [_Range(part.low, part.high, last_id)]
+            return [_Range(part.low, part.high, last_id, part.read_at_high)]
         return []  # an unreadable last object: stop here, as the sequential reader does
