@@ -178,7 +178,8 @@ class HubSpotAPI:
             start = bisect.bisect_left(ids, after)
             page = records[start:start + limit]
             body: dict[str, Any] = {
-                "results": self._data_faults([self.render(object_type, o, properties, associations) for o in page]),
+                "results": self._data_faults([self.render(object_type, o, properties, associations) for o in page],
+                                             f"{request.url.path}?{request.url.query}"),
             }
             if len(records) > start + limit:
                 nxt = str(ids[start + limit])
@@ -232,7 +233,8 @@ class HubSpotAPI:
             properties = [str(p) for p in body.get("properties") or []]
             answer: dict[str, Any] = {
                 "total": len(records),
-                "results": self._data_faults([self.render(object_type, o, properties, [], search=True) for o in page]),
+                "results": self._data_faults([self.render(object_type, o, properties, [], search=True) for o in page],
+                                             request.url.path),
             }
             if after + limit < len(records):
                 nxt = str(after + limit)
@@ -363,8 +365,9 @@ class HubSpotAPI:
                 out["associations"] = block
         return out
 
-    def _data_faults(self, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        fault = self.faults.take(self.name, DATA) if results else None
+    def _data_faults(self, results: list[dict[str, Any]], where: str) -> list[dict[str, Any]]:
+        """``results`` as a data fault for ``where`` (the path, and a list's query) changes them."""
+        fault = self.faults.take(self.name, DATA, where) if results else None
         if fault is None:
             return results
         if fault.kind == "malformed":

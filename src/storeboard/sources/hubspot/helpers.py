@@ -9,6 +9,7 @@ out it waits for the ten-second window instead of collecting 429s.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import Any, Iterator
 
@@ -45,6 +46,8 @@ class HubSpotClient:
         self._token = access_token
         self._sleep = sleep
         self._last_search = 0.0
+        # the three objects are read side by side (dlt runs each resource in its own thread)
+        self._search_lock = threading.Lock()
         self._session = requests.Client(
             request_timeout=60, raise_for_status=False, request_max_attempts=max_attempts, request_max_retry_delay=30
         ).session
@@ -157,13 +160,13 @@ class HubSpotClient:
             after = int(nxt)
 
     def _search(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        wait = self._last_search + self.search_interval - time.monotonic()
-        if wait > 0:
-            self._sleep(wait)
-        try:
-            return self._json("POST", path, json=body)
-        finally:
+        # Calls start at least search_interval apart, whichever thread makes them.
+        with self._search_lock:
+            wait = self._last_search + self.search_interval - time.monotonic()
+            if wait > 0:
+                self._sleep(wait)
             self._last_search = time.monotonic()
+        return self._json("POST", path, json=body)
 
     def newest_modified(self, object_type: str) -> str | None:
         """The latest last-modified date of any unarchived ``object_type`` record (one search call)."""
