@@ -1,5 +1,6 @@
-"""Client-side pacing: start at most N requests per second, so a connector runs at an API's
-rate limit instead of bouncing off it with 429s and back-off sleeps.
+"""Client-side pacing: start at most N requests in any window (a second for Stripe, ten for
+HubSpot), so a connector runs at an API's rate limit instead of bouncing off it with 429s and
+back-off sleeps.
 
 Thread-safe: several fetch threads share one pacer. Windows are slightly longer than the API's
 (``margin``) because the API counts arrivals, and a request that left late arrives early
@@ -15,17 +16,18 @@ from typing import Callable
 
 
 class Pacer:
-    """At most ``per_second`` request starts per key in any sliding one-second window.
+    """At most ``limit`` request starts per key in any sliding window of ``window`` seconds.
 
     Args:
-        per_second: the limit; None or 0 disables pacing.
-        margin: the window is ``1 + margin`` seconds long.
+        limit: requests per window; None or 0 disables pacing.
+        window: the API's window in seconds.
+        margin: the window is ``window * (1 + margin)`` seconds long.
     """
 
-    def __init__(self, per_second: float | None, margin: float = 0.05,
+    def __init__(self, limit: float | None, window: float = 1.0, margin: float = 0.05,
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
-        self.limit = max(1, int(per_second)) if per_second else 0
-        self.span = 1.0 + margin
+        self.limit = max(1, int(limit)) if limit else 0
+        self.span = window * (1.0 + margin)
         self._clock, self._sleep = clock, sleep
         self._starts: dict[str, deque[float]] = {}
         self._lock = threading.Lock()

@@ -28,15 +28,26 @@ def test_search_calls_are_spaced_to_five_per_second(sandbox):
     assert waits and all(0 < w <= 0.21 for w in waits)
 
 
-def test_waits_for_the_ten_second_window_when_budget_is_spent(sandbox):
+def test_waits_for_the_ten_second_window_when_another_app_spent_the_budget(sandbox):
     from storeboard.sandbox.hubspot import RollingLimit
 
-    sandbox.api("hubspot").limit = RollingLimit(3, 10.0)
+    limit = sandbox.api("hubspot").limit = RollingLimit(20, 10.0)
+    for _ in range(18):  # another app of the account
+        limit.take()
     waits: list[float] = []
     client = HubSpotClient(sandbox.url, HUBSPOT_TOKEN, page_size=100, sleep=waits.append)
     next(client.iter_list("contacts"))
-    next(client.iter_list("deals"))
     assert waits == [10.0], "paused instead of running into a 429"
+
+
+def test_keeps_to_the_budget_the_account_has(sandbox):
+    from storeboard.sandbox.hubspot import RollingLimit
+
+    sandbox.api("hubspot").limit = RollingLimit(50, 10.0)
+    client = HubSpotClient(sandbox.url, HUBSPOT_TOKEN, page_size=100)
+    assert client._budget.limit == 98  # HubSpot's smallest budget, less the margin, until told
+    next(client.iter_list("contacts"))
+    assert (client._budget.limit, client._budget.span) == (48, 10.5)  # X-HubSpot-RateLimit-Max: 50
 
 
 def test_bad_request_error_names_hubspot_category_and_correlation_id(sandbox):

@@ -104,6 +104,9 @@ def test_pacer_keeps_to_the_limit_per_key():
     assert pacer.wait("b") == 0.0  # another key has its own window
     assert pacer.wait("a") == pytest.approx(1.0) and slept == [pytest.approx(1.0)]
     assert Pacer(None).wait() == 0.0
+    # HubSpot's budget: per ten seconds
+    ten = Pacer(2, window=10.0, margin=0.0, clock=lambda: now[0], sleep=sleep)
+    assert [ten.wait(), ten.wait(), ten.wait()] == [0.0, 0.0, pytest.approx(10.0)]
 
 
 def test_client_paces_to_the_endpoint_limit(sandbox):

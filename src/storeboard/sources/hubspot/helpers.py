@@ -2,8 +2,10 @@
 
 Transport faults (429, 5xx, timeouts, dropped connections) are retried with exponential back-off
 by dlt's requests helper, honouring ``Retry-After``. The client also paces itself: search calls
-are spaced to stay under HubSpot's 5 per second, and when ``X-HubSpot-RateLimit-Remaining`` runs
-out it waits for the ten-second window instead of collecting 429s.
+are spaced to stay under HubSpot's 5 per second, the other calls to the account's ten-second
+budget (``X-HubSpot-RateLimit-Max``, learnt from the first answer), and when
+``X-HubSpot-RateLimit-Remaining`` runs out all the same (another app spending the budget) it waits
+for the ten-second window instead of collecting 429s.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dlt.sources.helpers import requests
 
 from storeboard.errors import SourceAuthError, SourceError
 from storeboard.sources.json_body import loads
+from storeboard.sources.pacing import Pacer
 from storeboard.sources.hubspot import settings
 from storeboard.sources.quarantine import RecordProblem, require_decimal, require_timestamp
 
@@ -53,10 +56,15 @@ class HubSpotClient:
         ).session
         #: how many times the search window moved past the result cap (for tests and logs)
         self.window_moves = 0
+        # The ten-second budget of the other calls: HubSpot's smallest until an answer names the
+        # account's, less a margin so this client never spends the last call of a window itself.
+        self._budget = Pacer(settings.TEN_SECOND_LIMIT - settings.BUDGET_MARGIN, window=10.0)
 
     # -- transport ------------------------------------------------------------------------------
-    def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+    def _request(self, method: str, path: str, search: bool = False, **kwargs: Any) -> requests.Response:
         url = self.base_url + path
+        if not search:
+            self._budget.wait()
         try:
             response = self._session.request(
                 method, url, headers={"Authorization": f"Bearer {self._token}", "Accept": "application/json"}, **kwargs
@@ -91,7 +99,10 @@ class HubSpotClient:
         return body
 
     def _pace(self, response: requests.Response) -> None:
-        """Wait out the ten-second window when the account's budget is spent."""
+        """Keep to the budget the answer names; wait out the ten-second window when it is spent."""
+        budget = response.headers.get("X-HubSpot-RateLimit-Max")
+        if budget is not None and budget.isdigit():
+            self._budget.limit = max(1, int(budget) - settings.BUDGET_MARGIN)
         remaining = response.headers.get("X-HubSpot-RateLimit-Remaining")
         if remaining is not None and remaining.isdigit() and int(remaining) <= 1:
             interval = response.headers.get("X-HubSpot-RateLimit-Interval-Milliseconds", "10000")
@@ -166,7 +177,7 @@ class HubSpotClient:
             if wait > 0:
                 self._sleep(wait)
             self._last_search = time.monotonic()
-        return self._json("POST", path, json=body)
+        return self._json("POST", path, json=body, search=True)
 
     def newest_modified(self, object_type: str) -> str | None:
         """The latest last-modified date of any unarchived ``object_type`` record (one search call)."""

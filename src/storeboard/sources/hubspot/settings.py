@@ -31,5 +31,10 @@ SEARCH_PAGE_MAX = 200
 SEARCH_RESULT_CAP = 10_000
 #: Search is limited to 5 requests per second per account: the client spaces its calls.
 SEARCH_MIN_INTERVAL_SECONDS = 0.21
+#: The other calls share a budget per rolling ten seconds: 100 on HubSpot's smallest plans (190 on
+#: Professional and Enterprise); each answer names the account's in ``X-HubSpot-RateLimit-Max``.
+TEN_SECOND_LIMIT = 100
+#: Calls of a window the client leaves unspent, so it never meets the end of the budget itself.
+BUDGET_MARGIN = 2
 #: Association batch reads take up to 1,000 ids.
 ASSOCIATION_BATCH_MAX = 1000
