@@ -132,8 +132,9 @@ def _incremental(client: StripeClient, settings: StripeSettings, spec: Resource)
         # Nothing yet while a batch fills: dlt's round robin then reads the other lists' pages.
         yield None
     yield from _tables(spec, batches.flush(), cursor, since, loaded)
-    if loaded is not None:
+    if loaded is not None and stored is not None:
         # A refund or dispute changes its charge, which may be older than the look-back window.
+        # (Not on the first load: every charge since the start date was just read.)
         for record in _charges_changed_by_refunds(client, since, loaded, settings.concurrency):
             row = yield from _screen(spec, settings, record, cursor, set(), moves_cursor=False)
             if row is not None:
