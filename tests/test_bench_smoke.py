@@ -11,6 +11,7 @@ import pytest
 
 from storeboard import bench, bench_report
 from storeboard.sandbox import GeneratorSettings, StoreGenerator
+from storeboard.sandbox.generate import history_days_for
 
 ORDERS = 300
 
@@ -75,7 +76,7 @@ def test_the_one_percent_change_reached_the_warehouse(suite):
     folder, _out, results = suite
     run = results["runs"][f"{ORDERS}/duckdb"]
     store = StoreGenerator(GeneratorSettings(seed=bench.SEED, as_of=datetime.fromisoformat(bench.AS_OF),
-                                             days=bench.DAYS, orders=ORDERS)).generate()
+                                             days=history_days_for(ORDERS), orders=ORDERS)).generate()
     refunded_before = sum(1 for o in store.orders if o.refunds)
     changes = run["changes"]
     assert changes["new"] + changes["refunded"] + changes["cancelled"] == max(2, round(len(store.orders) / 100))
