@@ -111,9 +111,9 @@ class Warehouse:
     def duckdb_settings(self) -> dict[str, Any]:
         """DuckDB settings for every connection Storeboard, dlt and dbt open in this process.
 
-        ``memory_limit`` caps the engine; ``preserve_insertion_order`` off lets it build a large
-        table within that cap (keeping row order buffers the whole result: a 1M-order
-        ``fct_orders`` ran out of a 1 GB limit). No table or query of Storeboard relies on
+        ``memory_limit`` caps the engine; ``preserve_insertion_order`` off lets large loads and
+        table builds stream within that cap instead of buffering rows to keep their order
+        (DuckDB's own advice for out-of-memory errors). No table or query of Storeboard relies on
         insertion order: every ordered read says ``order by``.
         """
         if not self.memory_limit:
