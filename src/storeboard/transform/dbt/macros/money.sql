@@ -50,3 +50,14 @@
         else {{ divide_exact(amount ~ " * " ~ rate, "1", 2) }}
     end
 {%- endmacro %}
+
+{# Net sales of a row of summed sales events (docs/metrics.md): gross sales less discounts and
+   returns, a missing sum counting as 0. The one definition the order and line facts share. #}
+{% macro net_sales(relation) -%}
+    (coalesce({{ relation }}.gross_sales, 0) - coalesce({{ relation }}.discounts, 0) - coalesce({{ relation }}.returns, 0))
+{%- endmacro %}
+
+{# Gross margin of the same row: net sales less the cost of the goods sold. #}
+{% macro gross_margin(relation) -%}
+    ({{ net_sales(relation) }} - coalesce({{ relation }}.cogs, 0))
+{%- endmacro %}

@@ -64,8 +64,7 @@ final as (
         coalesce(line_sales.gross_sales, 0) as gross_sales,
         coalesce(line_sales.discounts, 0) as discounts,
         coalesce(line_sales.returns, 0) as returns,
-        coalesce(line_sales.gross_sales, 0) - coalesce(line_sales.discounts, 0)
-            - coalesce(line_sales.returns, 0) as net_sales,
+        {{ net_sales('line_sales') }} as net_sales,
         coalesce(line_sales.taxes, 0) as taxes,
         coalesce(line_sales.net_units, 0) as net_units,
         lines.unit_cost,
@@ -77,10 +76,8 @@ final as (
         lines.shipping_cost,
         lines.shipping_cost_source,
         lines.payment_fees,
-        coalesce(line_sales.gross_sales, 0) - coalesce(line_sales.discounts, 0)
-            - coalesce(line_sales.returns, 0) - coalesce(line_sales.cogs, 0) as gross_margin,
-        coalesce(line_sales.gross_sales, 0) - coalesce(line_sales.discounts, 0)
-            - coalesce(line_sales.returns, 0) - coalesce(line_sales.cogs, 0)
+        {{ gross_margin('line_sales') }} as gross_margin,
+        {{ gross_margin('line_sales') }}
             + coalesce(shipping_allocations.shipping_revenue, 0) - lines.shipping_cost - lines.payment_fees as contribution_margin
     from lines
     inner join orders on lines.order_id = orders.order_id

@@ -123,22 +123,16 @@ final as (
         coalesce(per_order.gross_sales, 0) as gross_sales,
         coalesce(per_order.discounts, 0) as discounts,
         coalesce(per_order.returns, 0) as returns,
-        coalesce(per_order.gross_sales, 0) - coalesce(per_order.discounts, 0)
-            - coalesce(per_order.returns, 0) as net_sales,
+        {{ net_sales('per_order') }} as net_sales,
         coalesce(per_order.shipping, 0) as shipping,
         coalesce(per_order.taxes, 0) as taxes,
-        coalesce(per_order.gross_sales, 0) - coalesce(per_order.discounts, 0)
-            - coalesce(per_order.returns, 0) + coalesce(per_order.shipping, 0)
-            + coalesce(per_order.taxes, 0) as total_sales,
+        {{ net_sales('per_order') }} + coalesce(per_order.shipping, 0) + coalesce(per_order.taxes, 0) as total_sales,
         coalesce(per_order.net_units, 0) as net_units,
         coalesce(per_order.cogs, 0) as cogs,
         coalesce(per_order.shipping_cost, 0) as shipping_cost,
         coalesce(per_order.payment_fees, 0) as payment_fees,
-        coalesce(per_order.gross_sales, 0) - coalesce(per_order.discounts, 0)
-            - coalesce(per_order.returns, 0) - coalesce(per_order.cogs, 0) as gross_margin,
-        coalesce(per_order.gross_sales, 0) - coalesce(per_order.discounts, 0)
-            - coalesce(per_order.returns, 0) - coalesce(per_order.cogs, 0)
-            + coalesce(per_order.shipping, 0) - coalesce(per_order.shipping_cost, 0)
+        {{ gross_margin('per_order') }} as gross_margin,
+        {{ gross_margin('per_order') }} + coalesce(per_order.shipping, 0) - coalesce(per_order.shipping_cost, 0)
             - coalesce(per_order.payment_fees, 0) as contribution_margin,
         coalesce(per_order.has_missing_cost, false) as has_missing_cost,
         -- what Shopify says the order totals (before refunds), for reconciliation
