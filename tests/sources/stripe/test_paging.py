@@ -3,15 +3,17 @@ requests in flight, errors raised, threads stopped."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from storeboard.errors import SourceAuthError
 from storeboard.sandbox.credentials import STRIPE_API_KEY
 from storeboard.sandbox.faults import Fault
-from storeboard.sources.pacing import Pacer
+from storeboard.sources.pacing import Pacer, wait_for_all
 from storeboard.sources.stripe.helpers import StripeClient
 from storeboard.sources.stripe.paging import iter_pages_concurrently
 
@@ -107,6 +109,41 @@ def test_pacer_keeps_to_the_limit_per_key():
     # HubSpot's budget: per ten seconds
     ten = Pacer(2, window=10.0, margin=0.0, clock=lambda: now[0], sleep=sleep)
     assert [ten.wait(), ten.wait(), ten.wait()] == [0.0, 0.0, pytest.approx(10.0)]
+
+
+def test_two_limits_take_their_slots_at_the_moment_the_request_leaves():
+    """A request that waits for the account's slot must not hold an endpoint slot stamped earlier:
+    the endpoint would then see more requests in one window than its limit."""
+    now = [0.0]
+
+    def sleep(seconds):
+        now[0] += seconds
+
+    account = Pacer(2, margin=0.0, clock=lambda: now[0], sleep=sleep)
+    endpoint = Pacer(2, margin=0.0, clock=lambda: now[0], sleep=sleep)
+    sent = []
+    for key in ("other", "other", "charges", "charges", "charges"):
+        wait_for_all((endpoint, key), (account, ""))
+        sent.append((key, now[0]))
+    # the account is full until 1.0, so the first charges request leaves at 1.0, the second too,
+    # and the third waits a full window after them rather than after the moment the first asked
+    assert sent == [("other", 0.0), ("other", 0.0), ("charges", 1.0), ("charges", 1.0), ("charges", 2.0)]
+    charges = [t for key, t in sent if key == "charges"]
+    assert all(sum(1 for u in charges if t <= u < t + 1.0) <= 2 for t in charges)
+
+
+def test_rate_limited_requests_are_retried_after_a_short_back_off(sandbox, caplog):
+    """Stripe's own 429 (no Retry-After) is retried through the pacer after a short back-off."""
+    # an unpaced client: the sandbox's limiter (25 per endpoint per second) answers with 429s
+    client = StripeClient(STRIPE_API_KEY, sandbox.url, requests_per_second=1000, endpoint_requests_per_second=None,
+                          backoff_factor=0.5)
+    caplog.set_level(logging.DEBUG, logger="storeboard.sources.stripe.helpers")
+    with ThreadPoolExecutor(8) as pool:
+        bodies = list(pool.map(lambda _: client.get("/v1/customers", {"limit": 1}), range(40)))
+    assert all(body["object"] == "list" for body in bodies)
+    retried = [r.getMessage() for r in caplog.records if r.getMessage().startswith("stripe 429")]
+    assert retried and all("endpoint-rate" in m for m in retried)
+    assert max(float(m.rsplit(" ", 1)[1].rstrip("s")) for m in retried) < 2.0
 
 
 def test_client_paces_to_the_endpoint_limit(sandbox):

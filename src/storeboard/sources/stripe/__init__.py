@@ -77,7 +77,10 @@ def _resource(client: StripeClient, settings: StripeSettings, spec: Resource) ->
         yield from _incremental(client, settings, spec)
 
     load.__doc__ = f"Stripe {spec.name}, merged by id, incremental on created (Unix seconds, UTC)."
-    return dlt.resource(load, name=spec.name, write_disposition="merge", primary_key="id")
+    # parallelized: dlt advances each list in a thread of its own, so a list waiting for its next
+    # page does not hold up the pages the other lists have ready (their readers would stall on a
+    # full queue while their share of the rate limit went unused).
+    return dlt.resource(load, name=spec.name, write_disposition="merge", primary_key="id", parallelized=True)
 
 
 class _Cursor:

@@ -1,26 +1,33 @@
 """Stripe REST client: auth, ``Stripe-Version``, cursor paging over list endpoints, error translation.
 
-Transport faults (429, 5xx, timeouts, dropped connections) are retried with exponential back-off
-by dlt's requests helper, honouring ``Retry-After`` when one is sent (Stripe itself documents
-none). Pages are streamed one at a time, newest first, as Stripe returns them.
+Server errors, timeouts and dropped connections are retried with exponential back-off by dlt's
+requests helper. A 429 is retried here, through the pacer again, after a short jittered back-off
+(or ``Retry-After`` when a proxy sends one; Stripe itself documents none): the pacer keeps the
+client under the limits, so a 429 means a few requests arrived closer together than they left,
+and sleeping a whole second or more would leave the endpoint's share of the limit unused.
+Pages are streamed one at a time, newest first, as Stripe returns them.
 """
 
 from __future__ import annotations
 
 import logging
+import random
+import time
 from datetime import UTC, datetime
 from typing import Any, Iterator
 
 from dlt.sources.helpers import requests
 
 from storeboard.errors import SourceAuthError, SourceError
-from storeboard.sources.pacing import Pacer
+from storeboard.sources.pacing import Pacer, wait_for_all
 from storeboard.sources.json_body import loads
 from storeboard.sources.quarantine import RecordProblem, require_str
 from storeboard.sources.stripe import settings
 from storeboard.sources.stripe.settings import Resource
 
 logger = logging.getLogger(__name__)
+#: seconds before the first retry of a 429 (times the back-off factor); doubles each time
+RATE_RETRY_SECONDS = 0.5
 
 
 def to_epoch(timestamp: str) -> int:
@@ -64,7 +71,9 @@ class StripeClient:
         self._http = requests.Client(
             request_timeout=60, raise_for_status=False, request_max_attempts=max_attempts,
             request_backoff_factor=backoff_factor, request_max_retry_delay=60,
+            status_codes=tuple(range(500, 600)),  # 429s: see get()
         )
+        self._max_attempts, self._backoff_factor = max_attempts, backoff_factor
         self._pace = Pacer(requests_per_second or (25 if "_test_" in api_key else 100))
         self._pace_endpoint = Pacer(endpoint_requests_per_second)
         #: the API version Stripe answered with (its ``Stripe-Version`` response header)
@@ -80,14 +89,22 @@ class StripeClient:
         headers = {"Authorization": f"Bearer {self._key}", "Accept": "application/json"}
         if self.api_version:
             headers["Stripe-Version"] = self.api_version
-        self._pace_endpoint.wait(_endpoint(path))
-        self._pace.wait()
-        logger.debug("stripe GET %s %s", path, params)
-        try:
-            response = self._http.session.get(self.base_url + path, params=params, headers=headers)
-        except requests.RequestException as exc:
-            raise SourceError("stripe", f"Stripe at {self.base_url} could not be reached for {path}: "
-                                        f"{type(exc).__name__}; the next run resumes where this one stopped") from None
+        for attempt in range(1, self._max_attempts + 1):
+            wait_for_all((self._pace_endpoint, _endpoint(path)), (self._pace, ""))
+            logger.debug("stripe GET %s %s", path, params)
+            try:
+                response = self._http.session.get(self.base_url + path, params=params, headers=headers)
+            except requests.RequestException as exc:
+                raise SourceError("stripe", f"Stripe at {self.base_url} could not be reached for {path}: "
+                                            f"{type(exc).__name__}; the next run resumes where this one stopped") from None
+            if response.status_code != 429 or attempt == self._max_attempts:
+                break
+            delay = _retry_after(response)
+            if delay is None:
+                delay = RATE_RETRY_SECONDS * self._backoff_factor * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
+            logger.debug("stripe 429 (%s) for %s; retrying in %.2fs", response.headers.get("Stripe-Rate-Limited-Reason"),
+                         path, delay)
+            time.sleep(delay)
         self.served_version = response.headers.get("Stripe-Version", self.served_version)
         if response.status_code == 401:
             raise SourceAuthError("stripe", f"Stripe returned 401 for {self.base_url}: check {settings.API_KEY_ENV} "
@@ -150,6 +167,14 @@ class StripeClient:
             if not has_more or last_id is None:
                 return
             starting_after = last_id
+
+
+def _retry_after(response: Any) -> float | None:
+    """Seconds from a numeric ``Retry-After`` header, capped at a minute; None without one."""
+    try:
+        return min(max(float(response.headers.get("Retry-After", "")), 0.0), 60.0)
+    except ValueError:
+        return None
 
 
 def _endpoint(path: str) -> str:

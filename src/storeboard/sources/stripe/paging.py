@@ -40,6 +40,9 @@ class _Range:
 _DONE = object()
 #: pages' worth of ``created`` range split off next to the one just read
 NEAR_PAGES = 4
+#: pages each reader thread may have waiting for the consumer (about 100 kB each): enough that
+#: a consumer busy with another list's batch does not stall the readers' share of the limit
+PAGES_AHEAD = 8
 
 
 def iter_pages_concurrently(client: StripeClient, kind: str, created_gte: int, concurrency: int) -> Iterator[list[dict[str, Any]]]:
@@ -61,7 +64,7 @@ class _ConcurrentReader:
     def __init__(self, client: StripeClient, kind: str, concurrency: int):
         self.client, self.kind, self.concurrency = client, kind, concurrency
         self.ranges: queue.Queue[_Range] = queue.Queue()
-        self.pages: queue.Queue[Any] = queue.Queue(maxsize=2 * concurrency)
+        self.pages: queue.Queue[Any] = queue.Queue(maxsize=PAGES_AHEAD * concurrency)
         self.stop = threading.Event()
         self._lock = threading.Lock()
         self._open = 0  # ranges queued or being read
