@@ -9,8 +9,9 @@ For each scale (number of generated orders) and warehouse the suite, from an emp
    reads the step timings from the run log and dlt's extract / normalize / load split from the
    trace dlt keeps in each pipeline folder;
 3. measures the warehouse on disk, changes 1 % of the orders through ``/_sandbox/advance`` (half
-   new orders, half refunds and cancellations spread over the whole history) and times the
-   incremental ``storeboard run``;
+   new orders, half refunds and cancellations spread over the whole history; the call answers once
+   the sandbox serves the change, so its own re-indexing is not timed) and times the incremental
+   ``storeboard run``;
 4. rebuilds the same marts with ``dbt build --full-refresh`` (the baseline the incremental models
    must beat) and times every dashboard page and API (median and p95 over ``--requests``);
 

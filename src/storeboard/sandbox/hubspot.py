@@ -104,6 +104,10 @@ class HubSpotAPI:
         self.requests: list[tuple[str, str, Any]] = []
 
     # -- HTTP ---------------------------------------------------------------------------------
+    def warm(self) -> None:
+        """Rebuild the records for the store's current revision now rather than on the next request."""
+        hubspot_records(self.store)
+
     def routes(self) -> list[Route]:
         routes = []
         for base in ("/crm/v3/objects", "/crm/objects/2026-03"):

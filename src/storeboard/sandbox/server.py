@@ -107,7 +107,9 @@ def build_app(store: Store, apis: list[Any], faults: FaultPlan, generator: Store
     async def advance(request: Request) -> JSONResponse:
         """Change the store now: ``{"orders": 5, "refunds": 2, "cancels": 1, "seed": 0}`` places new
         orders, refunds and cancels (with a refund) existing ones picked at random across the whole
-        history (live mode, incremental tests, ``storeboard bench``)."""
+        history (live mode, incremental tests, ``storeboard bench``). Answers once every API serves
+        the new state: what the APIs derive from the store is rebuilt here, as a real API's indexes
+        are always current, instead of inside the next client's first request."""
         if generator is None:
             return JSONResponse({"error": "this sandbox serves a fixed store"}, status_code=409)
         body = json.loads(await request.body() or b"{}")
@@ -127,6 +129,10 @@ def build_app(store: Store, apis: list[Any], faults: FaultPlan, generator: Store
                 generator.cancel(order, now, refund=True)
             changed = [o.order_id for o in picked]
         new = generator.add_orders(int(body.get("orders", 0)), now)
+        for api in apis:
+            warm = getattr(api, "warm", None)
+            if warm is not None:
+                warm()
         return JSONResponse({"orders_added": [o.order_id for o in new], "orders_changed": changed,
                              "orders": len(store.orders)})
 

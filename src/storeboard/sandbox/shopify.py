@@ -210,6 +210,15 @@ class ShopifyAPI:
             return None
         return self.render_order(order)
 
+    def warm(self) -> None:
+        """Rebuild the sort orders and statistics served so far for the store's current revision."""
+        for cache_key in list(self._index):
+            if cache_key == "customer_stats":
+                self._customer_stats()
+            else:
+                kind, sort_key = cache_key.split(":", 1)
+                self._sorted(kind, sort_key)
+
     def _sorted(self, kind: str, sort_key: str) -> tuple[list[tuple[Any, int]], list[Any]]:
         """Records of ``kind`` sorted by ``sort_key`` then id, cached until the store changes."""
         cache_key = f"{kind}:{sort_key}"

@@ -144,6 +144,10 @@ class StripeAPI:
                 self._data = build_stripe_data(self.store)
             return self._data
 
+    def warm(self) -> None:
+        """Rebuild the objects for the store's current revision now rather than on the next request."""
+        self.data()
+
     # -- HTTP --------------------------------------------------------------------------------
     def routes(self) -> list[Route]:
         routes = []
