@@ -165,7 +165,7 @@ def _incremental(client: StripeClient, settings: StripeSettings, spec: Resource)
     yield from _tables(spec, batches.flush(), cursor, since)
     state["created_cursor"] = cursor.value
     if spec.name in changes.EVENT_TYPES:
-        state["events_cursor"] = newest_event if newest_event is not None else None
+        state["events_cursor"] = newest_event  # None: the next run re-reads the look-back
     if spec.name == "balance_transactions":
         state["pending_since"] = min(pending) if pending else None
     how = "events" if events_from is not None else "look-back"
