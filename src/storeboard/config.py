@@ -80,7 +80,8 @@ class StripeSettings(_Strict):
     #: Stripe-Version header; None uses the account's default version
     api_version: str | None = None
     start_date: str = "2000-01-01T00:00:00Z"
-    #: objects that change after creation (refunds, disputes) are re-read this far back
+    #: objects that change after creation (refunds, disputes) are re-read this far back when the events
+    #: since the last run cannot be read (first run, no access to events, a gap of more than 30 days)
     lookback_days: int = Field(default=30, ge=0, le=365)
     #: charge metadata key holding the Shopify order name or id
     order_reference_key: str = "order_id"

@@ -13,10 +13,10 @@ from tests.models.conftest import mart_snapshot, query, run_store
 METRICS = "\nmetrics:\n  report_date: 2026-11-20\n"
 
 
-def test_incremental_run_equals_full_refresh(tmp_path):
+def test_incremental_run_equals_full_refresh(tmp_path, warehouse_url):
     generator = make_generator(orders=80, days=30)
     store = generator.store
-    config = run_store(tmp_path, "duckdb:///storeboard.duckdb", store, METRICS)
+    config = run_store(tmp_path, warehouse_url, store, METRICS)
     before = {r["order_id"] for r in query(config, "select order_id from analytics.fct_orders")}
 
     later = AS_OF + timedelta(hours=3)
@@ -24,7 +24,7 @@ def test_incremental_run_equals_full_refresh(tmp_path):
     old = next(o for o in store.orders if not o.refunds and not o.cancelled_at and not o.test
                and o.processed_at < AS_OF - timedelta(days=15))
     generator.refund(old, later + timedelta(minutes=10), full=False)
-    run_store(tmp_path, "duckdb:///storeboard.duckdb", store, METRICS)
+    run_store(tmp_path, warehouse_url, store, METRICS)
     incremental = mart_snapshot(config)
     after = {r["order_id"] for r in query(config, "select order_id from analytics.fct_orders")}
     assert len(after - before) == 3

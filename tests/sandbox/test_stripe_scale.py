@@ -109,3 +109,16 @@ def test_webhook_events_since_render_only_the_events_asked_for():
         before = data.renders
         assert events_since(data, since, "2023-08-16") == expected
         assert data.renders - before == len(expected)
+
+
+def test_an_events_list_filtered_by_type_renders_only_matching_events(server):
+    """A client that asks for one kind of change since its last run must not cost the sandbox a
+    render of every other event in the range."""
+    data = server.api("stripe").data()
+    refunded = [i for i in range(data.count("events")) if data.event_type(i) == "charge.refunded"]
+    assert refunded and len(refunded) < data.count("events") // 4
+    body, renders = _renders_of(server, "/v1/events", {"limit": 100, "types[]": ["charge.refunded", "refund.updated"]})
+    assert [e["type"] for e in body["data"]] == ["charge.refunded"] * min(100, len(refunded))
+    assert renders <= min(100, len(refunded)) + 1
+    wildcard, renders = _renders_of(server, "/v1/events", {"limit": 5, "type": "charge.ref*"})
+    assert {e["type"] for e in wildcard["data"]} == {"charge.refunded"} and renders <= 6

@@ -268,13 +268,14 @@ class StripeAPI:
                               param="ending_before")
         start, end = data.created_bounds(kind, *_created(params.get("created")))
         match = self._matcher(kind, params)
+        typed = self._type_filter(kind, params, data)
         objects = data.view(kind)  # renders only the objects read
         page: list[dict[str, Any]] = []
         if before:
             pos = self._cursor(data, kind, before, "ending_before")
             i = min(end, pos) - 1
             while i >= start and len(page) <= limit:
-                if match(obj := objects[i]):
+                if typed(i) and match(obj := objects[i]):
                     page.append(obj)
                 i -= 1
             has_more = len(page) > limit
@@ -282,7 +283,7 @@ class StripeAPI:
         else:
             i = max(start, self._cursor(data, kind, after, "starting_after") + 1) if after else start
             while i < end and len(page) <= limit:
-                if match(obj := objects[i]):
+                if typed(i) and match(obj := objects[i]):
                     page.append(obj)
                 i += 1
             has_more = len(page) > limit
@@ -302,6 +303,22 @@ class StripeAPI:
         if pos is None:
             raise StripeError(400, f"No such {KINDS[kind]}: '{object_id}'", code="resource_missing", param=param)
         return pos
+
+    @staticmethod
+    def _type_filter(kind: str, params: dict[str, Any], data: StripeData):
+        """index -> whether the event there can match ``type``/``types[]``, decided before rendering
+        it (every index passes for other lists); ``_matcher`` still checks the rendered event."""
+        patterns = _as_list(params.get("types")) + _as_list(params.get("type"))
+        if kind != "events" or not patterns:
+            return lambda index: True
+        exact = {p for p in patterns if not p.endswith("*")}
+        prefixes = tuple(p[:-1] for p in patterns if p.endswith("*"))
+
+        def typed(index: int) -> bool:
+            event_type = data.event_type(index)
+            return event_type in exact or (bool(prefixes) and event_type.startswith(prefixes))
+
+        return typed
 
     @staticmethod
     def _matcher(kind: str, params: dict[str, Any]):

@@ -134,6 +134,10 @@ class StripeData:
         """Index of ``object_id`` in the newest-first list of ``kind``."""
         raise NotImplementedError
 
+    def event_type(self, index: int) -> str:
+        """The ``type`` of the event at ``index`` of the newest-first events list."""
+        return self.at("events", index)["type"]
+
     def view(self, kind: str) -> KindView:
         """The newest-first list of ``kind`` as a sequence that renders items as they are read."""
         return KindView(self, kind)
@@ -293,6 +297,10 @@ class LazyStripeData(StripeData):
     def at(self, kind: str, index: int) -> dict[str, Any]:
         self.renders += 1
         return self._render.object(kind, self._refs[kind][index])
+
+    def event_type(self, index: int) -> str:
+        # known from the reference, without rendering the event (a filtered list scans many)
+        return _EVENT_TYPES[self._refs["events"][index] % 8]
 
     def get(self, object_id: str) -> dict[str, Any] | None:
         found = self._find(object_id)

@@ -77,6 +77,29 @@ def test_backfill_then_incremental(tmp_path, warehouse_url, sandbox, generator, 
     assert {o.name for o in new_card} <= names
 
 
+def test_later_runs_find_changed_objects_through_events(tmp_path, sandbox, generator, stripe_api):
+    """With a usable event history a run reads each list from its cursor, the older objects that
+    changed from their events, and balance transactions from the oldest still pending: even with
+    a 30-day look-back configured, nothing else is read again."""
+    config = stripe_config(tmp_path, "duckdb:///storeboard.duckdb", sandbox.url, lookback_days=30)
+    load(config)
+    pending = query(config, "select count(*) as n from raw_stripe.balance_transactions where status = 'pending'")[0]["n"]
+    assert pending > 0
+
+    later = AS_OF + timedelta(days=10)  # the sandbox's clock moves on: pending balances become available
+    new_orders = generator.add_orders(6, later)
+    old = _refund_an_old_charge(generator)
+    second = load(config)
+
+    new_charges = sum(1 for o in new_orders if o.transactions[0].gateway == "stripe")
+    assert new_charges <= second["charges"] <= new_charges + 2, second  # + the refunded one (+ one at the cursor)
+    assert second.get("customers", 0) <= len(new_orders) + 1
+    assert second["balance_transactions"] < len(stripe_api.data().lists["balance_transactions"]) // 2
+    assert_raw_equals_sandbox(config, stripe_api)  # statuses included: the pending ones were read again
+    [charge] = query(config, f"select refunded from raw_stripe.charges where order_reference = '{old.name}'")
+    assert charge["refunded"] is True
+
+
 def test_second_run_reads_only_the_look_back(tmp_path, sandbox, stripe_api):
     config = stripe_config(tmp_path, "duckdb:///storeboard.duckdb", sandbox.url, lookback_days=0)
     load(config)

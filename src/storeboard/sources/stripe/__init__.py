@@ -8,8 +8,12 @@ listed in ``settings.py`` and is handed to dlt as Arrow tables (``arrow_tables.p
 
 Every resource is incremental on ``created`` with the cursor in dlt's resource state (it moves
 only once the load is committed, and never past a quarantined record). Objects that change after
-creation (a charge gains refunds or a dispute, a refund or balance transaction changes status)
-are re-read ``lookback_days`` before the cursor on every run and merged over the old rows.
+creation (a charge gains refunds or a dispute, an intent is canceled, a refund fails, a customer
+changes email) are found through the events since the previous run (``changes.py``) and merged
+over the old rows; a balance transaction changes only from pending to available, so its list is
+re-read from the oldest one still pending. When the events cannot vouch for the gap since the last
+run (first run, a key without access to events, a run older than Stripe keeps events), the
+mutable lists are re-read ``lookback_days`` before the cursor instead.
 
 Each list is read with ``concurrency`` requests in flight (``paging.py``), paced to Stripe's
 limits (100 requests/s per live account, 25 per endpoint) so the run does not collect 429s.
@@ -29,6 +33,7 @@ from storeboard.config import StripeSettings
 from storeboard.errors import SourceError
 from storeboard.sources.arrow_tables import Batches
 from storeboard.sources.quarantine import RecordProblem, quarantined
+from storeboard.sources.stripe import changes
 from storeboard.sources.stripe.helpers import StripeClient, check_record, describe_key, to_epoch
 from storeboard.sources.stripe.paging import iter_pages_concurrently
 from storeboard.sources.stripe.settings import RESOURCES, Resource
@@ -107,21 +112,28 @@ class _Cursor:
 
 
 def _incremental(client: StripeClient, settings: StripeSettings, spec: Resource) -> Iterator[Any]:
-    """Yield pages of objects created since the cursor (minus the look-back for mutable objects).
+    """Yield pages of objects created since the cursor, then the older objects changed since the
+    previous run (see the module docstring for how each list finds them).
 
     The ``created[gte]`` window is inclusive, so objects at the cursor's second are read again
     and merged. A quarantined object holds the cursor at its ``created``, so the next run reads
-    it again. The cursor is saved in the resource state, which dlt commits with the data.
+    it again. Cursors are saved in the resource state, which dlt commits with the data.
     """
     state = dlt.current.resource_state()
     start = to_epoch(settings.start_date)
     stored: int | None = state.get("created_cursor")
-    lookback = settings.lookback_days * DAY if spec.mutable else 0
-    since = start if stored is None else max(start, stored - lookback)
+    events_from: int | None = None
+    if spec.name in changes.EVENT_TYPES:
+        newest_event = changes.newest_event(client)  # before reading: later changes are the next run's
+        previous = state.get("events_cursor")
+        if stored is not None and previous is not None and changes.events_cover(client, previous):
+            events_from = previous - changes.OVERLAP_SECONDS
+    since = _list_since(spec, settings, state, stored, start, events_from is not None)
     cursor, total = _Cursor(stored, start), 0
     batches = Batches(spec.shape)
-    # the ids of the charges loaded, as Arrow arrays: a few bytes each instead of a Python set
-    loaded: list[Any] | None = [] if spec.name == "charges" else None
+    pending: list[int] = []  # balance transactions read while still pending: their ``created``
+    # the ids loaded from the list, as Arrow arrays: a few bytes each instead of a Python set
+    loaded: list[Any] | None = [] if spec.name == "charges" or events_from is not None else None
     for page in iter_pages_concurrently(client, spec.name, since, settings.concurrency):
         rows, seen = [], set()
         for record in page:
@@ -130,22 +142,54 @@ def _incremental(client: StripeClient, settings: StripeSettings, spec: Resource)
             row = yield from _screen(spec, settings, record, cursor, seen)
             if row is not None:
                 rows.append(row)
+                if spec.name == "balance_transactions" and row.get("status") == "pending":
+                    pending.append(row["created"])
         total += len(rows)
         yield from _tables(spec, batches.add(rows), cursor, since, loaded)
         # Nothing yet while a batch fills: dlt's round robin then reads the other lists' pages.
         yield None
     yield from _tables(spec, batches.flush(), cursor, since, loaded)
-    if loaded is not None and stored is not None:
+    older: Iterator[Any] = iter(())
+    if events_from is not None:
+        older = changes.changed_objects(client, spec.name, events_from, _ids(loaded))
+    elif spec.name == "charges" and stored is not None:
         # A refund or dispute changes its charge, which may be older than the look-back window.
         # (Not on the first load: every charge since the start date was just read.)
-        for record in _charges_changed_by_refunds(client, since, loaded, settings.concurrency):
-            row = yield from _screen(spec, settings, record, cursor, set(), moves_cursor=False)
-            if row is not None:
-                total += 1
-                yield from _tables(spec, batches.add([row]), cursor, since)
-        yield from _tables(spec, batches.flush(), cursor, since)
+        older = _charges_changed_by_refunds(client, since, loaded, settings.concurrency)
+    changed = 0
+    for record in older:
+        row = yield from _screen(spec, settings, record, cursor, set(), moves_cursor=False)
+        if row is not None:
+            changed += 1
+            yield from _tables(spec, batches.add([row]), cursor, since)
+    yield from _tables(spec, batches.flush(), cursor, since)
     state["created_cursor"] = cursor.value
-    logger.info("stripe %s: %d objects created since %d; cursor now %d", spec.name, total, since, cursor.value)
+    if spec.name in changes.EVENT_TYPES:
+        state["events_cursor"] = newest_event  # None: the next run re-reads the look-back
+    if spec.name == "balance_transactions":
+        state["pending_since"] = min(pending) if pending else None
+    how = "events" if events_from is not None else "look-back"
+    logger.info("stripe %s: %d objects created since %d, %d older ones changed (%s); cursor now %d",
+                spec.name, total, since, changed, how, cursor.value)
+
+
+def _list_since(spec: Resource, settings: StripeSettings, state: Any, stored: int | None, start: int,
+                events: bool) -> int:
+    """Where this run reads the list from: the cursor, or before it for what may have changed."""
+    if stored is None:
+        return start
+    if spec.name == "balance_transactions" and "pending_since" in state:
+        pending_since = state["pending_since"]
+        return max(start, stored if pending_since is None else min(stored, pending_since))
+    if not spec.mutable or events:
+        return stored
+    return max(start, stored - settings.lookback_days * DAY)
+
+
+def _ids(loaded: list[Any] | None) -> set[str]:
+    if not loaded:
+        return set()
+    return set(pa.chunked_array(loaded, pa.string()).to_pylist())
 
 
 def _tables(spec: Resource, batches: Iterator[Any], cursor: _Cursor, since: int,

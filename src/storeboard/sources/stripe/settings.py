@@ -21,8 +21,8 @@ class Resource:
         name: the list URL name and the table name (``charges``).
         id_prefix: every id starts with this (``ch_``).
         integer_fields: fields that must be integers (minor units, Unix seconds).
-        mutable: the objects change after creation (refund totals, statuses), so every run
-            re-reads ``lookback_days`` before the cursor.
+        mutable: the objects change after creation (refund totals, statuses): a run that cannot
+            find the changes through events re-reads ``lookback_days`` before the cursor.
         shape: the fields kept in the raw table and their types.
     """
 
@@ -85,6 +85,6 @@ RESOURCES = (
     # status goes pending -> available on available_on.
     Resource("balance_transactions", "txn_", ("created", "amount", "fee", "net", "available_on"), mutable=True,
              shape=BALANCE_TRANSACTIONS),
-    # customers change (email, name) but carry no update timestamp; re-read only at the cursor.
+    # customers change (email, name) with no update timestamp: found through customer.updated events.
     Resource("customers", "cus_", ("created",), mutable=False, shape=CUSTOMERS),
 )

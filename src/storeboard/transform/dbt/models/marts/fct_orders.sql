@@ -14,14 +14,12 @@
   unified id, so their orders are rebuilt however old they are.
 #}
 {% set customer_moved %}
-order_id in (
-        select previous.order_id
+select previous.order_id
         from {{ this }} as previous
         left join {{ ref('int_customer_identities_unified') }} as identities
             on identities.source_name = 'shopify' and identities.source_customer_id = previous.shopify_customer_id
         where previous.shopify_customer_id is not null
             and identities.customer_id is distinct from previous.customer_id
-    )
 {% endset %}
 
 with
