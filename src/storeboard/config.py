@@ -463,7 +463,8 @@ def _interpolate(value: Any, env: dict[str, str], path: str) -> Any:
 def _format_validation_error(error: ValidationError, file: str) -> str:
     lines = []
     for item in error.errors():
-        key = ".".join(str(p) for p in item["loc"])
+        # a key with a line break or other control character is quoted, so each problem stays one line
+        key = ".".join(str(p) if str(p).isprintable() else repr(str(p)) for p in item["loc"])
         message = item["msg"]
         if item["type"] == "extra_forbidden":
             message = "unknown key (check its spelling; see storeboard init for every key)"

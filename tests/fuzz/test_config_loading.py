@@ -91,6 +91,7 @@ top = st.fixed_dictionaries({}, optional={
 
 @FUZZ
 @given(data=top, env_value=st.text(max_size=20))
+@example(data={"store": {"\r\r": None}}, env_value="")  # a key of line breaks: the error stays one line
 def test_real_keys_with_arbitrary_values_name_the_key(data, env_value):
     content = yaml.safe_dump(data, allow_unicode=True).encode("utf-8")
     config, message = load(content, {"A": env_value})
