@@ -26,6 +26,11 @@ def test_advance_answers_once_the_apis_serve_the_new_state():
         # rebuilt by the call itself, not left for the next request
         assert stripe._data is not None and stripe._data.revision == revision
         assert server.shopify._index["orders:UPDATED_AT"][0] == revision
+        # never served before the call, but read by the next incremental run
+        assert server.shopify._index["customers:UPDATED_AT"][0] == revision
+        assert server.shopify._index["customer_stats"][0] == revision
+        for name in ("meta", "google_ads"):
+            assert server.api(name)._cache[0][0] == revision
         assert hubspot_data._CACHE[id(generator.store)][0][0] == revision
         listed = httpx.get(f"{server.url}/v1/charges", params={"limit": 100},
                            headers={"Authorization": f"Bearer {STRIPE_API_KEY}"}).json()

@@ -133,6 +133,10 @@ class MetaAPI:
             self._cache = (key, build_marketing(self.store, self.restatement_epoch).of(META))
         return self._cache[1]
 
+    def warm(self) -> None:
+        """Rebuild the records for the store's current revision now rather than on the next request."""
+        self.data()
+
     def restate(self) -> int:
         """Late conversions arrive: the last days' numbers move towards their final values."""
         self.restatement_epoch += 1

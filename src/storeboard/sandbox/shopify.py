@@ -211,8 +211,9 @@ class ShopifyAPI:
         return self.render_order(order)
 
     def warm(self) -> None:
-        """Rebuild the sort orders and statistics served so far for the store's current revision."""
-        for cache_key in list(self._index):
+        """Rebuild, for the store's current revision, the sort orders and statistics served so far
+        and those an incremental run reads (orders and customers by update time, customer stats)."""
+        for cache_key in dict.fromkeys([*self._index, *_WARM_KEYS]):
             if cache_key == "customer_stats":
                 self._customer_stats()
             else:
@@ -612,6 +613,10 @@ def _plain_list(items: list[dict[str, Any]]) -> Callable[..., list[dict[str, Any
 
     return resolve
 
+
+#: Caches an incremental run needs: orders and customers paged by update time (a backfill reads
+#: orders in bulk, so their sort may never have been served) and the customers' order statistics.
+_WARM_KEYS = ("orders:UPDATED_AT", "customers:UPDATED_AT", "customer_stats")
 
 _SORT_ATTRS = {"UPDATED_AT": "updated_at", "CREATED_AT": "created_at", "PROCESSED_AT": "processed_at"}
 _ID_ATTRS = {"orders": "order_id", "customers": "customer_id", "variants": "variant_id"}
