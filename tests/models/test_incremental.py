@@ -67,3 +67,45 @@ def test_a_customer_who_changes_email_keeps_their_old_orders(tmp_path):
     full = mart_snapshot(config)
     for table in full:
         assert incremental[table] == full[table], table
+
+
+def test_late_inputs_rebuild_the_old_orders_they_change(tmp_path, warehouse_url):
+    """What moves an old order's numbers without Shopify touching the order: a shipping-cost CSV
+    arriving after its month, a variant's weight (it re-shares shipping), an order that stops being
+    valid. Each rebuilds the orders concerned however old, and the marts equal a full refresh."""
+    generator = make_generator(orders=80, days=30)
+    store = generator.store
+    config = run_store(tmp_path, warehouse_url, store, METRICS)
+
+    old = [o for o in store.orders if not o.test and not o.cancelled_at and o.customer is not None
+           and o.processed_at < AS_OF - timedelta(days=15)]
+    shipped = next(o for o in old if any(line.product.weight_grams for line in o.lines))
+    [before] = query(config, f"select shipping_cost from analytics.fct_orders where order_name = '{shipped.name}'")
+    (tmp_path / "sandbox-drop" / "shipping_costs_late.csv").write_text(
+        f"order_id,carrier,label_cost\n{shipped.name},UPS,12.34\n", encoding="utf-8")
+    dropped = next(o for o in old if o is not shipped)
+    dropped.test = True
+    dropped.updated_at = AS_OF + timedelta(hours=2)
+    store.revision += 1
+    run_store(tmp_path, warehouse_url, store, METRICS)
+
+    [after] = query(config, f"select shipping_cost from analytics.fct_orders where order_name = '{shipped.name}'")
+    [lines] = query(config, "select sum(shipping_cost) as shipping_cost from analytics.fct_order_lines "
+                            f"where order_id = (select order_id from analytics.fct_orders where order_name = '{shipped.name}')")
+    label_total = query(config, "select sum(label_cost) as label_cost from staging.stg_files__shipping_costs "
+                                f"where order_name in ('{shipped.name}', '{shipped.name.lstrip('#')}')")[0]["label_cost"]
+    assert after["shipping_cost"] == lines["shipping_cost"] == label_total != before["shipping_cost"]
+    assert query(config, f"select order_id from analytics.fct_orders where order_name = '{dropped.name}'") == []
+    assert query(config, f"select order_id from intermediate.int_sales_events where order_id in "
+                         f"(select order_id from staging.stg_shopify__orders where order_name = '{dropped.name}')") == []
+
+    product = next(line.product for line in shipped.lines if line.product.weight_grams)
+    product.weight_grams += 750
+    store.revision += 1
+    run_store(tmp_path, warehouse_url, store, METRICS)
+    incremental = mart_snapshot(config)
+    warehouse = warehouse_for(config)
+    runner.build(warehouse, config.state_dir, dbt_vars(config, warehouse), full_refresh=True)
+    full = mart_snapshot(config)
+    for table in full:
+        assert incremental[table] == full[table], table

@@ -3,18 +3,20 @@
     unique_key='order_line_id',
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
+    post_hook="{{ delete_orders_no_longer_valid() }}",
 ) }}
 {#
   One row per line of a valid Shopify order (test orders excluded), with the line's sales over
   its whole life (refunds and cancellations included), its share of the order's shipping,
   shipping cost and payment fees, and its COGS at the unit cost valid on the sale date.
 #}
+-- depends_on: {{ ref('int_order_fingerprints') }}
 with
 
 orders as (
     select * from {{ ref('stg_shopify__orders') }}
     where not is_test
-    {{ changed_orders_filter('updated_at', 'processed_at') }}
+    {{ changed_orders_filter() }}
 ),
 
 lines as (
@@ -78,7 +80,9 @@ final as (
         lines.payment_fees,
         {{ gross_margin('line_sales') }} as gross_margin,
         {{ gross_margin('line_sales') }}
-            + coalesce(shipping_allocations.shipping_revenue, 0) - lines.shipping_cost - lines.payment_fees as contribution_margin
+            + coalesce(shipping_allocations.shipping_revenue, 0) - lines.shipping_cost - lines.payment_fees as contribution_margin,
+        -- what the line was built from (int_order_fingerprints); a change rebuilds the order
+        lines.input_fingerprint
     from lines
     inner join orders on lines.order_id = orders.order_id
     left join line_sales on lines.order_line_id = line_sales.order_line_id

@@ -3,6 +3,7 @@
     unique_key='order_id',
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
+    post_hook="{{ delete_orders_no_longer_valid() }}",
 ) }}
 {#
   One row per valid Shopify order (test orders excluded; cancelled ones kept and flagged), with
@@ -28,7 +29,11 @@ orders as (
     select * from {{ ref('stg_shopify__orders') }}
     where not is_test
     {% if var('valid_orders') == 'exclude_cancelled' %}and not is_cancelled{% endif %}
-    {{ changed_orders_filter('updated_at', 'processed_at', also=customer_moved) }}
+    {{ changed_orders_filter(also=customer_moved) }}
+),
+
+fingerprints as (
+    select * from {{ ref('int_order_fingerprints') }}
 ),
 
 sales_events as (
@@ -53,6 +58,8 @@ transactions as (
     where not is_test and kind in ('SALE', 'CAPTURE', 'AUTHORIZATION') and status = 'SUCCESS'
 ),
 
+{#- an incremental run sums the rows of the orders it rebuilds only, not of every order -#}
+{%- set rebuilt_orders_only = 'where order_id in (select order_id from orders)' if is_incremental() else '' %}
 -- Every per-order total in one aggregate, keyed once by order: four aggregates joined one by
 -- one each held a hash table of every order, and at 1M orders they did not fit DuckDB's 1 GB.
 per_order_rows as (
@@ -63,6 +70,7 @@ per_order_rows as (
         cast(null as decimal(19, 2)) as shipping_cost, cast(null as integer) as missing_cost,
         cast(null as decimal(38, 4)) as payment_fees, cast(null as varchar) as gateway
     from sales_events
+    {{ rebuilt_orders_only }}
     union all
     select
         order_id,
@@ -70,12 +78,15 @@ per_order_rows as (
         1, quantity, shipping_cost, case when unit_cost is null and not is_gift_card then 1 else 0 end,
         null, null
     from lines
+    {{ rebuilt_orders_only }}
     union all
     select order_id, null, null, null, null, null, null, null, null, null, null, null, payment_fees, null
     from fees
+    {{ rebuilt_orders_only }}
     union all
     select order_id, null, null, null, null, null, null, null, null, null, null, null, null, gateway
     from transactions
+    {{ rebuilt_orders_only }}
 ),
 
 per_order as (
@@ -135,8 +146,11 @@ final as (
         coalesce(per_order.has_missing_cost, false) as has_missing_cost,
         -- what Shopify says the order totals (before refunds), for reconciliation
         orders.total_price as shopify_total_price,
-        orders.total_refunded as shopify_total_refunded
+        orders.total_refunded as shopify_total_refunded,
+        -- what the order was built from (int_order_fingerprints); a change rebuilds it
+        fingerprints.input_fingerprint
     from orders
+    inner join fingerprints on orders.order_id = fingerprints.order_id
     left join per_order on orders.order_id = per_order.order_id
     left join identities on orders.customer_id = identities.source_customer_id
 )

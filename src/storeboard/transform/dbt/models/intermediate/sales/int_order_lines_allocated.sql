@@ -1,14 +1,24 @@
+{{ config(
+    materialized='incremental',
+    unique_key='order_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+    post_hook="{{ delete_orders_no_longer_valid() }}",
+) }}
 {#
   One row per line of a valid Shopify order, with the order-level money shared out to its lines
   (docs/metrics.md, Product margin): shipping charged and the store's shipping cost by the
   lines' weight share (shippable, non-gift-card lines), else by quantity share; payment fees by
   line revenue share. The parts of an order always add up to the order amount exactly. Shipping
   revenue, which has dated events of its own, is shared out in int_shipping_allocated_to_lines.
+  Incremental by order, like int_order_lines_priced (the fingerprint comes with the line).
 #}
+-- depends_on: {{ ref('int_order_fingerprints') }}
 with
 
 lines as (
     select * from {{ ref('int_order_lines_priced') }}
+    where true {{ changed_orders_filter() }}
 ),
 
 fees as (
@@ -19,35 +29,8 @@ shipping_rates as (
     select * from {{ ref('stg_storeboard_meta__shipping_rates') }}
 ),
 
-orders as (
-    select * from {{ ref('stg_shopify__orders') }}
-),
-
-shipping_cost_rows as (
-    select * from {{ ref('stg_files__shipping_costs') }}
-),
-
--- label costs from the shipping-cost CSV, matched by order name (#1042, or 1042), else order id:
--- one equi-join per way of naming the order, because a join on their OR cannot hash and compared
--- every label with every order (50 s at 60k orders); UNION counts a label matched twice once
-label_matches as (
-    select shipping_cost_rows.shipping_cost_id, orders.order_id, shipping_cost_rows.label_cost
-    from shipping_cost_rows inner join orders on shipping_cost_rows.order_name = orders.order_name
-    union
-    select shipping_cost_rows.shipping_cost_id, orders.order_id, shipping_cost_rows.label_cost
-    from shipping_cost_rows inner join orders on '#' || shipping_cost_rows.order_name = orders.order_name
-    union
-    select shipping_cost_rows.shipping_cost_id, orders.order_id, shipping_cost_rows.label_cost
-    from shipping_cost_rows inner join orders on shipping_cost_rows.order_name = orders.order_legacy_id
-    union
-    select shipping_cost_rows.shipping_cost_id, orders.order_id, shipping_cost_rows.label_cost
-    from shipping_cost_rows inner join orders on shipping_cost_rows.order_name = orders.order_id
-),
-
 csv_shipping_costs as (
-    select order_id, sum(label_cost) as label_cost
-    from label_matches
-    group by order_id
+    select * from {{ ref('int_shipping_label_costs') }}
 ),
 
 line_bases as (

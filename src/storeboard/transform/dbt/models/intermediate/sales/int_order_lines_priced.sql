@@ -1,8 +1,16 @@
+{{ config(
+    materialized='incremental',
+    unique_key='order_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+    post_hook="{{ delete_orders_no_longer_valid() }}",
+) }}
 {#
   One row per line of a valid Shopify order (test orders out; cancelled ones out too when
   var('valid_orders') is exclude_cancelled), with the line's sales amounts as the metrics count
   them: tax taken out of tax-inclusive prices (var('tax_inclusive_prices') = net), its tax, its
-  refunded quantities and amounts, and the unit cost valid on the sale date.
+  refunded quantities and amounts, and the unit cost valid on the sale date. Incremental by order
+  (macro changed_orders_filter): each line keeps the input fingerprint of its order.
 #}
 with
 
@@ -10,6 +18,11 @@ orders as (
     select * from {{ ref('stg_shopify__orders') }}
     where not is_test
     {% if var('valid_orders') == 'exclude_cancelled' %}and not is_cancelled{% endif %}
+    {{ changed_orders_filter() }}
+),
+
+fingerprints as (
+    select * from {{ ref('int_order_fingerprints') }}
 ),
 
 order_lines as (
@@ -88,9 +101,11 @@ joined as (
             when product_variants.unit_cost is not null then 'shopify_variant'
             else 'missing'
         end as unit_cost_source,
-        coalesce(product_variants.weight_grams, 0) as unit_weight_grams
+        coalesce(product_variants.weight_grams, 0) as unit_weight_grams,
+        fingerprints.input_fingerprint
     from order_lines
     inner join orders on order_lines.order_id = orders.order_id
+    inner join fingerprints on order_lines.order_id = fingerprints.order_id
     left join line_taxes on order_lines.order_line_row_id = line_taxes.order_line_row_id
     left join line_refunds on order_lines.order_line_id = line_refunds.order_line_id
     left join product_variants on order_lines.variant_id = product_variants.variant_id

@@ -1,3 +1,10 @@
+{{ config(
+    materialized='incremental',
+    unique_key='order_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+    post_hook="{{ delete_orders_no_longer_valid() }}",
+) }}
 {#
   One row per sales event, dated in store time; every Shopify sales metric (gross sales,
   discounts, returns, net sales, shipping, taxes, units, COGS) is summed from here and nowhere
@@ -5,18 +12,30 @@
   return of refunded units (on the refund's date), and the reversal of what a cancelled order
   still holds (on the cancellation date, so a cancelled order nets to zero). Order events:
   shipping and its tax charged (order date), refunded (refund date), reversed (cancellation).
-  Gift-card lines are not sales; test orders are excluded (int_order_lines_priced).
+  Gift-card lines are not sales; test orders are excluded (int_order_lines_priced). Incremental by
+  order (macro changed_orders_filter): an order's events are rebuilt together.
 #}
 with
 
+-- only the columns used: both CTEs are read several times, so DuckDB keeps them whole in memory
 lines as (
-    select * from {{ ref('int_order_lines_priced') }}
+    select
+        order_id, order_line_id, sku, processed_at, cancelled_at, is_cancelled, is_gift_card,
+        is_taxes_included, is_tax_removed, quantity, unit_cost, gross_sales, discounts, taxes, line_tax,
+        refunded_quantity, refunded_amount, refunded_taxes
+    from {{ ref('int_order_lines_priced') }}
+    where true {{ changed_orders_filter() }}
 ),
 
 orders as (
-    select * from {{ ref('stg_shopify__orders') }}
-    where not is_test
-    {% if var('valid_orders') == 'exclude_cancelled' %}and not is_cancelled{% endif %}
+    select
+        orders.order_id, orders.processed_at, orders.cancelled_at, orders.is_cancelled, orders.is_taxes_included,
+        orders.total_shipping, orders.total_tax, fingerprints.input_fingerprint
+    from {{ ref('stg_shopify__orders') }} as orders
+    inner join {{ ref('int_order_fingerprints') }} as fingerprints on orders.order_id = fingerprints.order_id
+    where not orders.is_test
+    {% if var('valid_orders') == 'exclude_cancelled' %}and not orders.is_cancelled{% endif %}
+    {{ changed_orders_filter(column='orders.order_id') }}
 ),
 
 shipping_lines as (
@@ -217,7 +236,9 @@ final as (
     select
         unioned.*,
         {{ to_local_date('unioned.event_at') }} as event_date,
-        {{ to_local_date('orders.processed_at') }} as order_date
+        {{ to_local_date('orders.processed_at') }} as order_date,
+        orders.processed_at,
+        orders.input_fingerprint
     from unioned
     inner join orders on unioned.order_id = orders.order_id
 )
