@@ -13,8 +13,10 @@
 -- depends_on: {{ ref('int_order_fingerprints') }}
 with
 
+-- two columns, not the whole order: this side of the join is held in memory, and at 1M orders
+-- every column of every order took the build past DuckDB's 1 GB limit
 orders as (
-    select * from {{ ref('stg_shopify__orders') }}
+    select order_id, updated_at from {{ ref('stg_shopify__orders') }}
     where not is_test
     {{ changed_orders_filter() }}
 ),
