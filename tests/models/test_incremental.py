@@ -109,3 +109,32 @@ def test_late_inputs_rebuild_the_old_orders_they_change(tmp_path, warehouse_url)
     full = mart_snapshot(config)
     for table in full:
         assert incremental[table] == full[table], table
+
+
+def test_tables_built_before_fingerprints_are_rebuilt_whole(tmp_path):
+    """An install upgraded from the version without input fingerprints: its order tables have no
+    such column. The next run rebuilds them whole (adding the column) instead of failing, and the
+    run after that is incremental again."""
+    generator = make_generator(orders=60, days=30)
+    store = generator.store
+    config = run_store(tmp_path, "duckdb:///storeboard.duckdb", store, METRICS)
+    tables = ["intermediate.int_order_lines_priced", "intermediate.int_order_lines_allocated",
+              "intermediate.int_sales_events", "analytics.fct_orders", "analytics.fct_order_lines"]
+    with warehouse_for(config).connect() as conn:
+        for table in tables:
+            conn.execute(f"alter table {table} drop column input_fingerprint")
+    assert query(config, "select table_name from information_schema.columns where column_name = 'input_fingerprint'") \
+        == [{"table_name": "int_order_fingerprints"}]
+
+    generator.add_orders(2, AS_OF + timedelta(hours=3))
+    run_store(tmp_path, "duckdb:///storeboard.duckdb", store, METRICS)
+    for table in tables:
+        assert query(config, f"select count(*) as n from {table} where input_fingerprint is null") == [{"n": 0}], table
+    generator.add_orders(2, AS_OF + timedelta(hours=4))
+    run_store(tmp_path, "duckdb:///storeboard.duckdb", store, METRICS)
+    incremental = mart_snapshot(config)
+    warehouse = warehouse_for(config)
+    runner.build(warehouse, config.state_dir, dbt_vars(config, warehouse), full_refresh=True)
+    full = mart_snapshot(config)
+    for table in full:
+        assert incremental[table] == full[table], table
