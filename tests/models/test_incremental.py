@@ -13,6 +13,17 @@ from tests.models.conftest import mart_snapshot, query, run_store
 METRICS = "\nmetrics:\n  report_date: 2026-11-20\n"
 
 
+def assert_equals_full_refresh(config) -> None:
+    """The marts as the incremental runs left them equal the marts of a full refresh, row by row."""
+    incremental = mart_snapshot(config)
+    warehouse = warehouse_for(config)
+    runner.build(warehouse, config.state_dir, dbt_vars(config, warehouse), full_refresh=True)
+    full = mart_snapshot(config)
+    assert sorted(incremental) == sorted(full)
+    for table in full:
+        assert incremental[table] == full[table], table
+
+
 def test_incremental_run_equals_full_refresh(tmp_path, warehouse_url):
     generator = make_generator(orders=80, days=30)
     store = generator.store
@@ -25,17 +36,10 @@ def test_incremental_run_equals_full_refresh(tmp_path, warehouse_url):
                and o.processed_at < AS_OF - timedelta(days=15))
     generator.refund(old, later + timedelta(minutes=10), full=False)
     run_store(tmp_path, warehouse_url, store, METRICS)
-    incremental = mart_snapshot(config)
     after = {r["order_id"] for r in query(config, "select order_id from analytics.fct_orders")}
     assert len(after - before) == 3
 
-    warehouse = warehouse_for(config)
-    runner.build(warehouse, config.state_dir, dbt_vars(config, warehouse), full_refresh=True)
-    full = mart_snapshot(config)
-
-    assert sorted(incremental) == sorted(full)
-    for table in full:
-        assert incremental[table] == full[table], table
+    assert_equals_full_refresh(config)
     [refunded] = query(config, f"select returns from analytics.fct_orders where order_name = '{old.name}'")
     assert refunded["returns"] > 0
 
@@ -57,16 +61,11 @@ def test_a_customer_who_changes_email_keeps_their_old_orders(tmp_path):
     customer.updated_at = AS_OF + timedelta(hours=3)
     store.revision += 1
     run_store(tmp_path, "duckdb:///storeboard.duckdb", store, METRICS)
-    incremental = mart_snapshot(config)
 
     orphans = query(config, "select order_id from analytics.fct_orders where customer_id is not null "
                             "and customer_id not in (select customer_id from analytics.dim_customers)")
     assert orphans == []
-    warehouse = warehouse_for(config)
-    runner.build(warehouse, config.state_dir, dbt_vars(config, warehouse), full_refresh=True)
-    full = mart_snapshot(config)
-    for table in full:
-        assert incremental[table] == full[table], table
+    assert_equals_full_refresh(config)
 
 
 def test_late_inputs_rebuild_the_old_orders_they_change(tmp_path, warehouse_url):
@@ -103,12 +102,7 @@ def test_late_inputs_rebuild_the_old_orders_they_change(tmp_path, warehouse_url)
     product.weight_grams += 750
     store.revision += 1
     run_store(tmp_path, warehouse_url, store, METRICS)
-    incremental = mart_snapshot(config)
-    warehouse = warehouse_for(config)
-    runner.build(warehouse, config.state_dir, dbt_vars(config, warehouse), full_refresh=True)
-    full = mart_snapshot(config)
-    for table in full:
-        assert incremental[table] == full[table], table
+    assert_equals_full_refresh(config)
 
 
 def test_tables_built_before_fingerprints_are_rebuilt_whole(tmp_path):
@@ -132,9 +126,4 @@ def test_tables_built_before_fingerprints_are_rebuilt_whole(tmp_path):
         assert query(config, f"select count(*) as n from {table} where input_fingerprint is null") == [{"n": 0}], table
     generator.add_orders(2, AS_OF + timedelta(hours=4))
     run_store(tmp_path, "duckdb:///storeboard.duckdb", store, METRICS)
-    incremental = mart_snapshot(config)
-    warehouse = warehouse_for(config)
-    runner.build(warehouse, config.state_dir, dbt_vars(config, warehouse), full_refresh=True)
-    full = mart_snapshot(config)
-    for table in full:
-        assert incremental[table] == full[table], table
+    assert_equals_full_refresh(config)

@@ -58,3 +58,16 @@
 {% macro duckdb__input_hash(parts) -%}
     hash({{ parts }})
 {%- endmacro %}
+
+{# The config of every order-keyed incremental model, in one place: rows replaced whole orders at
+   a time (keyed by order, not line, so a line removed from an order goes too), the fingerprint
+   column added to tables built before it, invalid orders deleted. #}
+{% macro order_keyed_incremental() -%}
+    {{ config(
+        materialized='incremental',
+        unique_key='order_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook="{{ delete_orders_no_longer_valid() }}",
+    ) }}
+{%- endmacro %}

@@ -1,10 +1,4 @@
-{{ config(
-    materialized='incremental',
-    unique_key='order_line_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='append_new_columns',
-    post_hook="{{ delete_orders_no_longer_valid() }}",
-) }}
+{{ order_keyed_incremental() }}
 {#
   One row per line of a valid Shopify order (test orders excluded), with the line's sales over
   its whole life (refunds and cancellations included), its share of the order's shipping,

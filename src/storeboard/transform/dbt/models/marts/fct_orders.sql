@@ -1,10 +1,4 @@
-{{ config(
-    materialized='incremental',
-    unique_key='order_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='append_new_columns',
-    post_hook="{{ delete_orders_no_longer_valid() }}",
-) }}
+{{ order_keyed_incremental() }}
 {#
   One row per valid Shopify order (test orders excluded; cancelled ones kept and flagged), with
   its sales over its whole life (refunds and cancellation included), costs and margins.

@@ -1,10 +1,4 @@
-{{ config(
-    materialized='incremental',
-    unique_key='order_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='append_new_columns',
-    post_hook="{{ delete_orders_no_longer_valid() }}",
-) }}
+{{ order_keyed_incremental() }}
 {#
   One row per line of a valid Shopify order, with the order-level money shared out to its lines
   (docs/metrics.md, Product margin): shipping charged and the store's shipping cost by the

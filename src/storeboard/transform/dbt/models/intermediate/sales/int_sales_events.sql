@@ -1,10 +1,4 @@
-{{ config(
-    materialized='incremental',
-    unique_key='order_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='append_new_columns',
-    post_hook="{{ delete_orders_no_longer_valid() }}",
-) }}
+{{ order_keyed_incremental() }}
 {#
   One row per sales event, dated in store time; every Shopify sales metric (gross sales,
   discounts, returns, net sales, shipping, taxes, units, COGS) is summed from here and nowhere
