@@ -4,7 +4,6 @@
   its whole life (refunds and cancellations included), its share of the order's shipping,
   shipping cost and payment fees, and its COGS at the unit cost valid on the sale date.
 #}
--- depends_on: {{ ref('int_order_fingerprints') }}
 with
 
 -- two columns, not the whole order: this side of the join is held in memory, and at 1M orders

@@ -7,7 +7,6 @@
   revenue, which has dated events of its own, is shared out in int_shipping_allocated_to_lines.
   Incremental by order, like int_order_lines_priced (the fingerprint comes with the line).
 #}
--- depends_on: {{ ref('int_order_fingerprints') }}
 with
 
 lines as (
