@@ -17,7 +17,7 @@ from storeboard.config import Config, load_config
 from storeboard.demo import write_sandbox_config
 from storeboard.sandbox import GeneratorSettings, SandboxServer, StoreGenerator
 from storeboard.sandbox.shopify import CostBucket
-from tests import pg_cluster
+from tests import outside_reads, pg_cluster
 
 #: Fixed end of history for test stores, so expected numbers never depend on today.
 AS_OF = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
@@ -35,6 +35,27 @@ def _on_ci() -> bool:
 hypothesis_settings.register_profile("local", deadline=None)
 hypothesis_settings.register_profile("ci", deadline=None, derandomize=True)
 hypothesis_settings.load_profile("ci" if _on_ci() else "local")
+
+
+#: The checkout's top folder; nothing a test reads may come from beside it.
+REPO = Path(__file__).resolve().parent.parent
+_beside_the_checkout = outside_reads.watch(outside_reads.Watcher(REPO))
+
+
+@pytest.fixture(autouse=True)
+def _reads_stay_inside_the_checkout():
+    """Fail a test that read a file beside the checkout: a fresh clone has nothing there."""
+    _beside_the_checkout.take()
+    yield
+    if reads := sorted(set(_beside_the_checkout.take())):
+        pytest.fail(f"read outside the repository (a fresh clone has none of it): {', '.join(reads[:5])}")
+
+
+def pytest_sessionfinish(session):
+    """Reads outside any test (collection, session fixtures' teardown) fail the run too."""
+    if reads := sorted(set(_beside_the_checkout.take())):
+        print(f"\nread outside the repository (a fresh clone has none of it): {', '.join(reads[:5])}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")
