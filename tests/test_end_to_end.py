@@ -1,16 +1,29 @@
-"""One store travels sandbox → dlt → dbt → rpt_revenue_daily, on DuckDB and on PostgreSQL."""
+"""One store travels sandbox → dlt → dbt → rpt_revenue_daily, on DuckDB and on PostgreSQL.
+
+The first full run of the store is made once per warehouse (``first_run``); each test gets its own
+copy of it (the DuckDB folder copied, the PostgreSQL database cloned from it as a template) and a
+fresh sandbox serving the same deterministic store, so a test that runs again or changes the store
+changes nothing for the others.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-
+import shutil
+import uuid
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+import pytest
 
 from storeboard import pipeline
+from storeboard.sandbox import SandboxServer
+from storeboard.sandbox.shopify import CostBucket
 from storeboard.warehouse import Warehouse
 from tests import truth
-from tests.conftest import AS_OF, LATE_EVENING_ORDER_AT, make_config
+from tests.conftest import AS_OF, LATE_EVENING_ORDER_AT, make_config, make_generator
 
 COLUMNS = ("gross_sales", "discounts", "returns", "net_sales", "orders", "average_order_value")
 
@@ -48,15 +61,78 @@ def assert_matches_truth(config, store) -> None:
     assert days == [days[0] + timedelta(n) for n in range(len(days))], "one row per day, no gaps"
 
 
-def test_revenue_mart_equals_independent_calculation(config, generator):
-    report = pipeline.run(config)
-    assert report.ok, report.errors
+@dataclasses.dataclass
+class FirstRun:
+    folder: Path  # the config folder of the first run (DuckDB file, state, CSV drop)
+    warehouse: str  # its warehouse URL
+    report: pipeline.RunReport
+    admin: str | None  # PostgreSQL: the server's URL, to create and drop databases
+
+
+def _unlimited_sandbox(store) -> SandboxServer:
+    return SandboxServer(store, shopify_bucket=CostBucket(1_000_000.0, 1_000_000.0))
+
+
+@pytest.fixture(scope="module", params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def first_run(request, tmp_path_factory):
+    """The store's first full run into one warehouse, made once for the module."""
+    folder = tmp_path_factory.mktemp(f"first-run-{request.param}")
+    admin = request.getfixturevalue("postgres_server") if request.param == "postgres" else None
+    name = f"first_{uuid.uuid4().hex[:12]}"
+    if admin:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"create database {name}")
+    url = f"{admin.rsplit('/', 1)[0]}/{name}" if admin else "duckdb:///storeboard.duckdb"
+    generator = make_generator()
+    with _unlimited_sandbox(generator.store) as server:
+        report = pipeline.run(make_config(folder, url, server.url, store=generator.store))
+    yield FirstRun(folder, url, report, admin)
+    if admin:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"drop database if exists {name} with (force)")
+
+
+@pytest.fixture
+def generator():
+    """The same deterministic store the first run loaded, for this test alone to change."""
+    return make_generator()
+
+
+@pytest.fixture
+def sandbox(generator):
+    with _unlimited_sandbox(generator.store) as server:
+        yield server
+
+
+@pytest.fixture
+def warehouse_url(first_run, tmp_path):
+    """A private copy of the first run's warehouse (and of its folder: config, state, CSV drop)."""
+    shutil.copytree(first_run.folder, tmp_path, dirs_exist_ok=True)
+    if first_run.warehouse.startswith("duckdb"):
+        yield first_run.warehouse
+        return
+    base, template = first_run.warehouse.rsplit("/", 1)
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(first_run.admin, autocommit=True) as conn:
+        conn.execute(f"create database {name} template {template}")
+    yield f"{base}/{name}"
+    with psycopg.connect(first_run.admin, autocommit=True) as conn:
+        conn.execute(f"drop database if exists {name} with (force)")
+
+
+@pytest.fixture
+def config(first_run, warehouse_url, tmp_path, sandbox, generator):
+    """The copied folder's config, pointed at this test's sandbox and warehouse copy."""
+    return make_config(tmp_path, warehouse_url, sandbox.url, store=generator.store)
+
+
+def test_revenue_mart_equals_independent_calculation(first_run, config, generator):
+    assert first_run.report.ok, first_run.report.errors
     assert_matches_truth(config, generator.store)
 
 
 def test_store_day_boundary_differs_from_utc(config, generator):
     """An order at 23:30 New York time counts on that New York day, not on the UTC day."""
-    assert pipeline.run(config).ok
     store = generator.store
     late = next(o for o in store.orders if o.processed_at == LATE_EVENING_ORDER_AT)
     assert not late.test
@@ -74,7 +150,6 @@ def test_store_day_boundary_differs_from_utc(config, generator):
 
 
 def test_second_run_changes_nothing(config, generator):
-    assert pipeline.run(config).ok
     first_mart, first_raw = mart_rows(config), raw_counts(config)
     report = pipeline.run(config)
     assert report.ok, report.errors
@@ -86,7 +161,6 @@ def test_second_run_changes_nothing(config, generator):
 
 
 def test_incremental_run_picks_up_new_and_updated_orders(config, generator):
-    assert pipeline.run(config).ok
     before = raw_counts(config)
     later = AS_OF + timedelta(hours=2)
     new_orders = generator.add_orders(5, later)
@@ -106,9 +180,8 @@ def test_incremental_run_picks_up_new_and_updated_orders(config, generator):
     assert_matches_truth(config, generator.store)
 
 
-def test_rejected_token_fails_clearly_and_keeps_data(tmp_path, warehouse_url, sandbox, generator):
-    good = make_config(tmp_path, warehouse_url, sandbox.url)
-    assert pipeline.run(good).ok
+def test_rejected_token_fails_clearly_and_keeps_data(tmp_path, config, warehouse_url, sandbox):
+    good = config
     before = mart_rows(good)
     bad = make_config(tmp_path, warehouse_url, sandbox.url, token="shpat_revoked_token")
 
