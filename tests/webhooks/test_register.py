@@ -6,7 +6,7 @@ from graphql import parse, validate
 from typer.testing import CliRunner
 
 from storeboard.cli import app
-from storeboard.demo import sandbox_webhook_env, write_sandbox_config
+from storeboard.demo import sandbox_env, write_sandbox_config
 from storeboard.sandbox.specs import shopify_schema
 from storeboard.webhooks.register import SHOPIFY_TOPICS, STRIPE_EVENTS, SUBSCRIBE_MUTATION
 
@@ -29,7 +29,7 @@ def test_register_prints_each_platform_and_apply_needs_the_public_url(tmp_path):
     assert "webhookSubscriptionCreate" in printed.output and "/v1/webhook_endpoints" in printed.output
     assert all(t in printed.output for t in SHOPIFY_TOPICS) and all(e in printed.output for e in STRIPE_EVENTS)
     assert "/webhooks/shopify" in printed.output and "/webhooks/stripe" in printed.output
-    secrets = sandbox_webhook_env().values()
+    secrets = sandbox_env().values()
     assert not any(s in printed.output for s in secrets), "secrets are never printed"
     refused = runner.invoke(app, ["webhooks", "register", "--apply", "-c", str(config)], env={"COLUMNS": "200"})
     assert refused.exit_code == 2 and "webhooks.public_url" in refused.output
