@@ -124,3 +124,18 @@ def test_each_refusal_has_its_own_message_without_the_secret(sandbox, setup, cod
     assert f"({code})" in message and says in message and sandbox.url in message
     assert secret not in message and SHOPIFY_CLIENT_SECRET not in message
     assert auth.issued == 0
+
+
+def test_bulk_backfill_polling_outlives_its_tokens(sandbox, generator):
+    """A bulk operation is polled with whatever token is current: polls a second apart with
+    one-second tokens each need a new one, and the whole history still arrives."""
+    auth = sandbox.api("shopify").auth
+    auth.token_lifetime = 1
+    sandbox.faults.add(Fault(api="shopify", kind="slow", count=-1, delay=0.3, path_contains="graphql"))
+    credentials = ClientCredentials(sandbox.url, SHOPIFY_CLIENT_ID, SHOPIFY_CLIENT_SECRET)
+    client = ShopifyClient(sandbox.url, credentials, "2026-04")
+    orders = [o for batch in client.bulk_orders("2000-01-01T00:00:00Z") for o in batch]
+    sandbox.faults.clear()
+    print(f"bulk backfill with one-second tokens: {credentials.exchanges} exchanges")
+    assert sorted(o["id"] for o in orders) == sorted(f"gid://shopify/Order/{o.order_id}" for o in generator.store.orders)
+    assert credentials.exchanges >= 2 and auth.issued == credentials.exchanges
