@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from graphql import parse, validate
 from typer.testing import CliRunner
 
@@ -9,6 +10,7 @@ from storeboard.cli import app
 from storeboard.demo import sandbox_env, write_sandbox_config
 from storeboard.sandbox.specs import shopify_schema
 from storeboard.webhooks.register import SHOPIFY_TOPICS, STRIPE_EVENTS, SUBSCRIBE_MUTATION
+from tests.conftest import make_config
 
 
 def test_the_subscription_mutation_and_topics_are_valid_for_the_official_admin_schema():
@@ -37,3 +39,22 @@ def test_register_prints_each_platform_and_apply_needs_the_public_url(tmp_path):
     config.write_text(text)
     printed = runner.invoke(app, ["webhooks", "register", "-c", str(config)], env={"COLUMNS": "200"})
     assert "https://sb.example.com/webhooks/shopify" in printed.output
+
+
+@pytest.mark.parametrize("form", ["client_credentials", "access_token"])
+def test_register_apply_subscribes_with_either_shopify_form(tmp_path, sandbox, form):
+    make_config(tmp_path, "duckdb:///storeboard.duckdb", sandbox.url, shopify_form=form)
+    config = tmp_path / "storeboard.yml"
+    text = config.read_text().replace("# public_url: https://storeboard.example.com", "public_url: https://sb.example.com")
+    # Shopify only: without a Stripe block only Shopify is registered.
+    config.write_text(text.replace(text[text.index("  stripe:\n"):text.index("  meta_ads:\n")], ""))
+    runner = CliRunner()
+    first = runner.invoke(app, ["webhooks", "register", "--apply", "-c", str(config)], env={"COLUMNS": "200"})
+    assert first.exit_code == 0, first.output
+    subscriptions = sandbox.api("shopify").webhook_subscriptions.items
+    assert sorted(subscriptions) == sorted((t, "https://sb.example.com/webhooks/shopify") for t in SHOPIFY_TOPICS)
+    assert first.output.count(": subscribed (gid://shopify/WebhookSubscription/") == len(SHOPIFY_TOPICS)
+    assert sandbox.api("shopify").auth.issued == (1 if form == "client_credentials" else 0)
+    again = runner.invoke(app, ["webhooks", "register", "--apply", "-c", str(config)], env={"COLUMNS": "200"})
+    assert again.output.count("not created: Address for this topic has already been taken") == len(SHOPIFY_TOPICS)
+    assert not any(s in first.output + again.output for s in sandbox_env(form).values())

@@ -29,6 +29,7 @@ from storeboard.sandbox.credentials import SHOPIFY_TOKEN
 from storeboard.sandbox.faults import DATA, FaultPlan
 from storeboard.sandbox.shopify_auth import INVALID_TOKEN, ShopifyAuth
 from storeboard.sandbox.shopify_bulk import BulkOperations
+from storeboard.sandbox.shopify_subscriptions import WebhookSubscriptions
 from storeboard.sandbox.graphql import QueryError, actual_cost, execute, prepare, requested_cost
 from storeboard.sandbox.responses import FastJSONResponse
 from storeboard.sandbox.store import Customer, LineItem, Order, Product, Refund, Store, Transaction
@@ -102,6 +103,7 @@ class ShopifyAPI:
         self.bucket = bucket or CostBucket()
         self.faults = faults or FaultPlan()
         self.bulk = BulkOperations(self)
+        self.webhook_subscriptions = WebhookSubscriptions()
         #: cost points debited so far (benchmarks compare wall time with what the bucket allows)
         self.points_spent = 0
         #: this server's address, for bulk download URLs (set from each request)
@@ -214,6 +216,7 @@ class ShopifyAPI:
             "bulkOperation": lambda id: self.bulk.get(id),
             "currentBulkOperation": self.bulk.current,
             "node": lambda id: self.bulk.get(id) or self._order_by_gid(id),
+            "webhookSubscriptionCreate": self.webhook_subscriptions.create,
         }
 
     def _order_by_gid(self, order_gid: str) -> dict[str, Any] | None:
