@@ -131,7 +131,9 @@ def test_bulk_backfill_polling_outlives_its_tokens(sandbox, generator):
     one-second tokens each need a new one, and the whole history still arrives."""
     auth = sandbox.api("shopify").auth
     auth.token_lifetime = 1
-    sandbox.faults.add(Fault(api="shopify", kind="slow", count=-1, delay=0.3, path_contains="graphql"))
+    # Each answer takes longer than half a token's life, when the client renews: every call after
+    # the first (the bulk query, then each poll) needs a new token.
+    sandbox.faults.add(Fault(api="shopify", kind="slow", count=-1, delay=0.6, path_contains="graphql"))
     credentials = ClientCredentials(sandbox.url, SHOPIFY_CLIENT_ID, SHOPIFY_CLIENT_SECRET)
     client = ShopifyClient(sandbox.url, credentials, "2026-04")
     orders = [o for batch in client.bulk_orders("2000-01-01T00:00:00Z") for o in batch]

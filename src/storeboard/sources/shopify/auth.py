@@ -33,8 +33,6 @@ RENEW_MARGIN_SECONDS = 300.0
 class StaticToken:
     """A legacy custom app's Admin API token: it does not expire and cannot be renewed."""
 
-    form = "legacy access token"
-
     def __init__(self, token: str):
         self._token = token
 
@@ -73,8 +71,6 @@ class ClientCredentials:
         clock: monotonic seconds (tests move time).
     """
 
-    form = "client credentials"
-
     def __init__(self, shop_url: str, client_id: str, client_secret: str, max_attempts: int = 6,
                  clock: Callable[[], float] = time.monotonic):
         self.shop_url = shop_url.rstrip("/")
@@ -112,8 +108,9 @@ class ClientCredentials:
             return self._grant
 
     def rejected_message(self, shop_url: str, status: int) -> str:
-        return (f"Shopify returned {status} for {shop_url} even with a newly exchanged token: check the app's "
-                "installation and access scopes in the Dev Dashboard, then run `storeboard doctor`")
+        return (f"Shopify returned {status} for {shop_url} to a token just exchanged from the app's client "
+                "credentials: check the app's installation and access scopes in the Dev Dashboard, then run "
+                "`storeboard doctor`")
 
     def _exchange(self) -> None:
         """Run the grant; callers hold the lock."""
