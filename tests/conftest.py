@@ -116,9 +116,14 @@ def sandbox(generator):
         yield server
 
 
-def make_config(folder: Path, warehouse: str, sandbox_url: str, token: str | None = None, store=None) -> Config:
-    """Write a sandbox config (and, given the store, its CSV drop) into ``folder`` and load it."""
-    write_sandbox_config(folder, sandbox_url, overwrite_demo=True, store=store)
+def make_config(folder: Path, warehouse: str, sandbox_url: str, token: str | None = None, store=None,
+                shopify_form: str | None = None) -> Config:
+    """Write a sandbox config (and, given the store, its CSV drop) into ``folder`` and load it.
+
+    Shopify connects as a Dev Dashboard app (client credentials) unless ``shopify_form`` is
+    ``access_token`` or a legacy ``token`` is given (which the environment then overrides)."""
+    form = shopify_form or ("access_token" if token else "client_credentials")
+    write_sandbox_config(folder, sandbox_url, overwrite_demo=True, store=store, shopify_form=form)
     text = (folder / "storeboard.yml").read_text().replace("warehouse: duckdb:///storeboard.duckdb", f"warehouse: {warehouse}")
     (folder / "storeboard.yml").write_text(text)
     env = {**{k: v for k, v in dotenv_values(folder / ".env").items() if v is not None}, **os.environ}

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from typer.testing import CliRunner
 
 from storeboard.cli import app
@@ -19,7 +20,9 @@ def test_init_writes_commented_example(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["init"])
     assert result.exit_code == 0, result.output
-    assert "${SHOPIFY_ACCESS_TOKEN}" in (tmp_path / "storeboard.yml").read_text()
+    text = (tmp_path / "storeboard.yml").read_text()
+    # The client-credentials form (Dev Dashboard apps) first, the legacy token as a comment.
+    assert text.index("client_secret: ${SHOPIFY_CLIENT_SECRET}") < text.index("# access_token: ${SHOPIFY_ACCESS_TOKEN}")
     assert runner.invoke(app, ["init"]).exit_code == 2
 
 
@@ -30,18 +33,66 @@ def test_run_without_config_explains(tmp_path, monkeypatch):
     assert "storeboard init" in result.output
 
 
-def test_run_with_rejected_token_prints_one_line_and_exits_1(tmp_path, sandbox, monkeypatch):
-    make_config(tmp_path, "duckdb:///storeboard.duckdb", sandbox.url)
-    env = (tmp_path / ".env").read_text().splitlines()
-    (tmp_path / ".env").write_text("\n".join(
-        "SHOPIFY_ACCESS_TOKEN=shpat_revoked" if line.startswith("SHOPIFY_ACCESS_TOKEN=") else line for line in env) + "\n")
-    monkeypatch.delenv("SHOPIFY_ACCESS_TOKEN", raising=False)
+@pytest.mark.parametrize(("form", "variable", "says"), [
+    ("access_token", "SHOPIFY_ACCESS_TOKEN", "Shopify returned 401"),
+    ("client_credentials", "SHOPIFY_CLIENT_SECRET", "rejected the app's client credentials"),
+])
+def test_run_with_rejected_credentials_prints_one_line_and_exits_1(tmp_path, sandbox, monkeypatch, form, variable, says):
+    make_config(tmp_path, "duckdb:///storeboard.duckdb", sandbox.url, shopify_form=form)
+    _set_env_file(tmp_path, variable, "shpxx_revoked")
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["run", "--source", "shopify"])
     assert result.exit_code == 1
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert len(errors) == 1
-    assert "Shopify returned 401" in errors[0] and "shpat_revoked" not in result.output
+    assert says in errors[0] and "shpxx_revoked" not in result.output
+
+
+def _set_env_file(folder, variable: str, value: str) -> None:
+    """Replace ``variable`` in the folder's ``.env`` (the CLI reads it there, not from the environment)."""
+    env = (folder / ".env").read_text().splitlines()
+    assert any(line.startswith(f"{variable}=") for line in env)
+    (folder / ".env").write_text("\n".join(f"{variable}={value}" if line.startswith(f"{variable}=") else line
+                                           for line in env) + "\n")
+    os.environ.pop(variable, None)
+
+
+def _doctor_shopify(tmp_path, monkeypatch) -> tuple[int, str]:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["doctor"], env={"COLUMNS": "400"})
+    return result.exit_code, "\n".join(line for line in result.output.splitlines() if line[2:].startswith("shopify"))
+
+
+def test_doctor_says_which_shopify_form_and_the_token_lifetime(tmp_path, sandbox, generator, monkeypatch):
+    make_config(tmp_path, "duckdb:///storeboard.duckdb", sandbox.url, store=generator.store)
+    code, shopify = _doctor_shopify(tmp_path, monkeypatch)
+    print(shopify)
+    assert code == 0, shopify
+    assert ("✓ shopify credentials: client credentials (Dev Dashboard app 0f1e2d3c4b5a69788796a5b4c3d2e1f0): "
+            "token exchange works, a token lives 23 h 59 min (86399 s)") in shopify
+    assert "✓ shopify: Northwind Goods" in shopify
+    make_config(tmp_path, "duckdb:///storeboard.duckdb", sandbox.url, store=generator.store, shopify_form="access_token")
+    code, shopify = _doctor_shopify(tmp_path, monkeypatch)
+    assert code == 0 and "✓ shopify credentials: legacy access token" in shopify, shopify
+
+
+@pytest.mark.parametrize(("misconfiguration", "says"), [
+    ("wrong_secret", "rejected the app's client credentials"),
+    ("not_installed", "the app is not installed on"),
+    ("other_organization", "does not allow the client credentials grant for this app"),
+])
+def test_doctor_names_each_shopify_misconfiguration(tmp_path, sandbox, generator, monkeypatch, misconfiguration, says):
+    make_config(tmp_path, "duckdb:///storeboard.duckdb", sandbox.url, store=generator.store)
+    if misconfiguration == "wrong_secret":
+        _set_env_file(tmp_path, "SHOPIFY_CLIENT_SECRET", "shpss_wrong_secret_0123")
+    sandbox.api("shopify").auth.installed = misconfiguration != "not_installed"
+    sandbox.api("shopify").auth.same_organization = misconfiguration != "other_organization"
+    code, shopify = _doctor_shopify(tmp_path, monkeypatch)
+    print(shopify)
+    assert code == 1
+    [line] = shopify.splitlines()  # the shop check is skipped: there is no token to read it with
+    assert line.startswith("✗ shopify credentials: ") and says in line
+    assert "shpss_" not in line
 
 
 def test_doctor_reports_the_shop(tmp_path, sandbox, generator, monkeypatch):

@@ -1,8 +1,9 @@
 """Secrets never leak: every secret is a unique canary string, runs fail in several ways, and the
 canaries are searched for everywhere Storeboard writes or shows anything.
 
-The store's sources read canary credentials: the sandbox accepts Shopify's, HubSpot's and Meta's
-(so they travel on every successful request, through retries after a dropped connection and a
+The store's sources read canary credentials: the sandbox accepts Shopify's client secret (and
+answers each exchange with a canary access token that lives two seconds, so tokens are renewed
+during the run), HubSpot's and Meta's (so they travel on every successful request, through retries after a dropped connection and a
 malformed record), rejects Stripe's and Google's (401 / invalid_client), and Meta's then expires
 mid-run. Slack's webhook URL and the SMTP server are unreachable. The web session secret signs
 the login. Then the output of ``storeboard -vv run`` (which also posts the alerts), ``report
@@ -41,6 +42,8 @@ from storeboard.web.users import add_user
 from tests.conftest import make_generator
 
 USER, PASSWORD = "owner", "a long enough password"
+#: Canary names of the access tokens the sandbox issued for Shopify's client secret (not in .env).
+EXCHANGED = "SHOPIFY_EXCHANGED_TOKEN_"
 SECRET_FILES = {".env", "storeboard.yml"}
 
 
@@ -134,7 +137,11 @@ def failed_runs(tmp_path_factory):
     with SandboxServer(generator.store, shopify_bucket=CostBucket(1_000_000.0, 1_000_000.0)) as sandbox:
         canaries = write_canary_config(folder, sandbox.url, generator.store)
         # Accepted: these travel on every request. Stripe's and Google's stay rejected.
-        sandbox.api("shopify").access_token = canaries["SHOPIFY_ACCESS_TOKEN"]
+        shopify_auth = sandbox.api("shopify").auth
+        shopify_auth.client_secret = canaries["SHOPIFY_CLIENT_SECRET"]
+        exchanged: list[str] = []
+        shopify_auth.new_token = lambda: exchanged.append(canary("shopify-exchanged-token")) or exchanged[-1]
+        shopify_auth.token_lifetime = 2
         sandbox.api("hubspot").access_token = canaries["HUBSPOT_ACCESS_TOKEN"]
         sandbox.api("meta").access_token = canaries["META_ACCESS_TOKEN"]
         sandbox.faults.add(Fault("hubspot", "drop", count=1))
@@ -149,6 +156,8 @@ def failed_runs(tmp_path_factory):
             "doctor": storeboard(folder, "doctor"),
         }
     config = load_config(folder / "storeboard.yml")
+    assert len(exchanged) >= 2, "the run and doctor exchanged the client secret for tokens"
+    canaries.update({f"{EXCHANGED}{i}": token for i, token in enumerate(exchanged)})
     return folder, config, canaries, outputs
 
 
@@ -189,7 +198,8 @@ def test_no_secret_in_any_table_of_the_warehouse(failed_runs):
 
 def test_no_secret_in_any_file_of_the_project_folder(failed_runs):
     folder, _config, canaries, _outputs = failed_runs
-    assert sorted(leaks((folder / ".env").read_text(), canaries)) == sorted(canaries), "the search finds them"
+    in_env = sorted(name for name in canaries if not name.startswith(EXCHANGED))
+    assert sorted(leaks((folder / ".env").read_text(), canaries)) == in_env, "the search finds them"
     files = folder_text(folder)
     assert any("pipelines" in name for name in files), "dlt's local state is searched"
     assert any(name.endswith(".log") for name in files), "dbt's logs are searched"
@@ -245,7 +255,7 @@ def test_postgres_password_stays_out_of_errors_logs_and_tables(tmp_path, postgre
     text = (tmp_path / "storeboard.yml").read_text().replace("warehouse: duckdb:///storeboard.duckdb",
                                                              "warehouse: ${STOREBOARD_DB_URL}")
     (tmp_path / "storeboard.yml").write_text(text)
-    environ = {"STOREBOARD_DB_URL": url, **{k: "unused" for k in ("SHOPIFY_ACCESS_TOKEN", "STRIPE_API_KEY",
+    environ = {"STOREBOARD_DB_URL": url, **{k: "unused" for k in ("SHOPIFY_CLIENT_SECRET", "STRIPE_API_KEY",
                "META_ACCESS_TOKEN", "GOOGLE_ADS_DEVELOPER_TOKEN", "GOOGLE_ADS_CLIENT_SECRET", "GOOGLE_ADS_REFRESH_TOKEN",
                "HUBSPOT_ACCESS_TOKEN", "SHOPIFY_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRET")}}
     config = load_config(tmp_path / "storeboard.yml", environ=environ)

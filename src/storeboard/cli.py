@@ -82,7 +82,8 @@ def init(path: Path = ConfigOption, force: bool = typer.Option(False, help="Over
     if path.exists() and not force:
         _fail(ConfigError(f"{path} already exists; pass --force to overwrite it"), 2)
     path.write_text(example_config(), encoding="utf-8")
-    console.print(f"Wrote {path}. Set SHOPIFY_ACCESS_TOKEN in the environment or a .env file beside it, "
+    console.print(f"Wrote {path}. Set sources.shopify.client_id and SHOPIFY_CLIENT_SECRET (your Dev Dashboard "
+                  "app; a legacy custom app sets access_token instead) in the environment or a .env file beside it, "
                   "uncomment the other sources you use, then run `storeboard doctor`.")
 
 
@@ -122,6 +123,9 @@ def doctor(path: Path = ConfigOption) -> None:
         problems += 1
         console.print(f"[red]✗[/] {exc}")
     for name in config.enabled_sources():
+        if name == "shopify" and not _doctor_shopify_credentials(config):
+            problems += 1
+            continue  # the shop cannot be read without a token
         try:
             detail = check_source(config, name)
             console.print(f"[green]✓[/] {name}: {detail}")
@@ -129,6 +133,19 @@ def doctor(path: Path = ConfigOption) -> None:
             problems += 1
             console.print(f"[red]✗[/] {name}: {exc}")
     raise typer.Exit(1 if problems else 0)
+
+
+def _doctor_shopify_credentials(config: Config) -> bool:
+    """Print which Shopify credential form is in use and, for a Dev Dashboard app, whether the
+    token exchange works and how long a token lives; False when it does not work."""
+    from storeboard.sources.shopify.auth import describe
+
+    try:
+        console.print(f"[green]✓[/] shopify credentials: {describe(config.sources.shopify)}")
+        return True
+    except StoreboardError as exc:
+        console.print(f"[red]✗[/] shopify credentials: {exc}")
+        return False
 
 
 @app.command()

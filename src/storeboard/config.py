@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from dotenv import dotenv_values
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from storeboard.errors import ConfigError
 
@@ -55,11 +56,18 @@ def _check_http_url(value: str) -> str:
 
 
 class ShopifySettings(_Strict):
-    """Shopify Admin GraphQL API access."""
+    """Shopify Admin GraphQL API access: a Dev Dashboard app's ``client_id`` + ``client_secret``
+    (exchanged for expiring tokens, ``sources/shopify/auth.py``), or a legacy custom app's static
+    ``access_token``."""
 
     enabled: bool = True
     shop_url: str = Field(description="https://<shop>.myshopify.com, or the sandbox address")
-    access_token: SecretStr
+    #: the Dev Dashboard app's client ID (Settings page of the app; not secret)
+    client_id: str | None = Field(default=None, min_length=1)
+    #: the Dev Dashboard app's client secret, e.g. ${SHOPIFY_CLIENT_SECRET}
+    client_secret: SecretStr | None = None
+    #: a legacy custom app's Admin API token, e.g. ${SHOPIFY_ACCESS_TOKEN}
+    access_token: SecretStr | None = None
     api_version: str = Field(default="2026-04", pattern=r"^\d{4}-\d{2}$")
     start_date: str = "2000-01-01T00:00:00Z"
     page_size: int = Field(default=250, ge=1, le=250)
@@ -69,6 +77,21 @@ class ShopifySettings(_Strict):
     bulk_backfill: bool = True
 
     _http_url = field_validator("shop_url")(lambda cls, v: _check_http_url(v))
+
+    @model_validator(mode="after")
+    def _one_credential_form(self) -> "ShopifySettings":
+        app = self.client_id is not None or self.client_secret is not None
+        if app and self.access_token is not None:
+            raise PydanticCustomError("credentials", "set either client_id and client_secret (a Dev Dashboard app) "
+                                      "or access_token (a legacy custom app), not both")
+        if not app and self.access_token is None:
+            raise PydanticCustomError("credentials", "set client_id and client_secret (a Dev Dashboard app, "
+                                      "docs/sources.md) or access_token (a legacy custom app)")
+        if app and (self.client_id is None or self.client_secret is None):
+            missing = "client_secret" if self.client_secret is None else "client_id"
+            raise PydanticCustomError("credentials", f"{missing} is missing: a Dev Dashboard app needs both client_id "
+                                      "and client_secret")
+        return self
 
 
 class StripeSettings(_Strict):
@@ -360,7 +383,8 @@ class WebhooksSettings(_Strict):
     """Webhook receivers in ``storeboard serve`` (see docs/webhooks.md)."""
 
     enabled: bool = False
-    #: the app's client secret Shopify signs webhooks with, e.g. ${SHOPIFY_WEBHOOK_SECRET}
+    #: a legacy custom app's API secret key Shopify signs its webhooks with, e.g. ${SHOPIFY_WEBHOOK_SECRET};
+    #: unused when sources.shopify has a client_secret (a Dev Dashboard app's webhooks are signed with it)
     shopify_secret: SecretStr | None = None
     #: the endpoint's signing secret (whsec_…), e.g. ${STRIPE_WEBHOOK_SECRET}
     stripe_secret: SecretStr | None = None
@@ -419,6 +443,16 @@ class Config(_Strict):
     def state_dir(self) -> Path:
         """Folder for local working files (dlt pipeline folders, dbt target)."""
         return self.base_dir / ".storeboard"
+
+    @property
+    def shopify_webhook_secret(self) -> SecretStr | None:
+        """What Shopify deliveries are verified with: the Dev Dashboard app's client secret, which
+        signs its webhooks (shopify.dev, "About client credentials"), else a legacy custom app's
+        ``webhooks.shopify_secret``."""
+        shopify = self.sources.shopify
+        if shopify is not None and shopify.client_secret is not None:
+            return shopify.client_secret
+        return self.webhooks.shopify_secret
 
     def enabled_sources(self) -> list[str]:
         """Names of the configured and enabled sources, in a stable order."""
@@ -567,9 +601,7 @@ SOURCE_BLOCKS = {
     enabled: true
     # https://<your-shop>.myshopify.com
     shop_url: {base_url}
-    # Admin API access token with read_orders (and read_all_orders for more than 60 days).
-    access_token: ${{SHOPIFY_ACCESS_TOKEN}}
-    # Admin API version; the connector is tested against this one.
+{shopify_auth}    # Admin API version; the connector is tested against this one.
     api_version: "2026-04"
     # Most orders per request; shrunk automatically to stay under Shopify's query-cost cap.
     page_size: 250
@@ -626,8 +658,29 @@ SOURCE_BLOCKS = {
 """,
 }
 
+#: Shopify's two credential forms, rendered into the ``shopify`` block (docs/sources.md).
+SHOPIFY_AUTH = {
+    "client_credentials": """\
+    # A Dev Dashboard app with read_orders and read_all_orders (docs/sources.md): its client ID,
+    # and its client secret from the environment. Storeboard exchanges them for access tokens
+    # (about 24 hours each, renewed in memory) and verifies the app's webhooks with the secret.
+    client_id: {shopify_client_id}
+    client_secret: ${{SHOPIFY_CLIENT_SECRET}}
+    # A legacy custom app made in the Shopify admin before 2026 uses its Admin API access token
+    # instead of client_id and client_secret:
+    # access_token: ${{SHOPIFY_ACCESS_TOKEN}}
+""",
+    "access_token": """\
+    # A legacy custom app's Admin API access token with read_orders and read_all_orders
+    # (new stores create a Dev Dashboard app and set client_id and client_secret instead).
+    access_token: ${{SHOPIFY_ACCESS_TOKEN}}
+""",
+}
+
 _PLACEHOLDERS = {
     "base_url": "https://your-shop.myshopify.com",
+    "shopify_form": "client_credentials",
+    "shopify_client_id": "your-app-client-id",
     "folder": "drop",
     "meta_account": "act_1234567890",
     "google_client_id": "1234-abc.apps.googleusercontent.com",
@@ -653,21 +706,30 @@ def example_config(
     """
     text = EXAMPLE_HEADER.format(warehouse=warehouse, timezone=timezone or "null", currency=currency or "null")
     if sources is None:
-        text += SOURCE_BLOCKS["shopify"].format(**_PLACEHOLDERS)
+        text += _source_block("shopify", {})
         text += "\n  # More sources: uncomment a block and set its variables.\n"
-        for name, block in SOURCE_BLOCKS.items():
+        for name in SOURCE_BLOCKS:
             if name != "shopify":
-                text += "".join(f"  #{line[1:]}\n" for line in block.format(**_PLACEHOLDERS).splitlines()) + "\n"
+                text += "".join(f"  #{line[1:]}\n" for line in _source_block(name, {}).splitlines()) + "\n"
         return text + _webhooks_block(False)
     for name, values in sources.items():
-        text += SOURCE_BLOCKS[name].format(**{**_PLACEHOLDERS, **values})
-    return text + _webhooks_block(webhooks)
+        text += _source_block(name, values)
+    legacy = (sources.get("shopify") or {}).get("shopify_form") == "access_token"
+    return text + _webhooks_block(webhooks, shopify_secret=legacy)
+
+
+def _source_block(name: str, values: dict[str, str]) -> str:
+    values = {**_PLACEHOLDERS, **values}
+    values["shopify_auth"] = SHOPIFY_AUTH[values["shopify_form"]].format(**values)
+    return SOURCE_BLOCKS[name].format(**values)
 
 
 WEBHOOKS_BLOCK = """\
 # Real-time updates: Shopify and Stripe webhooks received by `storeboard serve` (docs/webhooks.md).
 webhooks:
   enabled: true
+  # Shopify deliveries are verified with sources.shopify.client_secret; a legacy custom app's
+  # webhooks are signed with its API secret key instead:
   shopify_secret: ${SHOPIFY_WEBHOOK_SECRET}
   stripe_secret: ${STRIPE_WEBHOOK_SECRET}
   # Where Shopify and Stripe reach this server (for `storeboard webhooks register`).
@@ -675,7 +737,9 @@ webhooks:
 """
 
 
-def _webhooks_block(enabled: bool) -> str:
+def _webhooks_block(enabled: bool, shopify_secret: bool = False) -> str:
     if enabled:
-        return "\n" + WEBHOOKS_BLOCK
+        if shopify_secret:
+            return "\n" + WEBHOOKS_BLOCK
+        return "\n" + WEBHOOKS_BLOCK.replace("  shopify_secret:", "  # shopify_secret:")
     return "\n" + "".join(line if line.startswith("#") else f"# {line}" for line in WEBHOOKS_BLOCK.splitlines(True))

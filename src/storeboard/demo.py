@@ -30,10 +30,12 @@ SANDBOX_SOURCES = ["shopify", "stripe", "meta_ads", "google_ads", "hubspot", "fi
 DROP_FOLDER = "sandbox-drop"
 
 
-def sandbox_source_values(url: str) -> dict[str, dict[str, str]]:
-    """The config block values that point each sandbox source at ``url``."""
+def sandbox_source_values(url: str, shopify_form: str = "client_credentials") -> dict[str, dict[str, str]]:
+    """The config block values that point each sandbox source at ``url``; Shopify through a Dev
+    Dashboard app's client credentials, as stores set up since 2026 connect (or ``access_token``,
+    a legacy custom app's token)."""
     values = {
-        "shopify": {"base_url": url},
+        "shopify": {"base_url": url, "shopify_form": shopify_form, "shopify_client_id": credentials.SHOPIFY_CLIENT_ID},
         "stripe": {"base_url": url},
         "meta_ads": {"base_url": url, "meta_account": credentials.META_ACCOUNT_ID},
         "google_ads": {
@@ -49,14 +51,22 @@ def sandbox_source_values(url: str) -> dict[str, dict[str, str]]:
     return {name: values[name] for name in SANDBOX_SOURCES}
 
 
-def sandbox_webhook_env() -> dict[str, str]:
-    """The webhook signing secrets the sandbox signs with (test credentials, not secret)."""
+def sandbox_env(shopify_form: str = "client_credentials") -> dict[str, str]:
+    """The ``.env`` of a sandbox config: each source's test credentials and the webhook signing
+    secrets the sandbox signs with (none of them secret). Shopify's client secret signs its
+    webhooks; the legacy form has a token and a webhook secret of its own."""
     from storeboard.sandbox.stripe_webhooks import STRIPE_WEBHOOK_SECRET
 
-    return {"SHOPIFY_WEBHOOK_SECRET": credentials.SHOPIFY_WEBHOOK_SECRET, "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET}
+    env = {k: v for name in SANDBOX_SOURCES for k, v in credentials.ENV[name].items()}
+    if shopify_form == "access_token":
+        del env["SHOPIFY_CLIENT_SECRET"]
+        env.update(credentials.LEGACY_SHOPIFY_ENV)
+    env["STRIPE_WEBHOOK_SECRET"] = STRIPE_WEBHOOK_SECRET
+    return env
 
 
-def write_sandbox_config(folder: Path, sandbox_url: str, overwrite_demo: bool, store: Store | None = None) -> bool:
+def write_sandbox_config(folder: Path, sandbox_url: str, overwrite_demo: bool, store: Store | None = None,
+                         shopify_form: str = "client_credentials") -> bool:
     """Write ``storeboard.yml`` and ``.env`` pointing at the sandbox, and the CSV drop folder.
 
     Args:
@@ -64,6 +74,7 @@ def write_sandbox_config(folder: Path, sandbox_url: str, overwrite_demo: bool, s
         sandbox_url: the sandbox's base address.
         overwrite_demo: replace a config that an earlier demo wrote (its sandbox port changes).
         store: the served store, whose inventory and shipping CSVs go into the drop folder.
+        shopify_form: ``client_credentials`` (a Dev Dashboard app) or ``access_token`` (legacy).
 
     Returns:
         True when the files were written, False when a config already existed and was kept.
@@ -83,15 +94,16 @@ def write_sandbox_config(folder: Path, sandbox_url: str, overwrite_demo: bool, s
                 f"{config_path} exists and was not written by the demo; run `storeboard demo` in an empty folder "
                 "so your own configuration and warehouse are not touched"
             )
-    text = example_config(sources=sandbox_source_values(sandbox_url), webhooks=True)
+    text = example_config(sources=sandbox_source_values(sandbox_url, shopify_form), webhooks=True)
     config_path.write_text(f"{DEMO_MARKER}: every source points at the local sandbox.\n" + text, encoding="utf-8")
     env_path = folder / ".env"
-    sandbox_env = {k: v for name in SANDBOX_SOURCES for k, v in credentials.ENV[name].items()}
-    sandbox_env.update(sandbox_webhook_env())
+    env = sandbox_env(shopify_form)
+    # The other form's variables go too, so switching forms never leaves a stale credential behind.
+    written = set(env) | set(credentials.LEGACY_SHOPIFY_ENV) | set(credentials.ENV["shopify"])
     kept = []
     if env_path.exists():
-        kept = [line for line in env_path.read_text(encoding="utf-8").splitlines() if line.split("=", 1)[0] not in sandbox_env]
-    lines = kept + [f"{k}={v}" for k, v in sandbox_env.items()]
+        kept = [line for line in env_path.read_text(encoding="utf-8").splitlines() if line.split("=", 1)[0] not in written]
+    lines = kept + [f"{k}={v}" for k, v in env.items()]
     env_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     env_path.chmod(0o600)
     return True

@@ -71,7 +71,7 @@ def _raw_duplicates(config) -> int:
 @pytest.fixture
 def served(tmp_path, warehouse_url, sandbox, generator):
     config = make_config(tmp_path, warehouse_url, sandbox.url, store=generator.store)
-    assert config.webhooks.enabled and config.webhooks.shopify_secret is not None
+    assert config.webhooks.enabled and config.shopify_webhook_secret is not None
     report = pipeline.run(config)
     assert report.ok, report.errors
     with ServedApp(config) as app:

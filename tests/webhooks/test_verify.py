@@ -187,3 +187,30 @@ def test_stored_events_count_once(tmp_path):
     for _ in range(events.MAX_ATTEMPTS - 1):
         events.finish(warehouse, [], {"shopify:a": "down"})
     assert events.counts(warehouse) == {"failed": 1, "ignored": 1}
+
+
+@pytest.mark.parametrize("form", ["client_credentials", "access_token"])
+def test_shopify_deliveries_are_verified_with_the_secret_of_the_configured_form(tmp_path, generator, form):
+    """A Dev Dashboard app's webhooks are signed with its client secret; a legacy app's with its
+    own API secret key (``webhooks.shopify_secret``). Each receiver accepts its app's signature only."""
+    client_secret, legacy_secret = "shpss_client_secret_0123456789", "shpss_legacy_app_secret_9876543210"
+    shopify = {"shop_url": "https://northwind-goods.myshopify.com"}
+    if form == "client_credentials":
+        shopify |= {"client_id": "0f1e2d3c", "client_secret": client_secret}
+        webhooks, signing, other = {"enabled": True}, client_secret, legacy_secret
+    else:
+        shopify |= {"access_token": "shpat_legacy"}
+        webhooks, signing, other = {"enabled": True, "shopify_secret": legacy_secret}, legacy_secret, client_secret
+    config = Config.model_validate({"warehouse": "duckdb:///scratch.duckdb", "base_dir": tmp_path,
+                                    "sources": {"shopify": shopify}, "webhooks": webhooks})
+    receiver = TestClient(create_app(config))
+    order = next(o for o in generator.store.orders if o.refunds)
+    payload = order_payload(order, generator.store)
+
+    body, headers = delivery("orders/create", payload, generator.store, secret=other, webhook_id="wh-other")
+    refused = receiver.post("/webhooks/shopify", content=body, headers=headers)
+    assert refused.status_code == 401 and "does not match" in refused.json()["detail"]
+    body, headers = delivery("orders/create", payload, generator.store, secret=signing, webhook_id="wh-signed")
+    accepted = receiver.post("/webhooks/shopify", content=body, headers=headers)
+    assert accepted.status_code == 200 and accepted.json()["status"] == "stored", accepted.text
+    assert client_secret not in refused.text + accepted.text and legacy_secret not in refused.text + accepted.text

@@ -1,9 +1,10 @@
 """Imitation of the Shopify Admin GraphQL API (``POST /admin/api/<version>/graphql.json``).
 
 Faithful where the connector can notice: the ``X-Shopify-Access-Token`` check and Shopify's 401
-body, ``X-Shopify-API-Version`` with fall-forward for retired versions, Relay cursor pagination
-(``first``/``after``, ``pageInfo``, ``edges``/``nodes``), the ``query:`` search syntax for date
-filters, gid ids, decimal-string money in ``MoneyBag``s, and the calculated-cost leaky bucket
+body (tokens from the client credentials grant, which expire, or a legacy static token:
+``shopify_auth.py``), ``X-Shopify-API-Version`` with fall-forward for retired versions, Relay
+cursor pagination (``first``/``after``, ``pageInfo``, ``edges``/``nodes``), the ``query:`` search
+syntax for date filters, gid ids, decimal-string money in ``MoneyBag``s, and the calculated-cost leaky bucket
 (``extensions.cost``, HTTP 200 ``THROTTLED``, ``MAX_COST_EXCEEDED`` above 1,000 points).
 """
 
@@ -26,14 +27,15 @@ from starlette.routing import Route
 
 from storeboard.sandbox.credentials import SHOPIFY_TOKEN
 from storeboard.sandbox.faults import DATA, FaultPlan
+from storeboard.sandbox.shopify_auth import INVALID_TOKEN, ShopifyAuth
 from storeboard.sandbox.shopify_bulk import BulkOperations
+from storeboard.sandbox.shopify_subscriptions import WebhookSubscriptions
 from storeboard.sandbox.graphql import QueryError, actual_cost, execute, prepare, requested_cost
 from storeboard.sandbox.responses import FastJSONResponse
 from storeboard.sandbox.store import Customer, LineItem, Order, Product, Refund, Store, Transaction
 
 SUPPORTED_VERSIONS = ["2025-10", "2026-01", "2026-04", "2026-07", "2026-10"]
 MAX_QUERY_COST = 1000
-_INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 _TERM = re.compile(r"(\w+):(>=|<=|>|<)?('[^']*'|\"[^\"]*\"|\S+)")
 
 
@@ -86,7 +88,8 @@ class ShopifyAPI:
 
     Args:
         store: the store to serve.
-        access_token: the only token accepted.
+        access_token: the legacy app's static token; the Dev Dashboard app's tokens come from
+            ``auth`` (the client credentials grant).
         bucket: the cost bucket (default: a Standard plan, 2,000 points, 100/s).
     """
 
@@ -96,19 +99,31 @@ class ShopifyAPI:
     def __init__(self, store: Store, access_token: str = SHOPIFY_TOKEN, bucket: CostBucket | None = None,
                  faults: FaultPlan | None = None):
         self.store = store
-        self.access_token = access_token
+        self.auth = ShopifyAuth(legacy_token=access_token)
         self.bucket = bucket or CostBucket()
         self.faults = faults or FaultPlan()
         self.bulk = BulkOperations(self)
+        self.webhook_subscriptions = WebhookSubscriptions()
         #: cost points debited so far (benchmarks compare wall time with what the bucket allows)
         self.points_spent = 0
         #: this server's address, for bulk download URLs (set from each request)
         self.base_url = "http://127.0.0.1"
         self._index: dict[str, tuple[int, list[tuple[Any, int]], list[Order]]] = {}
 
+    @property
+    def access_token(self) -> str:
+        """The legacy app's static token."""
+        return self.auth.legacy_token
+
+    @access_token.setter
+    def access_token(self, token: str) -> None:
+        self.auth.legacy_token = token
+
     # -- HTTP ---------------------------------------------------------------------------------
     def routes(self) -> list[Route]:
         return [
+            Route("/admin/oauth/access_token", self.auth.access_token, methods=["POST"]),
+            Route("/_sandbox/shopify/auth", self.auth.control, methods=["POST"]),
             Route("/admin/api/{version}/graphql.json", self.graphql, methods=["POST"]),
             Route("/_sandbox/bulk/{number}.jsonl", self.bulk_download),
         ]
@@ -123,7 +138,7 @@ class ShopifyAPI:
     def error_response(self, status: int, reason: str) -> JSONResponse:
         """Shopify's bodies for transport-level errors."""
         if status == 401:
-            return JSONResponse({"errors": _INVALID_TOKEN}, status_code=401)
+            return JSONResponse({"errors": INVALID_TOKEN}, status_code=401)
         if status == 429:
             return JSONResponse({"errors": "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."}, status_code=429)
         return JSONResponse({"errors": "Internal Server Error"}, status_code=status)
@@ -135,8 +150,8 @@ class ShopifyAPI:
         served = version if version in SUPPORTED_VERSIONS or version == "unstable" else SUPPORTED_VERSIONS[0]
         headers = {"X-Shopify-API-Version": served}
         self.base_url = str(request.base_url).rstrip("/")
-        if request.headers.get("x-shopify-access-token") != self.access_token:
-            return JSONResponse({"errors": _INVALID_TOKEN}, status_code=401, headers=headers)
+        if not self.auth.accepts(request.headers.get("x-shopify-access-token")):
+            return JSONResponse({"errors": INVALID_TOKEN}, status_code=401, headers=headers)
         try:
             body = json.loads(await request.body())
             query = body["query"]
@@ -201,6 +216,7 @@ class ShopifyAPI:
             "bulkOperation": lambda id: self.bulk.get(id),
             "currentBulkOperation": self.bulk.current,
             "node": lambda id: self.bulk.get(id) or self._order_by_gid(id),
+            "webhookSubscriptionCreate": self.webhook_subscriptions.create,
         }
 
     def _order_by_gid(self, order_gid: str) -> dict[str, Any] | None:

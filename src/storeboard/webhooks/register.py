@@ -2,7 +2,9 @@
 
 Shopify: one ``webhookSubscriptionCreate`` per topic (Admin GraphQL, validated against the
 official schema in the tests), delivering to ``<public_url>/webhooks/shopify``; Shopify signs
-with the app's client secret, which is ``webhooks.shopify_secret``. Stripe: one
+with the app's client secret (``sources.shopify.client_secret``, or a legacy custom app's
+``webhooks.shopify_secret``). The subscriptions are created with the connector's client, so the
+token is exchanged from the client credentials when that form is configured. Stripe: one
 ``POST /v1/webhook_endpoints`` with the charge and refund events, delivering to
 ``<public_url>/webhooks/stripe``; Stripe returns the endpoint's signing secret once, which is
 written to the ``.env`` beside the config as ``STRIPE_WEBHOOK_SECRET`` (never printed).
@@ -58,10 +60,18 @@ def plans(config: Config, require_url: bool = False) -> list[Plan]:
     out = []
     if config.sources.shopify is not None:
         url = f"{base}/webhooks/shopify"
-        steps = [f"POST {config.sources.shopify.shop_url}/admin/api/{config.sources.shopify.api_version}/graphql.json "
-                 "with X-Shopify-Access-Token, once per topic:", SUBSCRIBE_MUTATION.strip()]
+        shopify = config.sources.shopify
+        token = ("an access token from POST /admin/oauth/access_token (client credentials grant)"
+                 if shopify.access_token is None else "the app's Admin API access token")
+        steps = [f"POST {shopify.shop_url}/admin/api/{shopify.api_version}/graphql.json with X-Shopify-Access-Token "
+                 f"({token}), once per topic:", SUBSCRIBE_MUTATION.strip()]
         steps += [json.dumps({"topic": t, "webhookSubscription": {"uri": url, "format": "JSON"}}) for t in SHOPIFY_TOPICS]
-        steps.append("Shopify signs deliveries with the app's client secret: set SHOPIFY_WEBHOOK_SECRET to it.")
+        if shopify.access_token is None:
+            steps.append("Shopify signs deliveries with the app's client secret, which Storeboard already has "
+                         "(sources.shopify.client_secret).")
+        else:
+            steps.append("Shopify signs a legacy custom app's deliveries with its API secret key: set "
+                         "SHOPIFY_WEBHOOK_SECRET to it (webhooks.shopify_secret).")
         out.append(Plan("shopify", url, SHOPIFY_TOPICS, "\n".join(steps)))
     if config.sources.stripe is not None:
         url = f"{base}/webhooks/stripe"

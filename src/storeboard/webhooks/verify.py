@@ -1,7 +1,8 @@
 """Checking that a webhook delivery really comes from Shopify or Stripe, and reading what it says.
 
 Shopify signs the raw body: ``X-Shopify-Hmac-Sha256`` is the base64 HMAC-SHA256 of the exact bytes
-received, keyed with the app's client secret. Stripe signs ``"<t>.<raw body>"``: the
+received, keyed with the app's client secret (a Dev Dashboard app's ``client_secret``, or a legacy
+custom app's API secret key: ``Config.shopify_webhook_secret``). Stripe signs ``"<t>.<raw body>"``: the
 ``Stripe-Signature`` header carries ``t=<unix seconds>`` and one or more ``v1=<hex digest>``
 (several while a secret is being rolled), and a signature whose ``t`` is further than the
 tolerance from now is a replay. Both digests are compared in constant time, and nothing is

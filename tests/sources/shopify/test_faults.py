@@ -60,7 +60,9 @@ def test_malformed_order_is_quarantined_then_recovered(config, sandbox, generato
     assert_matches_truth(config, generator.store)
 
 
-def test_expired_token_fails_only_that_run_and_next_run_recovers(config, sandbox, generator):
+def test_expired_legacy_token_fails_only_that_run_and_next_run_recovers(tmp_path, warehouse_url, sandbox, generator):
+    """A legacy app's static token cannot be renewed: the run fails, clearly, and the next recovers."""
+    config = make_config(tmp_path, warehouse_url, sandbox.url, store=generator.store, shopify_form="access_token")
     sandbox.faults.add(Fault(api="shopify", kind="expired_token", count=1))
     failed = pipeline.run(config, sources=SHOPIFY)
     assert not failed.ok and "Shopify returned 401" in failed.errors[0]

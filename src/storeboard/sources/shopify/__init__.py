@@ -17,6 +17,7 @@ import dlt
 from storeboard.config import ShopifySettings
 from storeboard.sources.arrow_tables import BATCH_ROWS
 from storeboard.sources.quarantine import RecordProblem, quarantined
+from storeboard.sources.shopify.auth import provider_for
 from storeboard.sources.shopify.helpers import ShopifyClient, check_customer, check_order
 from storeboard.sources.shopify.tables import CUSTOMERS, ORDERS, order_items
 
@@ -30,10 +31,11 @@ Convert = Callable[[list[dict[str, Any]]], tuple[list[Any], list[tuple[dict[str,
 
 
 def client_for(settings: ShopifySettings) -> ShopifyClient:
-    """A client configured from the ``sources.shopify`` block."""
+    """A client configured from the ``sources.shopify`` block: a legacy token, or the app's client
+    credentials exchanged for tokens kept in memory (one provider per app for the process)."""
     return ShopifyClient(
         settings.shop_url,
-        settings.access_token.get_secret_value(),
+        provider_for(settings),
         settings.api_version,
         page_size=settings.page_size,
         max_attempts=settings.max_attempts,
@@ -45,7 +47,7 @@ def source(settings: ShopifySettings) -> Any:
     """The Shopify dlt source.
 
     Args:
-        settings: the ``sources.shopify`` config block (shop URL, token, API version).
+        settings: the ``sources.shopify`` config block (shop URL, credentials, API version).
 
     Returns:
         The ``shop`` and ``orders`` resources.

@@ -19,6 +19,7 @@ from storeboard.errors import SourceAuthError, SourceError
 from storeboard.sources.json_body import loads
 from storeboard.sources.quarantine import RecordProblem, require_decimal, require_str, require_timestamp
 from storeboard.sources.shopify import settings
+from storeboard.sources.shopify.auth import ClientCredentials, StaticToken
 
 logger = logging.getLogger(__name__)
 
@@ -36,20 +37,21 @@ class ShopifyClient:
 
     Args:
         shop_url: ``https://<shop>.myshopify.com`` (or a sandbox address).
-        access_token: Admin API access token; never logged.
+        access_token: a legacy Admin API token, or a ``ClientCredentials`` that exchanges the app's
+            client ID and secret for expiring tokens (renewed when due and once on a 401); never logged.
         api_version: ``YYYY-MM``.
         page_size: most orders per page; shrunk to fit the query-cost cap.
         sleep: the function used to wait for the cost bucket (tests record the waits).
         max_attempts: tries per request on 429/5xx/connection errors, with exponential back-off.
     """
 
-    def __init__(self, shop_url: str, access_token: str, api_version: str, page_size: int = 250, sleep=time.sleep,
-                 max_attempts: int = 6):
+    def __init__(self, shop_url: str, access_token: str | StaticToken | ClientCredentials, api_version: str,
+                 page_size: int = 250, sleep=time.sleep, max_attempts: int = 6):
         self.shop_url = shop_url.rstrip("/")
         self.endpoint = self.shop_url + settings.GRAPHQL_PATH.format(version=api_version)
         self.api_version = api_version
         self.page_size = page_size
-        self._token = access_token
+        self._auth = StaticToken(access_token) if isinstance(access_token, str) else access_token
         self._sleep = sleep
         self._session = requests.Client(
             request_timeout=60, raise_for_status=False, request_max_attempts=max_attempts, request_max_retry_delay=60
@@ -57,20 +59,16 @@ class ShopifyClient:
         self.throttled_seconds = 0.0
 
     def _post(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        try:
-            response = self._session.post(
-                self.endpoint,
-                json={"query": query, "variables": variables},
-                headers={"X-Shopify-Access-Token": self._token, "Content-Type": "application/json"},
-            )
-        except requests.RequestException as exc:
-            raise SourceError("shopify", f"Shopify at {self.shop_url} could not be reached: {type(exc).__name__}") from None
+        token = self._auth.token()
+        response = self._send(query, variables, token)
+        if response.status_code == 401:
+            # An exchanged token can be refused before its time (revoked, clock skew): renew once.
+            renewed = self._auth.renew(token)
+            if renewed is not None:
+                logger.info("shopify refused the access token; renewed it and retrying")
+                response = self._send(query, variables, renewed)
         if response.status_code in (401, 403):
-            raise SourceAuthError(
-                "shopify",
-                f"Shopify returned {response.status_code} for {self.shop_url}: check SHOPIFY_ACCESS_TOKEN "
-                "(an Admin API token with read_orders), then run `storeboard doctor`",
-            )
+            raise SourceAuthError("shopify", self._auth.rejected_message(self.shop_url, response.status_code))
         if response.status_code == 404:
             raise SourceError(
                 "shopify", f"Shopify returned 404 for {self.endpoint}: check sources.shopify.shop_url and api_version"
@@ -84,6 +82,16 @@ class ShopifyClient:
             return loads(response.content)
         except ValueError:
             raise SourceError("shopify", f"Shopify sent a response that is not JSON from {self.endpoint}") from None
+
+    def _send(self, query: str, variables: dict[str, Any], token: str) -> Any:
+        try:
+            return self._session.post(
+                self.endpoint,
+                json={"query": query, "variables": variables},
+                headers={"X-Shopify-Access-Token": token, "Content-Type": "application/json"},
+            )
+        except requests.RequestException as exc:
+            raise SourceError("shopify", f"Shopify at {self.shop_url} could not be reached: {type(exc).__name__}") from None
 
     def execute(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         """Run one query, waiting out cost throttling; returns ``data``.

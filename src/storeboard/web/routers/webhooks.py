@@ -12,7 +12,8 @@ Answers (JSON ``{"status": …}`` or ``{"detail": …}``):
   200 ``ignored``: a topic or event type Storeboard does not load (stored for the record).
 - 400: signed correctly but a Stripe timestamp outside the tolerance (replay) or a body that is
   not a webhook event; 401: missing or wrong signature; 404: webhooks are off or that
-  platform's secret is not configured; 413: body too large; 503: the warehouse is unreachable
+  platform's secret is not configured (Shopify: ``sources.shopify.client_secret``, else a legacy
+  app's ``webhooks.shopify_secret``); 413: body too large; 503: the warehouse is unreachable
   (the sender retries later).
 """
 
@@ -56,7 +57,7 @@ async def _body(request: Request, limit: int) -> bytes:
 async def _receive(request: Request, platform: str) -> JSONResponse:
     config: Config = request.app.state.config
     settings = config.webhooks
-    secret = settings.shopify_secret if platform == "shopify" else settings.stripe_secret
+    secret = config.shopify_webhook_secret if platform == "shopify" else settings.stripe_secret
     if not settings.enabled or secret is None:
         return JSONResponse({"detail": f"{platform} webhooks are not enabled on this server"}, status_code=404)
     try:
