@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import httpx
 import pytest
@@ -69,14 +70,14 @@ def test_other_responses_conform_to_official_schema(schema, generator, name, var
 def test_sandbox_responses_conform_to_official_schema(schema, generator):
     """graphql-core executing against the real schema gives exactly the sandbox's fast answer."""
     api = ShopifyAPI(generator.store, SHOPIFY_TOKEN, CostBucket(1e9, 1e9))
-    variables = {"first": 10, "after": None, "query": "updated_at:>='2026-10-01T00:00:00Z'"}
+    variables = {"first": 8, "after": None, "query": "updated_at:>='2026-10-01T00:00:00Z'"}
     fast = api.run(settings.ORDERS_QUERY, variables)
     assert "errors" not in fast
     reference = graphql_sync(schema, settings.ORDERS_QUERY, root_value=api.root(), variable_values=variables,
                              field_resolver=_schema_resolver)
     assert reference.errors is None, reference.errors[:3]
     assert reference.data == fast["data"]
-    assert any(o["refunds"] for o in fast["data"]["orders"]["nodes"]) or len(fast["data"]["orders"]["nodes"]) == 10
+    assert any(o["refunds"] for o in fast["data"]["orders"]["nodes"]) or len(fast["data"]["orders"]["nodes"]) == 8
 
 
 @pytest.fixture
@@ -131,6 +132,12 @@ def test_cursor_pagination_returns_every_order_once(server, generator):
     seen, after = [], None
     while True:
         body = _post(server, settings.ORDERS_QUERY, {"first": 5, "after": after}).json()
+        if "data" not in body:  # a Standard bucket runs dry after a few pages: wait as told
+            cost = body["extensions"]["cost"]
+            assert body["errors"][0]["extensions"]["code"] == "THROTTLED"
+            status = cost["throttleStatus"]
+            time.sleep((cost["requestedQueryCost"] - status["currentlyAvailable"]) / status["restoreRate"] + 0.05)
+            continue
         connection = body["data"]["orders"]
         seen += [node["id"] for node in connection["nodes"]]
         if not connection["pageInfo"]["hasNextPage"]:
@@ -144,7 +151,7 @@ def test_cursor_pagination_returns_every_order_once(server, generator):
 
 def test_updated_at_search_filters(server, generator):
     cutoff = "2026-11-15T00:00:00Z"
-    body = _post(server, settings.ORDERS_QUERY, {"first": 14, "query": f"updated_at:>='{cutoff}'"}).json()
+    body = _post(server, settings.ORDERS_QUERY, {"first": 8, "query": f"updated_at:>='{cutoff}'"}).json()
     nodes = body["data"]["orders"]["nodes"]
     assert nodes and all(n["updatedAt"] >= cutoff for n in nodes)
     assert [n["updatedAt"] for n in nodes] == sorted(n["updatedAt"] for n in nodes)

@@ -173,7 +173,7 @@ class ShopifyAPI:
         except QueryError as exc:
             self.bucket.refund(cost)
             return {"errors": exc.errors}
-        actual = min(cost, actual_cost(data))
+        actual = min(cost, actual_cost(document, data, variables))
         self.bucket.refund(cost - actual)
         self.points_spent += actual
         return {
@@ -195,6 +195,7 @@ class ShopifyAPI:
             },
             "orders": self._orders,
             "order": lambda id: self._order_by_gid(id),
+            "refund": lambda id: self._refund_by_gid(id),
             "customers": self._customers,
             "productVariants": self._variants,
             "bulkOperationRunQuery": self.bulk.run_query,
@@ -203,12 +204,31 @@ class ShopifyAPI:
             "node": lambda id: self.bulk.get(id) or self._order_by_gid(id),
         }
 
-    def _order_by_gid(self, order_gid: str) -> dict[str, Any] | None:
-        try:
-            order = self.store.order_by_id(int(order_gid.rsplit("/", 1)[1]))
-        except (KeyError, ValueError, IndexError):
+    def _by_id(self) -> tuple[dict[int, Order], dict[int, tuple[Refund, Order]]]:
+        """Orders and refunds by number, cached until the store changes (follow-up reads look
+        up one at a time, and a backfill makes thousands of them)."""
+        cached = self._index.get("by_id")
+        if cached and cached[0] == self.store.revision:
+            return cached[1], cached[2]
+        orders = {o.order_id: o for o in self.store.orders}
+        refunds = {r.refund_id: (r, o) for o in self.store.orders for r in o.refunds}
+        self._index["by_id"] = (self.store.revision, orders, refunds)
+        return orders, refunds
+
+    @staticmethod
+    def _number(gid_: str, kind: str) -> int | None:
+        prefix = f"gid://shopify/{kind}/"
+        if not isinstance(gid_, str) or not gid_.startswith(prefix) or not gid_[len(prefix):].isdigit():
             return None
-        return self.render_order(order)
+        return int(gid_[len(prefix):])
+
+    def _order_by_gid(self, order_gid: str) -> dict[str, Any] | None:
+        order = self._by_id()[0].get(self._number(order_gid, "Order"))
+        return self.render_order(order) if order else None
+
+    def _refund_by_gid(self, refund_gid: str) -> dict[str, Any] | None:
+        found = self._by_id()[1].get(self._number(refund_gid, "Refund"))
+        return self._render_refund(*found) if found else None
 
     def warm(self) -> None:
         """Rebuild, for the store's current revision, the sort orders and statistics served so far
@@ -216,6 +236,8 @@ class ShopifyAPI:
         for cache_key in dict.fromkeys([*self._index, *_WARM_KEYS]):
             if cache_key == "customer_stats":
                 self._customer_stats()
+            elif cache_key == "by_id":
+                self._by_id()
             else:
                 kind, sort_key = cache_key.split(":", 1)
                 self._sorted(kind, sort_key)
@@ -526,8 +548,8 @@ class ShopifyAPI:
                 "__typename": "RefundLineItem",
                 "id": gid("RefundLineItem", rl.refund_line_id),
                 "quantity": rl.quantity,
-                "lineItem": {"__typename": "LineItem", "id": gid("LineItem", rl.line_item_id),
-                             "sku": lines_by_id[rl.line_item_id].product.sku},
+                # The whole LineItem: its non-null fields (name, isGiftCard …) are never null.
+                "lineItem": self._render_line(lines_by_id[rl.line_item_id], order),
                 "priceSet": mb(lines_by_id[rl.line_item_id].unit_price),
                 "subtotalSet": mb(rl.subtotal),
                 "totalTaxSet": mb(rl.tax),
