@@ -205,4 +205,37 @@ def actual_cost(document: DocumentNode, data: Any, variables: dict[str, Any] | N
     return cost(op.selection_set, data)
 
 
+@lru_cache(maxsize=256)
+def required_scopes(query: str) -> list[tuple[str, list[str]]]:
+    """Each field the (valid) document's operation selects that needs an access scope, with the scopes (any one
+    suffices) the official schema's ``offline_scopes`` names for the field or its type."""
+    from graphql import get_named_type
+
+    from storeboard.sandbox.specs import shopify_offline_scopes
+
+    schema, scopes = shopify_schema(), shopify_offline_scopes()
+    if schema is None or scopes is None:
+        return []
+    document = prepare(query)
+    op = _operation(document, None)
+    run = _Run(document, {})
+    found: list[tuple[str, list[str]]] = []
+
+    def walk(selection_set: SelectionSetNode, parent_type) -> None:
+        for node in run.fields(selection_set, {}):
+            definition = getattr(parent_type, "fields", {}).get(node.name.value)
+            if definition is None:
+                continue
+            named = get_named_type(definition.type)
+            for key in ((parent_type.name, node.name.value), (named.name, None)):
+                if key in scopes:
+                    found.append((node.name.value, scopes[key]))
+            if node.selection_set is not None:
+                walk(node.selection_set, named)
+
+    root = schema.mutation_type if op.operation.value == "mutation" else schema.query_type
+    walk(op.selection_set, root)
+    return found
+
+
 Resolver = Callable[..., Any]

@@ -15,7 +15,7 @@ import json
 import re
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -27,10 +27,15 @@ from starlette.routing import Route
 from storeboard.sandbox.credentials import SHOPIFY_TOKEN
 from storeboard.sandbox.faults import DATA, FaultPlan
 from storeboard.sandbox.shopify_bulk import BulkOperations
-from storeboard.sandbox.graphql import QueryError, actual_cost, execute, prepare, requested_cost
+from storeboard.sandbox.graphql import QueryError, actual_cost, execute, prepare, required_scopes, requested_cost
 from storeboard.sandbox.responses import FastJSONResponse
 from storeboard.sandbox.store import Customer, LineItem, Order, Product, Refund, Store, Transaction
 
+#: What the sandbox's token is granted unless a test says otherwise: everything Storeboard reads.
+ALL_SCOPES = ("read_orders", "read_all_orders", "read_customers", "read_products", "read_inventory")
+#: Without ``read_all_orders`` an app sees only the orders of the last 60 days ("Access scopes",
+#: shopify.dev/docs/api/usage/access-scopes; the Order object's reference), with no error.
+RECENT_ORDERS = timedelta(days=60)
 SUPPORTED_VERSIONS = ["2025-10", "2026-01", "2026-04", "2026-07", "2026-10"]
 MAX_QUERY_COST = 1000
 _INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
@@ -94,8 +99,12 @@ class ShopifyAPI:
     prefixes = ("/admin/",)
 
     def __init__(self, store: Store, access_token: str = SHOPIFY_TOKEN, bucket: CostBucket | None = None,
-                 faults: FaultPlan | None = None):
+                 faults: FaultPlan | None = None, scopes: tuple[str, ...] = ALL_SCOPES,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
         self.store = store
+        #: the access scopes the token was granted; tests take some away
+        self.scopes = tuple(scopes)
+        self.clock = clock
         self.access_token = access_token
         self.bucket = bucket or CostBucket()
         self.faults = faults or FaultPlan()
@@ -152,6 +161,9 @@ class ShopifyAPI:
             cost = requested_cost(document, variables)
         except QueryError as exc:
             return {"errors": exc.errors}
+        denied = self._access_denied(query)
+        if denied:
+            return denied
         if cost > MAX_QUERY_COST:
             return {
                 "errors": [{
@@ -181,6 +193,23 @@ class ShopifyAPI:
             "extensions": {"cost": {"requestedQueryCost": cost, "actualQueryCost": actual, "throttleStatus": self.bucket.status()}},
         }
 
+    def _access_denied(self, query: str) -> dict[str, Any] | None:
+        """Shopify's ACCESS_DENIED answer for the first field the token's scopes do not cover."""
+        for field, needs in required_scopes(query):
+            if not set(needs) & set(self.scopes):
+                required = " or ".join(f"`{s}` access scope" for s in needs) + "."
+                return {"errors": [{
+                    "message": f"Access denied for {field} field. Required access: {required}",
+                    "path": [field],
+                    "extensions": {"code": "ACCESS_DENIED", "documentation": "https://shopify.dev/api/usage/access-scopes",
+                                   "requiredAccess": required},
+                }], "data": None}
+        return None
+
+    def visible(self, order: Order) -> bool:
+        """Whether this token may see ``order``: without read_all_orders, only the last 60 days."""
+        return "read_all_orders" in self.scopes or order.created_at >= self.clock() - RECENT_ORDERS
+
     # -- resolvers ----------------------------------------------------------------------------
     def root(self) -> dict[str, Any]:
         shop = self.store.shop
@@ -199,6 +228,11 @@ class ShopifyAPI:
             "customers": self._customers,
             "productVariants": self._variants,
             "bulkOperationRunQuery": self.bulk.run_query,
+            "currentAppInstallation": {
+                "__typename": "AppInstallation",
+                "id": gid("AppInstallation", 1),
+                "accessScopes": [{"__typename": "AccessScope", "handle": h, "description": h} for h in self.scopes],
+            },
             "bulkOperation": lambda id: self.bulk.get(id),
             "currentBulkOperation": self.bulk.current,
             "node": lambda id: self.bulk.get(id) or self._order_by_gid(id),
@@ -224,11 +258,11 @@ class ShopifyAPI:
 
     def _order_by_gid(self, order_gid: str) -> dict[str, Any] | None:
         order = self._by_id()[0].get(self._number(order_gid, "Order"))
-        return self.render_order(order) if order else None
+        return self.render_order(order) if order and self.visible(order) else None
 
     def _refund_by_gid(self, refund_gid: str) -> dict[str, Any] | None:
         found = self._by_id()[1].get(self._number(refund_gid, "Refund"))
-        return self._render_refund(*found) if found else None
+        return self._render_refund(*found) if found and self.visible(found[1]) else None
 
     def warm(self) -> None:
         """Rebuild, for the store's current revision, the sort orders and statistics served so far
@@ -290,7 +324,7 @@ class ShopifyAPI:
         page: list[Any] = []
         i = start
         while i < len(records) and len(page) <= first:
-            if all(_matches(records[i], p) for p in predicates):
+            if all(_matches(records[i], p) for p in predicates) and (kind != "orders" or self.visible(records[i])):
                 page.append(records[i])
             i += 1
         has_next = len(page) > first

@@ -241,6 +241,11 @@ class BulkOperations:
 
     def _build(self, operation: BulkOperation, run: _Run, root: FieldNode) -> None:
         operation.status = "RUNNING"
+        if self.api._access_denied(operation.query):
+            # Shopify fails the operation itself (BulkOperationErrorCode.ACCESS_DENIED).
+            operation.status, operation.error_code = "FAILED", "ACCESS_DENIED"
+            operation.completed_at = datetime.now(UTC)
+            return
         try:
             kind = self.ROOTS[root.name.value]
             node_selection = _node_selection(run, root)
@@ -254,7 +259,7 @@ class BulkOperations:
             weakref.finalize(operation, _unlink, file_name)
             with os.fdopen(fd, "wb", buffering=1 << 20) as out:
                 for record in records:
-                    if not all(_match(record, p) for p in predicates):
+                    if not all(_match(record, p) for p in predicates) or (kind == "orders" and not self.api.visible(record)):
                         continue
                     data = run.complete(render(record), node_selection)
                     for line in _lines(data, None):

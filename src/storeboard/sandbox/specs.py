@@ -39,3 +39,17 @@ def shopify_schema():
         return None
     with gzip.open(folder / _SHOPIFY_SCHEMA) as fh:
         return build_client_schema(json.load(fh)["data"])
+
+
+@lru_cache(maxsize=1)
+def shopify_offline_scopes() -> dict[tuple[str, str | None], list[str]] | None:
+    """The access scopes the official schema says each type (``(type, None)``) and field
+    (``(type, field)``) needs with an offline token, any one of them sufficing; None if the
+    schema file is not available."""
+    folder = specs_dir()
+    if folder is None or not (folder / _SHOPIFY_SCHEMA).is_file():
+        return None
+    with gzip.open(folder / _SHOPIFY_SCHEMA) as fh:
+        items = json.load(fh)["offline_scopes"]["items"]
+    return {(i["typeName"], i.get("fieldName")): i["offlineScopes"] for i in items if i["offlineScopes"]}
+

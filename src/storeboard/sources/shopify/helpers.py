@@ -115,7 +115,8 @@ class ShopifyClient:
                 if code == "ACCESS_DENIED":
                     raise SourceAuthError(
                         "shopify", f"Shopify denied access for {self.shop_url}: {errors[0].get('message')} "
-                        "(the token needs read_orders and read_all_orders)",
+                        f"(the token needs {', '.join(settings.SCOPES)} and {settings.READ_ALL_ORDERS}; "
+                        "`storeboard doctor` names what is missing)",
                     )
                 raise SourceError("shopify", f"Shopify query failed for {self.shop_url}: {errors[0].get('message')}")
             if isinstance(errors, str):

@@ -207,3 +207,21 @@ query Order($id: ID!) {{
 
 #: Orders held back while reassembling a bulk result, waiting for children that come late.
 BULK_REASSEMBLY_WINDOW = 2000
+
+SCOPES_QUERY = """
+query Scopes {
+  currentAppInstallation { accessScopes { handle } }
+}
+"""
+
+#: The access scopes the documents above need, with what is lost without each. Derived from the
+#: official schema's ``offline_scopes`` for every type and field they select (a test keeps this
+#: in step). ``read_products`` also covers inventory items (either it or ``read_inventory``).
+SCOPES = {
+    "read_orders": "orders, their lines, refunds and transactions (every revenue number)",
+    "read_customers": "customers and each order's customer (LTV, cohorts, repeat rate, CAC)",
+    "read_products": "product variants, unit costs and each line's variant (COGS, margins, inventory)",
+}
+#: Without it Shopify serves only the orders of the last 60 days, without an error.
+READ_ALL_ORDERS = "read_all_orders"
+RECENT_ORDER_DAYS = 60
