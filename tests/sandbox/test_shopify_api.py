@@ -243,3 +243,9 @@ def test_invalid_document_is_rejected_like_shopify(server, schema):
     body = _post(server, "{ orders(first: 1) { nodes { noSuchField } } }").json()
     assert "noSuchField" in body["errors"][0]["message"]
     assert "data" not in body
+
+
+def test_buckets_per_plan_restore_at_the_documented_rates():
+    rates = {plan: CostBucket.for_plan(plan).status()["restoreRate"] for plan in ("standard", "advanced", "plus", "enterprise")}
+    assert rates == {"standard": 100.0, "advanced": 200.0, "plus": 1000.0, "enterprise": 2000.0}
+    assert CostBucket.for_plan("standard").status()["maximumAvailable"] == 2000.0

@@ -51,8 +51,21 @@ def gid(kind: str, num: int) -> str:
     return f"gid://shopify/{kind}/{num}"
 
 
+#: Restore rate (points/s) per plan ("GraphQL Admin API rate limits", shopify.dev/docs/apps/build/
+#: apis/graphql-admin/rate-limits). The page gives no bucket sizes; a Standard shop reports
+#: ``maximumAvailable`` 2,000 (20 s of restore), and the sandbox sizes every plan's bucket so.
+PLAN_RESTORE_RATES = {"standard": 100.0, "advanced": 200.0, "plus": 1000.0, "enterprise": 2000.0}
+BUCKET_SECONDS = 20.0
+
+
 class CostBucket:
     """Shopify's leaky bucket of query-cost points, refilled at ``restore_rate`` per second."""
+
+    @classmethod
+    def for_plan(cls, plan: str) -> "CostBucket":
+        """The bucket of a shop on ``plan`` (standard, advanced, plus, enterprise)."""
+        rate = PLAN_RESTORE_RATES[plan]
+        return cls(rate * BUCKET_SECONDS, rate)
 
     def __init__(self, size: float = 2000.0, restore_rate: float = 100.0, clock: Callable[[], float] = time.monotonic):
         self.size, self.restore_rate, self.clock = size, restore_rate, clock
