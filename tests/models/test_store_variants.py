@@ -1,5 +1,6 @@
 """Orders real stores have and the daily draw rarely makes: hundreds of lines, a hundred and fifty
-refunds, edits after the sale, a shipping-only refund, a till sale without a customer. Each must
+refunds, edits after the sale, shipping-only and amount-only refunds, a till sale without a
+customer, an order paid in another currency than the shop's. Each must
 load on the first run (bulk) and on an incremental run (pages, every query under Shopify's cost
 cap), with the marts equal to the independent computation in tests/truth.py."""
 
@@ -39,6 +40,9 @@ def test_large_refunded_and_edited_orders_load_first_and_incrementally(tmp_path)
     shipped = next(o for o in store.orders if o.shipping > 0 and not o.refunds and not o.cancelled_at and not o.test)
     generator.refund_units(shipped, None, 0, at + timedelta(hours=3), shipping=shipped.shipping)
     walk_in = generator.add_pos_order(at + timedelta(minutes=20))
+    foreign = generator.add_foreign_order(at + timedelta(minutes=30), "EUR", Decimal("0.92"))
+    goodwill = next(o for o in store.orders if not o.refunds and not o.cancelled_at and not o.test and o is not shipped)
+    generator.refund_units(goodwill, None, 0, at + timedelta(hours=4), amount_only=Decimal("5.00"))
 
     config = run_store(tmp_path, "duckdb:///storeboard.duckdb", store, METRICS)
     assert_matches_truth(config, store)
@@ -49,6 +53,10 @@ def test_large_refunded_and_edited_orders_load_first_and_incrementally(tmp_path)
     assert _raw(config, shipped, "orders__refunds__refund_shipping_lines") == 1
     assert Decimal(_order_row(config, big)["gross_sales"]) == sum(li.gross for li in big.lines)
     assert _order_row(config, walk_in)["order_name"] == walk_in.name
+    assert _raw(config, goodwill, "orders__refunds") == 1
+    # Paid in euros; the books (and the marts) stay in the shop's dollars.
+    assert Decimal(_order_row(config, foreign)["gross_sales"]) == sum(li.gross for li in foreign.lines)
+    assert _raw(config, goodwill, "orders__refunds__refund_line_items") == 0
 
     # Later: the order is edited a second time, the big one partly refunded; an incremental run.
     later = AS_OF + timedelta(hours=2)

@@ -249,3 +249,20 @@ def test_buckets_per_plan_restore_at_the_documented_rates():
     rates = {plan: CostBucket.for_plan(plan).status()["restoreRate"] for plan in ("standard", "advanced", "plus", "enterprise")}
     assert rates == {"standard": 100.0, "advanced": 200.0, "plus": 1000.0, "enterprise": 2000.0}
     assert CostBucket.for_plan("standard").status()["maximumAvailable"] == 2000.0
+
+
+def test_foreign_currency_order_shows_both_currencies(schema, generator):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from tests.conftest import AS_OF
+
+    order = generator.add_foreign_order(AS_OF - timedelta(days=1), "EUR", Decimal("0.92"))
+    api = ShopifyAPI(generator.store, SHOPIFY_TOKEN, CostBucket(1e9, 1e9))
+    query = ("query($id: ID!) { order(id: $id) { currencyCode presentmentCurrencyCode "
+             "totalPriceSet { shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } } } }")
+    data = api.run(query, {"id": f"gid://shopify/Order/{order.order_id}"})["data"]["order"]
+    assert (data["currencyCode"], data["presentmentCurrencyCode"]) == ("USD", "EUR")
+    total = data["totalPriceSet"]
+    assert total["shopMoney"] == {"amount": f"{order.total_price:.2f}", "currencyCode": "USD"}
+    assert total["presentmentMoney"] == {"amount": f"{order.total_price * Decimal('0.92'):.2f}", "currencyCode": "EUR"}

@@ -372,15 +372,16 @@ class StoreGenerator:
         self.store.revision += 1
         return order
 
-    def refund_units(self, order: Order, line: LineItem, quantity: int, at: datetime,
-                     shipping: Decimal = ZERO) -> Refund:
-        """Refund ``quantity`` units of ``line`` (none: a shipping-only refund of ``shipping``)."""
+    def refund_units(self, order: Order, line: LineItem | None, quantity: int, at: datetime,
+                     shipping: Decimal = ZERO, amount_only: Decimal = ZERO) -> Refund:
+        """Refund ``quantity`` units of ``line``; with none, a shipping-only refund of ``shipping``
+        or an amount-only one (goodwill, price match) of ``amount_only``."""
         lines = []
         if quantity:
             subtotal = _share(line.gross - line.discount, quantity, line.quantity)
             tax = _share(line.tax, quantity, line.quantity)
             lines.append(RefundLine(self._next_id("refund_line", 20_000_000_000), line.line_item_id, quantity, subtotal, tax))
-        refund = Refund(self._next_id("refund", 9_100_000_000), at, lines, shipping)
+        refund = Refund(self._next_id("refund", 9_100_000_000), at, lines, shipping, amount_only=amount_only)
         order.refunds = [*order.refunds, refund]
         order.transactions.append(
             Transaction(self._next_id("transaction", 7_420_000_000_000), "REFUND", "SUCCESS",
@@ -404,6 +405,15 @@ class StoreGenerator:
         order.updated_at = max(order.updated_at, at)
         self.store.revision += 1
         return line
+
+    def add_foreign_order(self, at: datetime, currency: str, rate: Decimal) -> Order:
+        """Append an order the customer paid in ``currency`` (presentment currency), ``rate`` of it
+        to one unit of shop currency; the shop's books stay in shop currency."""
+        order = self.make_order(at)
+        order.presentment_currency, order.presentment_rate = currency, rate
+        self.store.orders.append(order)
+        self.store.revision += 1
+        return order
 
     def add_pos_order(self, at: datetime) -> Order:
         """Append a point-of-sale order without a customer (a walk-in paying at the till)."""

@@ -381,14 +381,24 @@ class ShopifyAPI:
         return nodes[::-1], cursors[::-1]  # out_of_order
 
     # -- rendering ----------------------------------------------------------------------------
-    def money_bag(self, amount: Decimal) -> dict[str, Any]:
+    def money_bag(self, amount: Decimal, order: Order | None = None) -> dict[str, Any]:
+        """A ``MoneyBag``: the amount in shop currency and in the currency the customer saw (the
+        order's presentment currency, at the order's rate, when it differs)."""
         cur = self.store.shop.currency
-        money = {"amount": f"{amount:.2f}" if cur not in ZERO_DECIMAL else f"{amount:.0f}", "currencyCode": cur}
-        return {"shopMoney": money, "presentmentMoney": dict(money)}
+        shop = {"amount": _amount(amount, cur), "currencyCode": cur}
+        if order is None or order.presentment_currency is None:
+            return {"shopMoney": shop, "presentmentMoney": dict(shop)}
+        presented = amount * order.presentment_rate
+        return {"shopMoney": shop, "presentmentMoney": {"amount": _amount(presented, order.presentment_currency),
+                                                       "currencyCode": order.presentment_currency}}
 
     def render_order(self, order: Order) -> dict[str, Any]:
         """The GraphQL ``Order`` object."""
-        mb, cur = self.money_bag, self.store.shop.currency
+        cur = self.store.shop.currency
+
+        def mb(amount: Decimal) -> dict[str, Any]:
+            return self.money_bag(amount, order)
+
         refunded = order.total_refunded
         lines = [self._render_line(li, order) for li in order.lines]
         shipping_line = {
@@ -433,7 +443,7 @@ class ShopifyAPI:
             "closedAt": None,
             "test": order.test,
             "currencyCode": cur,
-            "presentmentCurrencyCode": cur,
+            "presentmentCurrencyCode": order.presentment_currency or cur,
             "sourceName": order.source_name,
             "tags": list(order.tags),
             "taxesIncluded": order.taxes_included,
@@ -458,7 +468,7 @@ class ShopifyAPI:
             "lineItems": _connection(lines),
             "shippingLines": _connection([shipping_line]),
             "refunds": _plain_list([self._render_refund(r, order) for r in order.refunds]),
-            "transactions": _plain_list([self._render_transaction(t) for t in order.transactions]),
+            "transactions": _plain_list([self._render_transaction(t, order) for t in order.transactions]),
         }
         return node
 
@@ -545,7 +555,9 @@ class ShopifyAPI:
         }
 
     def _render_line(self, li: LineItem, order: Order) -> dict[str, Any]:
-        mb = self.money_bag
+        def mb(amount: Decimal) -> dict[str, Any]:
+            return self.money_bag(amount, order)
+
         p = li.product
         refunded = sum(rl.quantity for r in order.refunds for rl in r.lines if rl.line_item_id == li.line_item_id)
         discounted_unit = (li.gross - li.discount) / li.quantity
@@ -588,7 +600,9 @@ class ShopifyAPI:
         }
 
     def _render_refund(self, refund: Refund, order: Order) -> dict[str, Any]:
-        mb = self.money_bag
+        def mb(amount: Decimal) -> dict[str, Any]:
+            return self.money_bag(amount, order)
+
         lines_by_id = {li.line_item_id: li for li in order.lines}
         refund_lines = [
             {
@@ -610,7 +624,7 @@ class ShopifyAPI:
               "subtotalAmountSet": mb(refund.shipping), "taxAmountSet": mb(Decimal("0.00"))}]
             if refund.shipping else []
         )
-        txns = [self._render_transaction(t) for t in order.transactions if t.kind == "REFUND" and t.processed_at == refund.created_at]
+        txns = [self._render_transaction(t, order) for t in order.transactions if t.kind == "REFUND" and t.processed_at == refund.created_at]
         return {
             "__typename": "Refund",
             "id": gid("Refund", refund.refund_id),
@@ -625,7 +639,7 @@ class ShopifyAPI:
             "transactions": _connection(txns),
         }
 
-    def _render_transaction(self, t: Transaction) -> dict[str, Any]:
+    def _render_transaction(self, t: Transaction, order: Order | None = None) -> dict[str, Any]:
         cur = self.store.shop.currency
         return {
             "__typename": "OrderTransaction",
@@ -636,7 +650,7 @@ class ShopifyAPI:
             "test": False,
             "createdAt": iso(t.processed_at),
             "processedAt": iso(t.processed_at),
-            "amountSet": self.money_bag(t.amount),
+            "amountSet": self.money_bag(t.amount, order),
             "fees": (
                 [{"__typename": "TransactionFee", "id": gid("TransactionFee", t.transaction_id), "type": "payment_fee",
                   "rate": "0.029", "rateName": "Card", "flatFeeName": "Per transaction",
@@ -649,6 +663,11 @@ class ShopifyAPI:
 
 
 ZERO_DECIMAL = {"JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF"}
+
+
+def _amount(value: Decimal, currency: str) -> str:
+    """Shopify's decimal string, with the currency's minor units."""
+    return f"{value:.0f}" if currency in ZERO_DECIMAL else f"{value:.2f}"
 
 
 def _financial_status(order: Order) -> str:
