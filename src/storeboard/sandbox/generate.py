@@ -353,6 +353,76 @@ class StoreGenerator:
         self.store.revision += 1
         return new
 
+    # -- what real stores have that the daily draw rarely makes --------------------------------
+    def add_large_order(self, at: datetime, lines: int) -> Order:
+        """Append an order of ``lines`` line items (a wholesale or B2B basket), paid in full."""
+        order = self.make_order(at)
+        products = [p for p in self.store.products if not p.is_gift_card]
+        order.lines = []
+        for i in range(lines):
+            product = products[i % len(products)]
+            line = LineItem(self._next_id("line_item", 15_500_000_000), product, 1 + i % 3, product.price, ZERO, ZERO)
+            line.tax = self._tax(line.gross)
+            order.lines.append(line)
+        order.discount_code = None
+        order.shipping = ZERO
+        order.transactions = []
+        self._pay(order)
+        self.store.orders.append(order)
+        self.store.revision += 1
+        return order
+
+    def refund_units(self, order: Order, line: LineItem | None, quantity: int, at: datetime,
+                     shipping: Decimal = ZERO, amount_only: Decimal = ZERO) -> Refund:
+        """Refund ``quantity`` units of ``line``; with none, a shipping-only refund of ``shipping``
+        or an amount-only one (goodwill, price match) of ``amount_only``."""
+        lines = []
+        if quantity:
+            subtotal = _share(line.gross - line.discount, quantity, line.quantity)
+            tax = _share(line.tax, quantity, line.quantity)
+            lines.append(RefundLine(self._next_id("refund_line", 20_000_000_000), line.line_item_id, quantity, subtotal, tax))
+        refund = Refund(self._next_id("refund", 9_100_000_000), at, lines, shipping, amount_only=amount_only)
+        order.refunds = [*order.refunds, refund]
+        order.transactions.append(
+            Transaction(self._next_id("transaction", 7_420_000_000_000), "REFUND", "SUCCESS",
+                        order.transactions[0].gateway, at, refund.total, ZERO))
+        order.updated_at = max(order.updated_at, at)
+        self.store.revision += 1
+        return refund
+
+    def edit(self, order: Order, at: datetime) -> LineItem:
+        """Edit an order after it was placed, as Shopify's order editing does: add a line item,
+        charge the difference, and bump ``updated_at``."""
+        used = {li.product.sku for li in order.lines}
+        product = next(p for p in self.store.products if p.sku not in used and not p.is_gift_card)
+        line = LineItem(self._next_id("line_item", 15_500_000_000), product, 1, product.price, ZERO, ZERO)
+        line.tax = ZERO if order.taxes_included else self._tax(line.gross)
+        order.lines.append(line)
+        amount = line.gross + line.tax
+        order.transactions.append(
+            Transaction(self._next_id("transaction", 7_420_000_000_000), "SALE", "SUCCESS",
+                        order.transactions[0].gateway, at, amount, money(amount * FEE_RATE + FEE_FIXED)))
+        order.updated_at = max(order.updated_at, at)
+        self.store.revision += 1
+        return line
+
+    def add_foreign_order(self, at: datetime, currency: str, rate: Decimal) -> Order:
+        """Append an order the customer paid in ``currency`` (presentment currency), ``rate`` of it
+        to one unit of shop currency; the shop's books stay in shop currency."""
+        order = self.make_order(at)
+        order.presentment_currency, order.presentment_rate = currency, rate
+        self.store.orders.append(order)
+        self.store.revision += 1
+        return order
+
+    def add_pos_order(self, at: datetime) -> Order:
+        """Append a point-of-sale order without a customer (a walk-in paying at the till)."""
+        order = self.make_order(at)
+        order.customer, order.source_name, order.utm, order.landing_page = None, "pos", None, None
+        self.store.orders.append(order)
+        self.store.revision += 1
+        return order
+
 
 def _allocate_discount(lines: list[LineItem], rate: Decimal) -> None:
     """Allocate an order-level percentage discount across lines, cents exact (gift cards excluded)."""

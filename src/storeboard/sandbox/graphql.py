@@ -136,64 +136,119 @@ def execute(
     return run.complete(root, op.selection_set)
 
 
-def requested_cost(document: DocumentNode, variables: dict[str, Any] | None = None) -> int:
-    """The requested query cost, following Shopify's published model.
+# Shopify's calculated query cost ("GraphQL Admin API rate limits", shopify.dev/docs/apps/build/
+# apis/graphql-admin/rate-limits): scalars and enums cost 0, an object 1, a connection 2 plus
+# ``first`` (or ``last``) times the cost of one node (the node object and everything it selects),
+# a mutation 10. A list of objects that is not a connection is charged as one object, since
+# nothing bounds it up front. The cost is computed on the parsed document before anything runs
+# (requested) and again on what came back (actual).
+MUTATION_COST = 10
+#: Fields of a connection that are bookkeeping, not objects: free.
+_CONNECTION_PARTS = {"pageInfo", "cursor", "totalCount"}
 
-    A connection costs 2 plus ``first`` × (1 + the cost of what each node selects); plain objects
-    and scalars inside a node are free; each top-level object costs 1; mutations cost 10. A query
-    the sandbox accepts therefore stays under the real 1,000-point cap.
-    """
+
+def _connection_nodes(run: _Run, connection: FieldNode) -> list[FieldNode]:
+    """The ``nodes`` / ``edges { node }`` fields under ``connection``; empty if it is none."""
+    found = []
+    for node in run.fields(connection.selection_set, {}):
+        if node.name.value == "nodes" and node.selection_set:
+            found.append(node)
+        elif node.name.value == "edges" and node.selection_set:
+            found += [i for i in run.fields(node.selection_set, {}) if i.name.value == "node" and i.selection_set]
+    return found
+
+
+def requested_cost(document: DocumentNode, variables: dict[str, Any] | None = None) -> int:
+    """The requested cost of the document's operation, by the documented formula."""
     op = _operation(document, None)
     if op.operation.value == "mutation":
-        return 10
+        return MUTATION_COST
     run = _Run(document, variables or {})
 
-    def node_selection(connection: FieldNode) -> list[SelectionSetNode]:
-        found = []
-        for node in run.fields(connection.selection_set, {}):
-            if node.name.value == "nodes" and node.selection_set:
-                found.append(node.selection_set)
-            elif node.name.value == "edges" and node.selection_set:
-                found += [i.selection_set for i in run.fields(node.selection_set, {}) if i.name.value == "node" and i.selection_set]
-        return found
-
-    def cost(selection_set: SelectionSetNode | None) -> int:
-        if selection_set is None:
-            return 0
+    def cost(selection_set: SelectionSetNode) -> int:
         total = 0
         for node in run.fields(selection_set, {}):
-            if node.selection_set is None:
+            if node.selection_set is None or node.name.value in _CONNECTION_PARTS:
                 continue
-            size = run.args(node).get("first") or run.args(node).get("last")
-            inner = node_selection(node)
-            if size is not None and inner:
-                total += 2 + int(size) * (1 + max(cost(sel) for sel in inner))
+            inner = _connection_nodes(run, node)
+            if inner:
+                args = run.args(node)
+                size = int(args.get("first") or args.get("last") or 0)
+                total += 2 + size * max(1 + cost(n.selection_set) for n in inner)
             else:
-                total += cost(node.selection_set)
+                total += 1 + cost(node.selection_set)
         return total
 
-    top = sum(1 for node in run.fields(op.selection_set, {}) if node.selection_set is not None)
-    return max(1, top + cost(op.selection_set))
+    return cost(op.selection_set)
 
 
-def actual_cost(data: Any) -> int:
-    """The actual cost: the same model as ``requested_cost`` with the node counts returned."""
+def actual_cost(document: DocumentNode, data: Any, variables: dict[str, Any] | None = None) -> int:
+    """The actual cost: the same formula over what was returned (nodes counted as they came,
+    a null object free), so it never exceeds the requested cost."""
+    op = _operation(document, None)
+    if op.operation.value == "mutation":
+        return MUTATION_COST
+    run = _Run(document, variables or {})
 
-    def walk(value: Any) -> int:
-        if isinstance(value, dict):
-            total = 0
-            for key, inner in value.items():
-                if key in ("nodes", "edges") and isinstance(inner, list):
-                    total += 2 + len(inner) + sum(walk(v) for v in inner)
-                else:
-                    total += walk(inner)
-            return total
-        if isinstance(value, list):
-            return sum(walk(v) for v in value)
-        return 0
+    def cost(selection_set: SelectionSetNode, value: Any) -> int:
+        if isinstance(value, list):  # a list of objects is charged as one object
+            return max((cost(selection_set, v) for v in value), default=0)
+        if not isinstance(value, dict):
+            return 0
+        total = 0
+        for node in run.fields(selection_set, value):
+            if node.selection_set is None or node.name.value in _CONNECTION_PARTS:
+                continue
+            inner_value = value.get(node.alias.value if node.alias else node.name.value)
+            if inner_value is None:
+                continue
+            inner = _connection_nodes(run, node)
+            if inner and isinstance(inner_value, dict):
+                nodes = inner_value.get("nodes")
+                if nodes is None:
+                    nodes = [e.get("node") for e in inner_value.get("edges") or []]
+                total += 2 + sum(1 + cost(inner[0].selection_set, n) for n in nodes if n is not None)
+            elif isinstance(inner_value, list):
+                total += 1 + cost(node.selection_set, inner_value) if inner_value else 0
+            else:
+                total += 1 + cost(node.selection_set, inner_value)
+        return total
 
-    top = sum(1 for v in data.values() if isinstance(v, (dict, list))) if isinstance(data, dict) else 0
-    return max(1, top + walk(data))
+    return cost(op.selection_set, data)
+
+
+@lru_cache(maxsize=256)
+def required_scopes(query: str) -> list[tuple[str, list[str]]]:
+    """Each field the (valid) document's operation selects that needs an access scope, with the scopes (any one
+    suffices) the official schema's ``offline_scopes`` names for the field or its type."""
+    from graphql import get_named_type
+
+    from storeboard.sandbox.specs import shopify_offline_scopes
+
+    try:
+        schema, scopes = shopify_schema(), shopify_offline_scopes()
+    except SpecMissing:
+        return []  # a trimmed installation: scopes go unchecked, as the schema check does (prepare)
+    document = prepare(query)
+    op = _operation(document, None)
+    run = _Run(document, {})
+    found: list[tuple[str, list[str]]] = []
+
+    def walk(selection_set: SelectionSetNode, parent_type) -> None:
+        for node in run.fields(selection_set, {}):
+            definition = getattr(parent_type, "fields", {}).get(node.name.value)
+            if definition is None:
+                continue
+            named = get_named_type(definition.type)
+            for key in ((parent_type.name, node.name.value), (named.name, None)):
+                if key in scopes:
+                    found.append((node.name.value, scopes[key]))
+            if node.selection_set is not None:
+                walk(node.selection_set, named)
+
+    root = schema.mutation_type if op.operation.value == "mutation" else schema.query_type
+    walk(op.selection_set, root)
+    return found
 
 
 Resolver = Callable[..., Any]

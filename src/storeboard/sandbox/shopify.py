@@ -16,7 +16,7 @@ import json
 import re
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -30,10 +30,15 @@ from storeboard.sandbox.faults import DATA, FaultPlan
 from storeboard.sandbox.shopify_auth import INVALID_TOKEN, ShopifyAuth
 from storeboard.sandbox.shopify_bulk import BulkOperations
 from storeboard.sandbox.shopify_subscriptions import WebhookSubscriptions
-from storeboard.sandbox.graphql import QueryError, actual_cost, execute, prepare, requested_cost
+from storeboard.sandbox.graphql import QueryError, actual_cost, execute, prepare, required_scopes, requested_cost
 from storeboard.sandbox.responses import FastJSONResponse
 from storeboard.sandbox.store import Customer, LineItem, Order, Product, Refund, Store, Transaction
 
+#: What the sandbox's token is granted unless a test says otherwise: everything Storeboard reads.
+ALL_SCOPES = ("read_orders", "read_all_orders", "read_customers", "read_products", "read_inventory")
+#: Without ``read_all_orders`` an app sees only the orders of the last 60 days ("Access scopes",
+#: shopify.dev/docs/api/usage/access-scopes; the Order object's reference), with no error.
+RECENT_ORDERS = timedelta(days=60)
 SUPPORTED_VERSIONS = ["2025-10", "2026-01", "2026-04", "2026-07", "2026-10"]
 MAX_QUERY_COST = 1000
 _TERM = re.compile(r"(\w+):(>=|<=|>|<)?('[^']*'|\"[^\"]*\"|\S+)")
@@ -48,8 +53,21 @@ def gid(kind: str, num: int) -> str:
     return f"gid://shopify/{kind}/{num}"
 
 
+#: Restore rate (points/s) per plan ("GraphQL Admin API rate limits", shopify.dev/docs/apps/build/
+#: apis/graphql-admin/rate-limits). The page gives no bucket sizes; a Standard shop reports
+#: ``maximumAvailable`` 2,000 (20 s of restore), and the sandbox sizes every plan's bucket so.
+PLAN_RESTORE_RATES = {"standard": 100.0, "advanced": 200.0, "plus": 1000.0, "enterprise": 2000.0}
+BUCKET_SECONDS = 20.0
+
+
 class CostBucket:
     """Shopify's leaky bucket of query-cost points, refilled at ``restore_rate`` per second."""
+
+    @classmethod
+    def for_plan(cls, plan: str) -> "CostBucket":
+        """The bucket of a shop on ``plan`` (standard, advanced, plus, enterprise)."""
+        rate = PLAN_RESTORE_RATES[plan]
+        return cls(rate * BUCKET_SECONDS, rate)
 
     def __init__(self, size: float = 2000.0, restore_rate: float = 100.0, clock: Callable[[], float] = time.monotonic):
         self.size, self.restore_rate, self.clock = size, restore_rate, clock
@@ -97,9 +115,13 @@ class ShopifyAPI:
     prefixes = ("/admin/",)
 
     def __init__(self, store: Store, access_token: str = SHOPIFY_TOKEN, bucket: CostBucket | None = None,
-                 faults: FaultPlan | None = None):
+                 faults: FaultPlan | None = None, scopes: tuple[str, ...] = ALL_SCOPES,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
         self.store = store
         self.auth = ShopifyAuth(legacy_token=access_token)
+        #: the access scopes the token was granted; tests take some away
+        self.scopes = tuple(scopes)
+        self.clock = clock
         self.bucket = bucket or CostBucket()
         self.faults = faults or FaultPlan()
         self.bulk = BulkOperations(self)
@@ -167,6 +189,9 @@ class ShopifyAPI:
             cost = requested_cost(document, variables)
         except QueryError as exc:
             return {"errors": exc.errors}
+        denied = self._access_denied(query)
+        if denied:
+            return denied
         if cost > MAX_QUERY_COST:
             return {
                 "errors": [{
@@ -188,13 +213,30 @@ class ShopifyAPI:
         except QueryError as exc:
             self.bucket.refund(cost)
             return {"errors": exc.errors}
-        actual = min(cost, actual_cost(data))
+        actual = min(cost, actual_cost(document, data, variables))
         self.bucket.refund(cost - actual)
         self.points_spent += actual
         return {
             "data": data,
             "extensions": {"cost": {"requestedQueryCost": cost, "actualQueryCost": actual, "throttleStatus": self.bucket.status()}},
         }
+
+    def _access_denied(self, query: str) -> dict[str, Any] | None:
+        """Shopify's ACCESS_DENIED answer for the first field the token's scopes do not cover."""
+        for field, needs in required_scopes(query):
+            if not set(needs) & set(self.scopes):
+                required = " or ".join(f"`{s}` access scope" for s in needs) + "."
+                return {"errors": [{
+                    "message": f"Access denied for {field} field. Required access: {required}",
+                    "path": [field],
+                    "extensions": {"code": "ACCESS_DENIED", "documentation": "https://shopify.dev/api/usage/access-scopes",
+                                   "requiredAccess": required},
+                }], "data": None}
+        return None
+
+    def visible(self, order: Order) -> bool:
+        """Whether this token may see ``order``: without read_all_orders, only the last 60 days."""
+        return "read_all_orders" in self.scopes or order.created_at >= self.clock() - RECENT_ORDERS
 
     # -- resolvers ----------------------------------------------------------------------------
     def root(self) -> dict[str, Any]:
@@ -210,21 +252,46 @@ class ShopifyAPI:
             },
             "orders": self._orders,
             "order": lambda id: self._order_by_gid(id),
+            "refund": lambda id: self._refund_by_gid(id),
             "customers": self._customers,
             "productVariants": self._variants,
             "bulkOperationRunQuery": self.bulk.run_query,
+            "currentAppInstallation": {
+                "__typename": "AppInstallation",
+                "id": gid("AppInstallation", 1),
+                "accessScopes": [{"__typename": "AccessScope", "handle": h, "description": h} for h in self.scopes],
+            },
             "bulkOperation": lambda id: self.bulk.get(id),
             "currentBulkOperation": self.bulk.current,
             "node": lambda id: self.bulk.get(id) or self._order_by_gid(id),
             "webhookSubscriptionCreate": self.webhook_subscriptions.create,
         }
 
-    def _order_by_gid(self, order_gid: str) -> dict[str, Any] | None:
-        try:
-            order = self.store.order_by_id(int(order_gid.rsplit("/", 1)[1]))
-        except (KeyError, ValueError, IndexError):
+    def _by_id(self) -> tuple[dict[int, Order], dict[int, tuple[Refund, Order]]]:
+        """Orders and refunds by number, cached until the store changes (follow-up reads look
+        up one at a time, and a backfill makes thousands of them)."""
+        cached = self._index.get("by_id")
+        if cached and cached[0] == self.store.revision:
+            return cached[1], cached[2]
+        orders = {o.order_id: o for o in self.store.orders}
+        refunds = {r.refund_id: (r, o) for o in self.store.orders for r in o.refunds}
+        self._index["by_id"] = (self.store.revision, orders, refunds)
+        return orders, refunds
+
+    @staticmethod
+    def _number(gid_: str, kind: str) -> int | None:
+        prefix = f"gid://shopify/{kind}/"
+        if not isinstance(gid_, str) or not gid_.startswith(prefix) or not gid_[len(prefix):].isdigit():
             return None
-        return self.render_order(order)
+        return int(gid_[len(prefix):])
+
+    def _order_by_gid(self, order_gid: str) -> dict[str, Any] | None:
+        order = self._by_id()[0].get(self._number(order_gid, "Order"))
+        return self.render_order(order) if order and self.visible(order) else None
+
+    def _refund_by_gid(self, refund_gid: str) -> dict[str, Any] | None:
+        found = self._by_id()[1].get(self._number(refund_gid, "Refund"))
+        return self._render_refund(*found) if found and self.visible(found[1]) else None
 
     def warm(self) -> None:
         """Rebuild, for the store's current revision, the sort orders and statistics served so far
@@ -232,6 +299,8 @@ class ShopifyAPI:
         for cache_key in dict.fromkeys([*self._index, *_WARM_KEYS]):
             if cache_key == "customer_stats":
                 self._customer_stats()
+            elif cache_key == "by_id":
+                self._by_id()
             else:
                 kind, sort_key = cache_key.split(":", 1)
                 self._sorted(kind, sort_key)
@@ -284,7 +353,7 @@ class ShopifyAPI:
         page: list[Any] = []
         i = start
         while i < len(records) and len(page) <= first:
-            if all(_matches(records[i], p) for p in predicates):
+            if all(_matches(records[i], p) for p in predicates) and (kind != "orders" or self.visible(records[i])):
                 page.append(records[i])
             i += 1
         has_next = len(page) > first
@@ -328,14 +397,24 @@ class ShopifyAPI:
         return nodes[::-1], cursors[::-1]  # out_of_order
 
     # -- rendering ----------------------------------------------------------------------------
-    def money_bag(self, amount: Decimal) -> dict[str, Any]:
+    def money_bag(self, amount: Decimal, order: Order | None = None) -> dict[str, Any]:
+        """A ``MoneyBag``: the amount in shop currency and in the currency the customer saw (the
+        order's presentment currency, at the order's rate, when it differs)."""
         cur = self.store.shop.currency
-        money = {"amount": f"{amount:.2f}" if cur not in ZERO_DECIMAL else f"{amount:.0f}", "currencyCode": cur}
-        return {"shopMoney": money, "presentmentMoney": dict(money)}
+        shop = {"amount": _amount(amount, cur), "currencyCode": cur}
+        if order is None or order.presentment_currency is None:
+            return {"shopMoney": shop, "presentmentMoney": dict(shop)}
+        presented = amount * order.presentment_rate
+        return {"shopMoney": shop, "presentmentMoney": {"amount": _amount(presented, order.presentment_currency),
+                                                       "currencyCode": order.presentment_currency}}
 
     def render_order(self, order: Order) -> dict[str, Any]:
         """The GraphQL ``Order`` object."""
-        mb, cur = self.money_bag, self.store.shop.currency
+        cur = self.store.shop.currency
+
+        def mb(amount: Decimal) -> dict[str, Any]:
+            return self.money_bag(amount, order)
+
         refunded = order.total_refunded
         lines = [self._render_line(li, order) for li in order.lines]
         shipping_line = {
@@ -380,7 +459,7 @@ class ShopifyAPI:
             "closedAt": None,
             "test": order.test,
             "currencyCode": cur,
-            "presentmentCurrencyCode": cur,
+            "presentmentCurrencyCode": order.presentment_currency or cur,
             "sourceName": order.source_name,
             "tags": list(order.tags),
             "taxesIncluded": order.taxes_included,
@@ -405,7 +484,7 @@ class ShopifyAPI:
             "lineItems": _connection(lines),
             "shippingLines": _connection([shipping_line]),
             "refunds": _plain_list([self._render_refund(r, order) for r in order.refunds]),
-            "transactions": _plain_list([self._render_transaction(t) for t in order.transactions]),
+            "transactions": _plain_list([self._render_transaction(t, order) for t in order.transactions]),
         }
         return node
 
@@ -492,7 +571,9 @@ class ShopifyAPI:
         }
 
     def _render_line(self, li: LineItem, order: Order) -> dict[str, Any]:
-        mb = self.money_bag
+        def mb(amount: Decimal) -> dict[str, Any]:
+            return self.money_bag(amount, order)
+
         p = li.product
         refunded = sum(rl.quantity for r in order.refunds for rl in r.lines if rl.line_item_id == li.line_item_id)
         discounted_unit = (li.gross - li.discount) / li.quantity
@@ -535,15 +616,17 @@ class ShopifyAPI:
         }
 
     def _render_refund(self, refund: Refund, order: Order) -> dict[str, Any]:
-        mb = self.money_bag
+        def mb(amount: Decimal) -> dict[str, Any]:
+            return self.money_bag(amount, order)
+
         lines_by_id = {li.line_item_id: li for li in order.lines}
         refund_lines = [
             {
                 "__typename": "RefundLineItem",
                 "id": gid("RefundLineItem", rl.refund_line_id),
                 "quantity": rl.quantity,
-                "lineItem": {"__typename": "LineItem", "id": gid("LineItem", rl.line_item_id),
-                             "sku": lines_by_id[rl.line_item_id].product.sku},
+                # The whole LineItem: its non-null fields (name, isGiftCard …) are never null.
+                "lineItem": self._render_line(lines_by_id[rl.line_item_id], order),
                 "priceSet": mb(lines_by_id[rl.line_item_id].unit_price),
                 "subtotalSet": mb(rl.subtotal),
                 "totalTaxSet": mb(rl.tax),
@@ -557,7 +640,7 @@ class ShopifyAPI:
               "subtotalAmountSet": mb(refund.shipping), "taxAmountSet": mb(Decimal("0.00"))}]
             if refund.shipping else []
         )
-        txns = [self._render_transaction(t) for t in order.transactions if t.kind == "REFUND" and t.processed_at == refund.created_at]
+        txns = [self._render_transaction(t, order) for t in order.transactions if t.kind == "REFUND" and t.processed_at == refund.created_at]
         return {
             "__typename": "Refund",
             "id": gid("Refund", refund.refund_id),
@@ -572,7 +655,7 @@ class ShopifyAPI:
             "transactions": _connection(txns),
         }
 
-    def _render_transaction(self, t: Transaction) -> dict[str, Any]:
+    def _render_transaction(self, t: Transaction, order: Order | None = None) -> dict[str, Any]:
         cur = self.store.shop.currency
         return {
             "__typename": "OrderTransaction",
@@ -583,7 +666,7 @@ class ShopifyAPI:
             "test": False,
             "createdAt": iso(t.processed_at),
             "processedAt": iso(t.processed_at),
-            "amountSet": self.money_bag(t.amount),
+            "amountSet": self.money_bag(t.amount, order),
             "fees": (
                 [{"__typename": "TransactionFee", "id": gid("TransactionFee", t.transaction_id), "type": "payment_fee",
                   "rate": "0.029", "rateName": "Card", "flatFeeName": "Per transaction",
@@ -596,6 +679,11 @@ class ShopifyAPI:
 
 
 ZERO_DECIMAL = {"JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF"}
+
+
+def _amount(value: Decimal, currency: str) -> str:
+    """Shopify's decimal string, with the currency's minor units."""
+    return f"{value:.0f}" if currency in ZERO_DECIMAL else f"{value:.2f}"
 
 
 def _financial_status(order: Order) -> str:

@@ -1,10 +1,18 @@
 """Shopify bulk operations in the sandbox: run a query over a whole resource, poll, download JSONL.
 
-``bulkOperationRunQuery`` validates the inner query the way Shopify does (at least one connection,
-at most five, nesting at most two deep), then builds the result in the background. The JSONL is
-flattened like Shopify's: each node of a connection selected directly on the top-level node is
-its own line carrying ``__parentId`` (children follow their parent here, which Shopify does not
-promise); deeper connections stay inline. ``url`` is null for an empty result.
+The rules are Shopify's ("Perform bulk operations with the GraphQL Admin API", shopify.dev/docs/
+apps/build/apis/graphql-admin/bulk-operations/queries, and the ``bulkOperationRunQuery``
+reference): ``bulkOperationRunQuery`` refuses, with ``userErrors`` worded as Shopify words them,
+a query with no connection, more than five, connections nested more than two deep, a connection
+inside a list field, connections read through ``nodes`` instead of ``edges { node }``, a nested
+connection whose parent node does not select ``id``, or a top-level ``node``. From API 2026-01
+an app runs up to five bulk queries per shop at once (``LIMIT_REACHED`` beyond).
+
+The JSONL is flattened like Shopify's: every node of every connection is its own line carrying
+``__parentId`` (the id of the node it hangs under); objects and lists that are not connections
+stay inline. Children follow their parent here, which ``groupObjects: false`` (the default since
+2025-07) does not promise; the ``out_of_order`` fault breaks that order for tests. ``url`` is
+null for an empty result.
 
 The JSONL goes to a temporary file as it is built and the download streams from it, so a bulk
 export of a million orders costs the sandbox disk, not memory; only the newest ``KEEP_FILES``
@@ -22,13 +30,14 @@ import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 import orjson
-from graphql import FieldNode, OperationDefinitionNode, SelectionSetNode
+from graphql import FieldNode, GraphQLList, GraphQLNonNull, GraphQLObjectType, OperationDefinitionNode, SelectionSetNode, get_named_type
 
 from storeboard.sandbox.faults import DATA
 from storeboard.sandbox.graphql import QueryError, _Run, prepare
+from storeboard.sandbox.specs import shopify_schema
 
 if TYPE_CHECKING:
     from storeboard.sandbox.shopify import ShopifyAPI
@@ -69,27 +78,118 @@ class BulkOperation:
         }
 
 
-def _connections(run: _Run, selection_set: SelectionSetNode, depth: int = 0) -> list[tuple[int, FieldNode]]:
-    found = []
-    for node in run.fields(selection_set, {}):
-        if node.selection_set is None:
-            continue
-        inner = [n for n in run.fields(node.selection_set, {}) if n.name.value in ("edges", "nodes")]
-        if inner:
-            found.append((depth, node))
-        found += _connections(run, node.selection_set, depth + (1 if inner else 0))
-    return found
+#: Shopify's ``userErrors`` messages for bulk queries it refuses.
+NO_CONNECTION = "Bulk queries must contain at least one connection."
+TOO_MANY = "Bulk queries cannot contain more than 5 connections."
+TOO_DEEP = "Bulk queries cannot contain connections with a nesting depth greater than 2."
+IN_LIST = "Queries that contain a connection field within a list field are not currently supported."
+TOP_LEVEL_NODE = "Bulk queries cannot contain a top level `node` field."
+NODES = ("All connection fields in a bulk query must select their contents using 'edges' > 'node', "
+         "e.g: '{0} {{ edges {{ node {{'. Selecting via 'nodes' is not supported. Invalid connection fields: '{1}'.")
+NO_PARENT_ID = ("The parent 'node' field for a nested connection must select the 'id' field without an alias "
+                "and must be of 'ID' return type. Connection fields without 'id': {0}.")
+#: Concurrent bulk queries per shop from API 2026-01 (one before).
+MAX_RUNNING = 5
+
+
+def _is_connection(field_type) -> bool:
+    named = get_named_type(field_type)
+    return isinstance(named, GraphQLObjectType) and named.name.endswith("Connection") and "edges" in named.fields
+
+
+def _check(run: _Run, op: OperationDefinitionNode) -> list[str]:
+    """Shopify's bulk-query rules, checked on the document with the official schema's types."""
+    schema = shopify_schema()
+    problems: list[str] = []
+    count = 0
+    nodes_fields: list[str] = []
+    without_id: list[str] = []
+
+    def walk(selection_set: SelectionSetNode, parent_type, depth: int, in_list: bool, node_has_id: bool | None) -> None:
+        nonlocal count
+        for field in run.fields(selection_set, {}):
+            if field.selection_set is None or parent_type is None:
+                continue
+            definition = getattr(parent_type, "fields", {}).get(field.name.value)
+            if definition is None:
+                continue
+            if _is_connection(definition.type):
+                count += 1
+                if in_list:
+                    problems.append(IN_LIST)
+                if depth + 1 > 2:
+                    problems.append(TOO_DEEP)
+                if depth >= 1 and node_has_id is False:
+                    without_id.append(field.name.value)
+                node_type = get_named_type(get_named_type(definition.type).fields["edges"].type).fields["node"].type
+                for part in run.fields(field.selection_set, {}):
+                    if part.name.value == "nodes":
+                        nodes_fields.append(field.name.value)
+                        walk(part.selection_set, get_named_type(node_type), depth + 1, in_list, _selects_id(run, part))
+                    elif part.name.value == "edges" and part.selection_set:
+                        for inner in run.fields(part.selection_set, {}):
+                            if inner.name.value == "node" and inner.selection_set:
+                                walk(inner.selection_set, get_named_type(node_type), depth + 1, in_list,
+                                     _selects_id(run, inner))
+            else:
+                walk(field.selection_set, get_named_type(definition.type), depth, in_list or _is_list(definition.type),
+                     node_has_id)
+
+    roots = list(run.fields(op.selection_set, {}))
+    if any(r.name.value in ("node", "nodes") for r in roots):
+        problems.append(TOP_LEVEL_NODE)
+    if schema is not None:
+        walk(op.selection_set, schema.query_type, 0, False, None)
+    if nodes_fields:
+        problems.append(NODES.format(nodes_fields[0], "', '".join(nodes_fields)))
+    if count > 5:
+        problems.append(TOO_MANY)
+    if without_id:
+        problems.append(NO_PARENT_ID.format(", ".join(without_id)))
+    if count == 0 and not problems:
+        problems.append(NO_CONNECTION)
+    return list(dict.fromkeys(problems))
+
+
+def _is_list(field_type) -> bool:
+    return isinstance(field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type, GraphQLList)
+
+
+def _selects_id(run: _Run, node: FieldNode) -> bool:
+    return any(f.name.value == "id" and f.alias is None for f in run.fields(node.selection_set, {}))
 
 
 def _node_selection(run: _Run, connection: FieldNode) -> SelectionSetNode:
     for node in run.fields(connection.selection_set, {}):
-        if node.name.value == "nodes":
-            return node.selection_set
         if node.name.value == "edges":
             for inner in run.fields(node.selection_set, {}):
                 if inner.name.value == "node":
                     return inner.selection_set
-    raise QueryError([{"message": "Bulk queries must select nodes or edges { node } on each connection"}])
+    raise QueryError([{"message": "Bulk queries must select edges { node } on each connection"}])
+
+
+def _lines(node: dict[str, Any], parent_id: str | None) -> Iterator[dict[str, Any]]:
+    """The JSONL lines of one node: itself (with ``__parentId`` under a parent), then the nodes
+    of every connection it holds, directly or inside plain objects, each under this node."""
+    node = dict(node)
+    children: list[dict[str, Any]] = []
+
+    def strip(value: dict[str, Any]) -> None:
+        for key, inner in list(value.items()):
+            if isinstance(inner, dict) and "edges" in inner and isinstance(inner["edges"], list):
+                children.extend(e["node"] for e in inner["edges"])
+                del value[key]
+            elif isinstance(inner, dict):
+                inner = dict(inner)
+                value[key] = inner
+                strip(inner)
+
+    strip(node)
+    if parent_id is not None:
+        node["__parentId"] = parent_id
+    yield node
+    for child in children:
+        yield from _lines(child, node.get("id"))
 
 
 class BulkOperations:
@@ -107,36 +207,48 @@ class BulkOperations:
 
     def run_query(self, query: str, groupObjects: bool = False, **_: Any) -> dict[str, Any]:
         """The ``bulkOperationRunQuery`` mutation payload."""
+
+        def refused(message: str, code: str = "INVALID") -> dict[str, Any]:
+            return {"bulkOperation": None, "userErrors": [{"field": ["query"], "message": message, "code": code}]}
+
         try:
             document = prepare(query)
-            run = _Run(document, {})
-            op = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
-            [root] = [n for n in run.fields(op.selection_set, {})]
-            connections = _connections(run, op.selection_set)
-            if root.name.value not in self.ROOTS or not connections:
-                raise QueryError([{"message": "Bulk queries must contain at least one connection (orders, customers or productVariants)."}])
-            if len(connections) > 5:
-                raise QueryError([{"message": "Bulk queries cannot contain more than 5 connections."}])
-            if max(depth for depth, _ in connections) > 2:
-                raise QueryError([{"message": "Bulk queries cannot contain connections with a nesting depth greater than 2."}])
-        except (QueryError, StopIteration, ValueError) as exc:
-            message = exc.errors[0]["message"] if isinstance(exc, QueryError) else "Invalid bulk query"
-            return {"bulkOperation": None, "userErrors": [{"field": ["query"], "message": message, "code": "INVALID"}]}
+        except QueryError as exc:
+            return refused(f"Invalid bulk query: {exc.errors[0]['message']}")
+        run = _Run(document, {})
+        ops = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        if len(ops) != 1 or ops[0].operation.value != "query":
+            return refused("Invalid operation type. Only `query` operations are supported.")
+        problems = _check(run, ops[0])
+        if problems:
+            return {"bulkOperation": None,
+                    "userErrors": [{"field": ["query"], "message": m, "code": "INVALID"} for m in problems]}
+        roots = list(run.fields(ops[0].selection_set, {}))
+        if len(roots) != 1 or roots[0].name.value not in self.ROOTS:
+            # Shopify reads any connection; the sandbox serves the three the project reads.
+            return refused(f"The sandbox serves bulk queries on {', '.join(self.ROOTS)} only.")
         with self._lock:
+            running = [o for o in self.operations.values() if o.status in ("CREATED", "RUNNING")]
+            if len(running) >= MAX_RUNNING:
+                return refused(f"A shop can run at most {MAX_RUNNING} bulk query operations at a time.", "LIMIT_REACHED")
             self._next += 1
             operation = BulkOperation(f"gid://shopify/BulkOperation/{self._next}", query, datetime.now(UTC))
             self.operations[operation.id] = operation
             for old in list(self.operations.values())[:-self.KEEP_FILES]:
                 _remove(old)
-        threading.Thread(target=self._build, args=(operation, run, root), daemon=True).start()
+        threading.Thread(target=self._build, args=(operation, run, roots[0]), daemon=True).start()
         return {"bulkOperation": operation.node(self.api.base_url), "userErrors": []}
 
     def _build(self, operation: BulkOperation, run: _Run, root: FieldNode) -> None:
         operation.status = "RUNNING"
+        if self.api._access_denied(operation.query):
+            # Shopify fails the operation itself (BulkOperationErrorCode.ACCESS_DENIED).
+            operation.status, operation.error_code = "FAILED", "ACCESS_DENIED"
+            operation.completed_at = datetime.now(UTC)
+            return
         try:
             kind = self.ROOTS[root.name.value]
             node_selection = _node_selection(run, root)
-            top_connections = {n.name.value for d, n in _connections(run, node_selection) if d == 0}
             args = run.args(root)
             keys, records = self.api._sorted(kind, args.get("sortKey", "ID"))
             predicates = _parse(args.get("query"))
@@ -147,21 +259,14 @@ class BulkOperations:
             weakref.finalize(operation, _unlink, file_name)
             with os.fdopen(fd, "wb", buffering=1 << 20) as out:
                 for record in records:
-                    if not all(_match(record, p) for p in predicates):
+                    if not all(_match(record, p) for p in predicates) or (kind == "orders" and not self.api.visible(record)):
                         continue
                     data = run.complete(render(record), node_selection)
-                    children = []
-                    for name in top_connections:
-                        connection = data.pop(name, None) or {}
-                        nodes = connection.get("nodes") or [e["node"] for e in connection.get("edges") or []]
-                        children += nodes
-                    # orjson: compact like Shopify's file, and a fifth of the standard library's time
-                    operation.size += out.write(orjson.dumps(data, option=orjson.OPT_APPEND_NEWLINE))
-                    for child in children:
-                        line = orjson.dumps({**child, "__parentId": data.get("id")}, option=orjson.OPT_APPEND_NEWLINE)
-                        operation.size += out.write(line)
+                    for line in _lines(data, None):
+                        # orjson: compact like Shopify's file, and a fifth of the standard library's time
+                        operation.size += out.write(orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE))
+                        operation.object_count += 1
                     operation.root_object_count += 1
-                    operation.object_count += 1 + len(children)
             self._data_faults(operation)
             operation.status = "COMPLETED"
         except Exception:  # a failed build is reported the way Shopify reports it

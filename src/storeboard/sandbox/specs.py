@@ -56,6 +56,14 @@ def shopify_schema():
 
 
 @lru_cache(maxsize=1)
+def shopify_offline_scopes() -> dict[tuple[str, str | None], list[str]]:
+    """The access scopes the official schema says each type (``(type, None)``) and field
+    (``(type, field)``) needs with an offline token, any one of them sufficing."""
+    items = shopify_schema_json()["offline_scopes"]["items"]
+    return {(i["typeName"], i.get("fieldName")): i["offlineScopes"] for i in items if i["offlineScopes"]}
+
+
+@lru_cache(maxsize=1)
 def stripe_openapi() -> dict[str, Any]:
     """Stripe's OpenAPI document (4 MB of YAML: about 3 s with the C loader, so loaded once)."""
     import yaml

@@ -85,10 +85,12 @@ class Refund:
     lines: list[RefundLine]
     shipping: Decimal = Decimal("0.00")
     note: str | None = None
+    #: money given back for no line and no shipping (a goodwill or price-match refund)
+    amount_only: Decimal = Decimal("0.00")
 
     @property
     def total(self) -> Decimal:
-        return sum((r.subtotal + r.tax for r in self.lines), Decimal("0.00")) + self.shipping
+        return sum((r.subtotal + r.tax for r in self.lines), Decimal("0.00")) + self.shipping + self.amount_only
 
 
 @dataclass(slots=True)
@@ -125,6 +127,10 @@ class Order:
     landing_page: str | None = None
     #: prices already contain the tax (Shopify ``taxesIncluded``): tax lines show the part inside
     taxes_included: bool = False
+    #: the currency the customer paid in when it is not the shop's (Shopify Markets), and how
+    #: many of it one unit of shop currency bought; amounts here stay in shop currency
+    presentment_currency: str | None = None
+    presentment_rate: Decimal = Decimal("1")
 
     @property
     def name(self) -> str:

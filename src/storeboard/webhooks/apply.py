@@ -72,21 +72,20 @@ class _Batch:
 def _shopify_rows(config: Config, order_gids: list[str], problems: dict[str, str]) -> Iterator[Any]:
     """The connector's own records for ``order_gids``, read again now (quarantine rules included)."""
     from storeboard.sources import shopify
-    from storeboard.sources.shopify import settings as queries
 
     client = shopify.client_for(config.sources.shopify)
     orders = []
     for gid in order_gids:
         try:
-            order = client.execute(queries.ORDER_QUERY, {"id": gid}).get("order")
+            # The connector's own read and flattening (one record shape, every query under the cap).
+            order = client.order(gid)
         except SourceError as exc:
             problems[gid] = str(exc)
             continue
         if order is None:
             logger.info("webhook order %s is no longer at Shopify; nothing to load", gid)
             continue
-        # The same flattening the connector applies to every page it reads (one record shape).
-        orders.append(client.flatten(order))
+        orders.append(order)
     yield from shopify.items_for(orders)
 
 

@@ -17,8 +17,11 @@ import dlt
 from storeboard.config import ShopifySettings
 from storeboard.sources.arrow_tables import BATCH_ROWS
 from storeboard.sources.quarantine import RecordProblem, quarantined
+from storeboard.errors import SourceAuthError
 from storeboard.sources.shopify.auth import provider_for
 from storeboard.sources.shopify.helpers import ShopifyClient, check_customer, check_order
+from storeboard.sources.shopify.scopes import granted_scopes, history_reaches_back, scope_problems
+from storeboard.sources.shopify.settings import READ_ALL_ORDERS
 from storeboard.sources.shopify.tables import CUSTOMERS, ORDERS, order_items
 
 __all__ = ["check", "client_for", "items_for", "source"]
@@ -67,6 +70,10 @@ def source(settings: ShopifySettings) -> Any:
         # The first load reads the whole history through one bulk operation into new tables;
         # later runs page, and may replace an order's child rows with none (tombstones).
         first = "updated_at_cursor" not in dlt.current.resource_state()
+        if first and history_reaches_back(settings.start_date):
+            # Without read_all_orders the first load would be 60 days long and nothing would say so.
+            if READ_ALL_ORDERS not in granted_scopes(client):
+                check_scopes(client, settings.start_date)
         backfill = settings.bulk_backfill and first
         yield from _incremental("orders", settings.start_date, client.bulk_orders if backfill else client.iter_orders,
                                 check_order, lambda batch: order_items(batch, tombstones=not first), ORDER_BATCH)
@@ -88,9 +95,19 @@ def source(settings: ShopifySettings) -> Any:
 
 
 def check(settings: ShopifySettings) -> str:
-    """One cheap authenticated call; returns a one-line description of the shop."""
-    shop = client_for(settings).shop()
+    """Two cheap authenticated calls; returns a one-line description of the shop, or raises
+    naming every access scope the token lacks and what it breaks."""
+    client = client_for(settings)
+    shop = client.shop()
+    check_scopes(client, settings.start_date)
     return f"{shop['name']} ({shop['myshopifyDomain']}, {shop['currencyCode']}, {shop['ianaTimezone']})"
+
+
+def check_scopes(client: ShopifyClient, start_date: str) -> None:
+    """Raise ``SourceAuthError`` listing the missing scopes (``scopes.scope_problems``)."""
+    problems = scope_problems(granted_scopes(client), start_date)
+    if problems:
+        raise SourceAuthError("shopify", "; ".join(problems) + " (Shopify admin: the app's API access scopes)")
 
 
 def items_for(orders: list[dict[str, Any]]) -> Iterator[Any]:

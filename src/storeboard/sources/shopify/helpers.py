@@ -57,6 +57,8 @@ class ShopifyClient:
             request_timeout=60, raise_for_status=False, request_max_attempts=max_attempts, request_max_retry_delay=60
         ).session
         self.throttled_seconds = 0.0
+        #: per paged document, the largest ``first`` whose requested cost fitted the cap
+        self._fitted: dict[str, int] = {}
 
     def _post(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         token = self._auth.token()
@@ -121,7 +123,8 @@ class ShopifyClient:
                 if code == "ACCESS_DENIED":
                     raise SourceAuthError(
                         "shopify", f"Shopify denied access for {self.shop_url}: {errors[0].get('message')} "
-                        "(the token needs read_orders and read_all_orders)",
+                        f"(the token needs {', '.join(settings.SCOPES)} and {settings.READ_ALL_ORDERS}; "
+                        "`storeboard doctor` names what is missing)",
                     )
                 raise SourceError("shopify", f"Shopify query failed for {self.shop_url}: {errors[0].get('message')}")
             if isinstance(errors, str):
@@ -207,15 +210,30 @@ class ShopifyClient:
                 yield loads(line)
 
     def _reassemble(self, records: Iterator[dict[str, Any]], batch: int) -> Iterator[list[dict[str, Any]]]:
+        """Orders rebuilt from bulk JSONL lines, in the shape a paged read returns.
+
+        Every connection node is its own line whose ``__parentId`` names its parent (shopify.dev,
+        "Perform bulk operations with the GraphQL Admin API"); lists stay inline. Children are
+        filed under their order by the kind in their gid; a parent that is not an order (a line
+        of a deeper connection) is followed up to its order. Kinds the document did not ask for
+        are ignored with a warning rather than failing the load.
+        """
         pending: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        owner: dict[str, str] = {}  # child id -> its order's id, for grandchildren
         waiting: dict[str, list[dict[str, Any]]] = {}  # children that came before their parent
         emitted: set[str] = set()
         late: set[str] = set()
+        unknown: set[str] = set()
         out: list[dict[str, Any]] = []
 
         def attach(order: dict[str, Any], child: dict[str, Any]) -> None:
-            key = "shippingLines" if "/ShippingLine/" in str(child.get("id")) else "lineItems"
+            kind = str(child.get("id") or "").rsplit("/", 2)[-2] if "/" in str(child.get("id")) else ""
+            key = _BULK_CHILDREN.get(kind)
+            if key is None:
+                unknown.add(kind or "?")
+                return
             order[key]["nodes"].append(child)
+            owner[child["id"]] = order["id"]
 
         def emit(order: dict[str, Any]) -> None:
             emitted.add(order["id"])
@@ -224,19 +242,21 @@ class ShopifyClient:
         for record in records:
             parent = record.pop("__parentId", None)
             if parent is None:
-                record["lineItems"] = {"nodes": [], "pageInfo": {"hasNextPage": False, "endCursor": None}}
-                record["shippingLines"] = {"nodes": []}
+                for key in _BULK_CHILDREN.values():
+                    record[key] = {"nodes": [], "pageInfo": {"hasNextPage": False, "endCursor": None}}
                 for child in waiting.pop(record.get("id"), []):
                     attach(record, child)
                 pending[record.get("id")] = record
                 if len(pending) > settings.BULK_REASSEMBLY_WINDOW:
                     emit(pending.popitem(last=False)[1])
-            elif parent in pending:
-                attach(pending[parent], record)
-            elif parent in emitted:
-                late.add(parent)
             else:
-                waiting.setdefault(parent, []).append(record)
+                parent = owner.get(parent, parent)
+                if parent in pending:
+                    attach(pending[parent], record)
+                elif parent in emitted:
+                    late.add(parent)
+                else:
+                    waiting.setdefault(parent, []).append(record)
             if len(out) >= batch:
                 yield out
                 out = []
@@ -244,15 +264,27 @@ class ShopifyClient:
             emit(order)
         if out:
             yield out
+        if unknown:
+            logger.warning("shopify bulk result had lines of kinds the backfill does not read: %s", ", ".join(sorted(unknown)))
         if waiting:
-            logger.warning("shopify bulk result had children of %d unknown orders; they are re-read next run", len(waiting))
-        # Rare: children that arrived after their order left the window. Re-read those orders;
-        # the merge by id keeps one row each.
-        refetch = sorted(late)
-        for order_id in refetch:
-            order = self.execute(settings.ORDER_QUERY, {"id": order_id}).get("order")
+            # Their order's own line was unreadable (quarantined, which holds the cursor back), so
+            # the next run reads those orders again.
+            logger.warning("shopify bulk result had children of %d orders without a readable line", len(waiting))
+        # Rare: children that arrived after their order left the window. Re-read those orders
+        # whole; the merge by id keeps one row each.
+        for order_id in sorted(late):
+            order = self.order(order_id)
             if order:
-                yield [self.flatten(order)]
+                yield [order]
+
+    def order(self, order_id: str) -> dict[str, Any] | None:
+        """One order read whole and flattened (webhook re-reads, bulk stragglers), or None if it
+        no longer exists."""
+        try:
+            order = self.execute(settings.ORDER_QUERY, {"id": order_id}).get("order")
+        except CostExceeded as exc:
+            raise SourceError("shopify", f"reading order {order_id} costs {exc.cost} points, above Shopify's cap") from None
+        return self.flatten(order) if order else None
 
     def iter_customers(self, updated_since: str) -> Iterator[list[dict[str, Any]]]:
         """Yield pages of customers updated at or after ``updated_since``, oldest first."""
@@ -265,57 +297,96 @@ class ShopifyClient:
     def iter_nodes(self, query: str, root: str, variables: dict[str, Any] | None = None) -> Iterator[list[dict[str, Any]]]:
         """Yield pages of nodes of the connection ``root`` (customers, productVariants …)."""
         after = None
-        first = self.page_size
         while True:
-            try:
-                data = self.execute(query, {**(variables or {}), "first": first, "after": after})
-            except CostExceeded as exc:
-                if first == 1:
-                    raise SourceError("shopify", f"a single {root} record costs more than Shopify allows per query") from None
-                first = max(1, min(first - 1, int(first * settings.MAX_QUERY_COST / max(exc.cost, 1))))
-                continue
+            data = self._fitting(query, {**(variables or {}), "after": after}, self.page_size, root)
             connection = data[root]
             yield connection["nodes"]
             if not connection["pageInfo"]["hasNextPage"]:
                 return
             after = connection["pageInfo"]["endCursor"]
 
-    def _remaining_line_items(self, order_id: str, after: str) -> list[dict[str, Any]]:
-        lines = []
-        while after:
-            data = self.execute(settings.ORDER_LINE_ITEMS_QUERY, {"id": order_id, "after": after})
-            connection = data["order"]["lineItems"]
-            lines += connection["nodes"]
-            after = connection["pageInfo"]["endCursor"] if connection["pageInfo"]["hasNextPage"] else None
-        return lines
+    def _fitting(self, query: str, variables: dict[str, Any], first: int, what: str) -> dict[str, Any]:
+        """Run a paged ``query`` with the largest ``first`` (up to ``first``) whose requested cost
+        Shopify accepts. The cost is linear in ``first``, so the size that fits follows from the
+        cost Shopify reports; it is remembered per document, so a run pays this once."""
+        first = min(first, self._fitted.get(query, first))
+        while True:
+            try:
+                data = self.execute(query, {**variables, "first": first})
+            except CostExceeded as exc:
+                if first == 1:
+                    raise SourceError("shopify", f"a single {what} record costs {exc.cost} points, more than "
+                                      f"Shopify allows per query ({settings.MAX_QUERY_COST})") from None
+                first = max(1, min(first - 1, first * settings.MAX_QUERY_COST // max(exc.cost, 1)))
+                self._fitted[query] = first
+                continue
+            return data
+
+    def _rest_of(self, query: str, parent_id: str, root: str, field: str, after: str | None, first: int) -> list[dict[str, Any]]:
+        """The remaining nodes of ``field`` on ``root(id: parent_id)`` after cursor ``after``."""
+        nodes: list[dict[str, Any]] = []
+        while True:
+            data = self._fitting(query, {"id": parent_id, "after": after}, first, field)
+            parent = data.get(root)
+            if parent is None:  # deleted meanwhile: what was read stands
+                return nodes
+            connection = parent[field]
+            nodes += connection["nodes"]
+            if not connection["pageInfo"]["hasNextPage"]:
+                return nodes
+            after = connection["pageInfo"]["endCursor"]
+
+    def _all(self, record: dict[str, Any], field: str, query: str, root: str, first: int) -> list[dict[str, Any]]:
+        """Every node of the connection ``record[field]``, paging on where the first page stopped."""
+        connection = record.get(field) or {}
+        nodes = list(connection.get("nodes") or [])
+        info = connection.get("pageInfo") or {}
+        if info.get("hasNextPage"):
+            nodes += self._rest_of(query, record["id"], root, field, info.get("endCursor"), first)
+        return nodes
+
+    def _refund_details(self, order_id: str) -> dict[str, dict[str, Any]]:
+        """Each refund of the order with its line items and shipping lines, by refund id."""
+        order = self.execute(settings.ORDER_REFUND_DETAILS_QUERY, {"id": order_id}).get("order") or {}
+        details = {}
+        for refund in order.get("refunds") or []:
+            details[refund["id"]] = {
+                "refundLineItems": self._all(refund, "refundLineItems", settings.REFUND_LINE_ITEMS_QUERY, "refund",
+                                             settings.REFUND_LINES_PER_REFUND),
+                "refundShippingLines": self._all(refund, "refundShippingLines", settings.REFUND_SHIPPING_LINES_QUERY,
+                                                 "refund", settings.REFUND_SHIPPING_LINES_PER_REFUND),
+            }
+        return details
 
     def flatten(self, order: dict[str, Any]) -> dict[str, Any]:
         """An order as read, with connections as lists and every nested record carrying its
-        parent's id (``orderId``, ``refundId``); long line-item lists are paged in full."""
+        parent's id (``orderId``, ``refundId``); long connections are paged in full and the
+        refunds' line items and shipping lines read (queries that each fit the cost cap)."""
         order = dict(order)
         order_id = order["id"]
-        lines = order["lineItems"]["nodes"]
-        if order["lineItems"]["pageInfo"]["hasNextPage"]:
-            lines = lines + self._remaining_line_items(order_id, order["lineItems"]["pageInfo"]["endCursor"])
+        lines = self._all(order, "lineItems", settings.ORDER_LINE_ITEMS_QUERY, "order", settings.LINE_ITEMS_PER_PAGE)
         for line in lines:
             line["orderId"] = order_id
             for allocation in line.get("discountAllocations") or []:
                 allocation["lineItemId"] = line["id"]
         order["lineItems"] = lines
-        order["shippingLines"] = [dict(s, orderId=order_id) for s in order["shippingLines"]["nodes"]]
-        refunds = []
-        for refund in order.get("refunds") or []:
+        shipping = self._all(order, "shippingLines", settings.ORDER_SHIPPING_LINES_QUERY, "order", settings.LINE_ITEMS_PER_PAGE)
+        order["shippingLines"] = [dict(s, orderId=order_id) for s in shipping]
+        refunds = order.get("refunds") or []
+        details = self._refund_details(order_id) if refunds and isinstance(order_id, str) else {}
+        order["refunds"] = []
+        for refund in refunds:
             refund = dict(refund, orderId=order_id)
-            refund["refundLineItems"] = [
-                dict(r, refundId=refund["id"], orderId=order_id) for r in refund["refundLineItems"]["nodes"]
-            ]
-            refund["refundShippingLines"] = [
-                dict(r, refundId=refund["id"], orderId=order_id) for r in refund["refundShippingLines"]["nodes"]
-            ]
-            refunds.append(refund)
-        order["refunds"] = refunds
+            found = details.get(refund["id"], {})
+            for key in ("refundLineItems", "refundShippingLines"):
+                refund[key] = [dict(r, refundId=refund["id"], orderId=order_id) for r in found.get(key, [])]
+            order["refunds"].append(refund)
         order["transactions"] = [dict(t, orderId=order_id) for t in order.get("transactions") or []]
         return order
+
+
+#: Bulk JSONL children by the kind in their gid: the order connection each belongs to.
+_BULK_CHILDREN = {"LineItem": "lineItems", "ShippingLine": "shippingLines"}
 
 
 def check_order(order: dict[str, Any]) -> None:

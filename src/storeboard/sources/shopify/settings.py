@@ -4,10 +4,18 @@ Every document here is validated against the official Admin schema in the test s
 """
 
 GRAPHQL_PATH = "/admin/api/{version}/graphql.json"
-#: Line items fetched with each order; longer orders page through the rest.
-LINE_ITEMS_PER_ORDER = 25
-#: The real single-query cap; the client shrinks the page when a query would exceed it.
+#: The real single-query cap (shopify.dev, "GraphQL Admin API rate limits"): a query whose
+#: requested cost is above it is refused with MAX_COST_EXCEEDED, whatever the plan.
 MAX_QUERY_COST = 1000
+#: Line items and shipping lines read with each order on a page. Each line item costs 15 points
+#: per requested slot (it selects seven objects), so these stay small and the orders page stays
+#: large; longer orders page through the rest with the follow-up documents below.
+LINE_ITEMS_PER_ORDER = 5
+SHIPPING_LINES_PER_ORDER = 2
+#: Starting sizes of the follow-up pages (shrunk by the client when Shopify reports a larger cost).
+LINE_ITEMS_PER_PAGE = 60
+REFUND_LINES_PER_REFUND = 100
+REFUND_SHIPPING_LINES_PER_REFUND = 10
 #: Longest the client waits for the cost bucket to refill before failing the source.
 MAX_THROTTLE_WAIT_SECONDS = 120.0
 
@@ -18,6 +26,15 @@ query Shop {
   shop { id name myshopifyDomain ianaTimezone currencyCode }
 }
 """
+
+SHIPPING_LINE_FIELDS = f"id title code originalPriceSet {{ {MONEY} }} discountedPriceSet {{ {MONEY} }}"
+REFUND_LINE_FIELDS = f"""
+  id quantity restockType
+  lineItem {{ id }}
+  subtotalSet {{ {MONEY} }}
+  totalTaxSet {{ {MONEY} }}
+"""
+REFUND_SHIPPING_LINE_FIELDS = f"id subtotalAmountSet {{ {MONEY} }} taxAmountSet {{ {MONEY} }}"
 
 LINE_ITEM_FIELDS = f"""
   id sku name quantity currentQuantity isGiftCard requiresShipping taxable
@@ -30,13 +47,20 @@ LINE_ITEM_FIELDS = f"""
 """
 
 def order_fields(paged: bool) -> str:
-    """The order selection; ``paged`` adds the ``first`` arguments normal queries need (bulk
-    queries read connections whole and must not page them)."""
+    """The order selection. ``paged`` reads connections with ``first`` and ``nodes`` (normal
+    queries); otherwise as a bulk query must: no ``first``, ``edges { node }`` (shopify.dev,
+    "Perform bulk operations with the GraphQL Admin API").
 
-    def first(n: int) -> str:
-        return f"(first: {n})" if paged else ""
+    Refunds are a list (``[Refund!]!``), and a bulk query may not hold a connection inside a list,
+    so the refunds' own connections (line items, shipping lines) are read afterwards for the
+    orders that have refunds (``ORDER_REFUND_DETAILS_QUERY``), in both paths.
+    """
 
-    page_info = "pageInfo { hasNextPage endCursor }" if paged else ""
+    def connection(name: str, size: int, fields: str) -> str:
+        if paged:
+            return f"{name}(first: {size}) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ {fields} }} }}"
+        return f"{name} {{ edges {{ node {{ {fields} }} }} }}"
+
     return f"""
       id legacyResourceId name createdAt updatedAt processedAt cancelledAt cancelReason test
       currencyCode presentmentCurrencyCode sourceName tags taxesIncluded discountCodes
@@ -52,29 +76,10 @@ def order_fields(paged: bool) -> str:
         ready
         firstVisit {{ occurredAt source landingPage utmParameters {{ source medium campaign content term }} }}
       }}
-      lineItems{first(LINE_ITEMS_PER_ORDER)} {{
-        {page_info}
-        nodes {{ {LINE_ITEM_FIELDS} }}
-      }}
-      shippingLines{first(5)} {{
-        nodes {{ id title code originalPriceSet {{ {MONEY} }} discountedPriceSet {{ {MONEY} }} }}
-      }}
-      refunds{first(20)} {{
-        id createdAt processedAt note
-        totalRefundedSet {{ {MONEY} }}
-        refundLineItems{first(LINE_ITEMS_PER_ORDER)} {{
-          nodes {{
-            id quantity restockType
-            lineItem {{ id }}
-            subtotalSet {{ {MONEY} }}
-            totalTaxSet {{ {MONEY} }}
-          }}
-        }}
-        refundShippingLines{first(5)} {{
-          nodes {{ id subtotalAmountSet {{ {MONEY} }} taxAmountSet {{ {MONEY} }} }}
-        }}
-      }}
-      transactions{first(20)} {{
+      {connection("lineItems", LINE_ITEMS_PER_ORDER, LINE_ITEM_FIELDS)}
+      {connection("shippingLines", SHIPPING_LINES_PER_ORDER, SHIPPING_LINE_FIELDS)}
+      refunds {{ id createdAt processedAt note totalRefundedSet {{ {MONEY} }} }}
+      transactions {{
         id kind status gateway test processedAt
         amountSet {{ {MONEY} }}
         fees {{ type rate amount {{ amount currencyCode }} }}
@@ -91,12 +96,42 @@ query Orders($first: Int!, $after: String, $query: String) {{
 }}
 """
 
-ORDER_LINE_ITEMS_QUERY = f"""
-query OrderLineItems($id: ID!, $after: String) {{
-  order(id: $id) {{
-    lineItems(first: 100, after: $after) {{
+def follow_up_query(root: str, connection: str, fields: str) -> str:
+    """A document reading one more page of ``connection`` on the object ``root(id:)``; the client
+    pages it (``$first`` chosen to fit the cost cap) when a nested connection had more."""
+    return f"""
+query FollowUp($id: ID!, $first: Int!, $after: String) {{
+  {root}(id: $id) {{
+    {connection}(first: $first, after: $after) {{
       pageInfo {{ hasNextPage endCursor }}
-      nodes {{ {LINE_ITEM_FIELDS} }}
+      nodes {{ {fields} }}
+    }}
+  }}
+}}
+"""
+
+
+ORDER_LINE_ITEMS_QUERY = follow_up_query("order", "lineItems", LINE_ITEM_FIELDS)
+ORDER_SHIPPING_LINES_QUERY = follow_up_query("order", "shippingLines", SHIPPING_LINE_FIELDS)
+REFUND_LINE_ITEMS_QUERY = follow_up_query("refund", "refundLineItems", REFUND_LINE_FIELDS)
+REFUND_SHIPPING_LINES_QUERY = follow_up_query("refund", "refundShippingLines", REFUND_SHIPPING_LINE_FIELDS)
+
+#: The refunds of one order with their line items and shipping lines (the part a bulk query
+#: cannot read); refunds with more than these pages continue with the two documents above.
+ORDER_REFUND_DETAILS_QUERY = f"""
+query OrderRefunds($id: ID!) {{
+  order(id: $id) {{
+    id
+    refunds {{
+      id
+      refundLineItems(first: {REFUND_LINES_PER_REFUND}) {{
+        pageInfo {{ hasNextPage endCursor }}
+        nodes {{ {REFUND_LINE_FIELDS} }}
+      }}
+      refundShippingLines(first: {REFUND_SHIPPING_LINES_PER_REFUND}) {{
+        pageInfo {{ hasNextPage endCursor }}
+        nodes {{ {REFUND_SHIPPING_LINE_FIELDS} }}
+      }}
     }}
   }}
 }}
@@ -158,8 +193,9 @@ BULK_MAX_WAIT_SECONDS = 6 * 3600.0
 
 def bulk_orders_query(updated_since: str) -> str:
     """The bulk query document for orders updated at or after ``updated_since``."""
-    # Line items and shipping lines come back as their own JSONL lines with __parentId; the
-    # refund connections, two levels down, stay inline in their order's line.
+    # Three connections, nested two deep: within Shopify's bulk limits. Line items and shipping
+    # lines come back as their own JSONL lines with __parentId; refunds and transactions (lists)
+    # stay inline in their order's line.
     search = f"updated_at:>='{updated_since}'"
     return f'{{ orders(query: "{search}", sortKey: UPDATED_AT) {{ edges {{ node {{ {order_fields(paged=False)} }} }} }} }}'
 
@@ -171,3 +207,21 @@ query Order($id: ID!) {{
 
 #: Orders held back while reassembling a bulk result, waiting for children that come late.
 BULK_REASSEMBLY_WINDOW = 2000
+
+SCOPES_QUERY = """
+query Scopes {
+  currentAppInstallation { accessScopes { handle } }
+}
+"""
+
+#: The access scopes the documents above need, with what is lost without each. Derived from the
+#: official schema's ``offline_scopes`` for every type and field they select (a test keeps this
+#: in step). ``read_products`` also covers inventory items (either it or ``read_inventory``).
+SCOPES = {
+    "read_orders": "orders, their lines, refunds and transactions (every revenue number)",
+    "read_customers": "customers and each order's customer (LTV, cohorts, repeat rate, CAC)",
+    "read_products": "product variants, unit costs and each line's variant (COGS, margins, inventory)",
+}
+#: Without it Shopify serves only the orders of the last 60 days, without an error.
+READ_ALL_ORDERS = "read_all_orders"
+RECENT_ORDER_DAYS = 60
