@@ -19,7 +19,9 @@ class Resource:
 
     Attributes:
         name: the list URL name and the table name (``charges``).
-        id_prefix: every id starts with this (``ch_``).
+        object_type: the ``object`` field every object of the list carries (``charge``). Ids are
+            not checked by prefix: a charge of some payment methods is ``py_…`` and its refund
+            ``pyr_…`` (Stripe's OpenAPI spec types ``id`` as a plain string, maxLength 5000).
         integer_fields: fields that must be integers (minor units, Unix seconds).
         mutable: the objects change after creation (refund totals, statuses): a run that cannot
             find the changes through events re-reads ``lookback_days`` before the cursor.
@@ -27,7 +29,7 @@ class Resource:
     """
 
     name: str
-    id_prefix: str
+    object_type: str
     integer_fields: tuple[str, ...]
     mutable: bool
     shape: Shape
@@ -75,16 +77,16 @@ CUSTOMERS = Shape(
 
 RESOURCES = (
     # amount_refunded, refunded, disputed change when the charge is refunded or disputed.
-    Resource("charges", "ch_", ("created", "amount", "amount_captured", "amount_refunded"), mutable=True,
+    Resource("charges", "charge", ("created", "amount", "amount_captured", "amount_refunded"), mutable=True,
              shape=CHARGES),
     # status and amount_received change while the intent is processed or canceled.
-    Resource("payment_intents", "pi_", ("created", "amount", "amount_received"), mutable=True,
+    Resource("payment_intents", "payment_intent", ("created", "amount", "amount_received"), mutable=True,
              shape=PAYMENT_INTENTS),
     # a refund goes pending -> succeeded (or failed / canceled).
-    Resource("refunds", "re_", ("created", "amount"), mutable=True, shape=REFUNDS),
+    Resource("refunds", "refund", ("created", "amount"), mutable=True, shape=REFUNDS),
     # status goes pending -> available on available_on.
-    Resource("balance_transactions", "txn_", ("created", "amount", "fee", "net", "available_on"), mutable=True,
+    Resource("balance_transactions", "balance_transaction", ("created", "amount", "fee", "net", "available_on"), mutable=True,
              shape=BALANCE_TRANSACTIONS),
     # customers change (email, name) with no update timestamp: found through customer.updated events.
-    Resource("customers", "cus_", ("created",), mutable=False, shape=CUSTOMERS),
+    Resource("customers", "customer", ("created",), mutable=False, shape=CUSTOMERS),
 )
