@@ -42,6 +42,9 @@ RESTATED_DAYS = 3
 _CONVERSION_LAG = (Decimal("0.35"), Decimal("0.20"), Decimal("0.10"))
 _SPEND_LAG = (Decimal("0.03"), Decimal("0.02"), Decimal("0.01"))
 ZERO = Decimal("0.00")
+#: A deleted or archived ad set stopped spending this long before the end of history (inside
+#: a typical look-back window, where dropping its spend would show).
+REMOVED_DAYS_AGO = timedelta(days=21)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,9 +169,11 @@ _CAMPAIGNS = {
          [("broad", "Broad - US", 0.5, "ACTIVE"), ("lookalike", "Lookalike 1% purchasers", 0.3, "ACTIVE"),
           ("interests", "Interests - home & kitchen", 0.2, "ACTIVE")]),
         (0, "retargeting", "meta-retargeting", "OUTCOME_SALES", "ACTIVE", "adset", 0.30, 0.44,
-         [("visitors", "Site visitors 30d", 0.6, "ACTIVE"), ("cart", "Cart abandoners 7d", 0.4, "ACTIVE")]),
+         [("visitors", "Site visitors 30d", 0.6, "ACTIVE"), ("cart", "Cart abandoners 7d", 0.4, "ACTIVE"),
+          ("lapsed", "Lapsed buyers 180d", 0.15, "DELETED")]),
         (0, "awareness", "meta-brand-awareness", "OUTCOME_AWARENESS", "ACTIVE", "adset", 0.15, 0.04,
-         [("video", "Video views - broad", 0.7, "ACTIVE"), ("reach", "Reach - lookalike 5%", 0.3, "ACTIVE")]),
+         [("video", "Video views - broad", 0.7, "ACTIVE"), ("reach", "Reach - lookalike 5%", 0.3, "ACTIVE"),
+          ("spring", "Video views - spring", 0.1, "ARCHIVED")]),
         (0, "catalog", "meta-catalog-dpa", "OUTCOME_SALES", "PAUSED", "campaign", 0.0, 0.0,
          [("dpa", "Dynamic product ads", 1.0, "PAUSED")]),
     ],
@@ -180,6 +185,9 @@ _CAMPAIGNS = {
           ("outdoor", "Outdoor gear", 0.0, "PAUSED")]),
         (1, "shopping", "google-shopping", "SHOPPING", "ENABLED", "campaign", 0.35, 0.25,
          [("all", "All products", 0.6, "ENABLED"), ("best", "Best sellers", 0.4, "ENABLED")]),
+        # Performance Max: asset groups instead of ad groups, so FROM ad_group never reports it
+        (1, "pmax", "google-pmax", "PERFORMANCE_MAX", "ENABLED", "campaign", 0.30, 0.30,
+         [("assets", "Asset group - all products", 1.0, "ENABLED")]),
     ],
 }
 _META_CAMPAIGN_BASE = 120_210_000_000_000_000
@@ -252,6 +260,8 @@ def build_marketing(store: Store, epoch: int = 0) -> MarketingData:
                 rows = [] if not weight or not spend_share else _group_days(
                     store, platform, channel, attributed[platform], account.account_id, campaign_id, ad_group_id,
                     spend_share * weight, claim_share * weight, first, last, epoch)
+                if g_status in ("DELETED", "ARCHIVED"):  # spent until it was removed, three weeks ago
+                    rows = [r for r in rows if r.day <= last - REMOVED_DAYS_AGO]
                 rows_of_campaign += rows
                 group_records.append((ad_group_id, g_name, g_status, rows))
             for ad_group_id, g_name, g_status, rows in group_records:
