@@ -42,9 +42,9 @@ RESTATED_DAYS = 3
 _CONVERSION_LAG = (Decimal("0.35"), Decimal("0.20"), Decimal("0.10"))
 _SPEND_LAG = (Decimal("0.03"), Decimal("0.02"), Decimal("0.01"))
 ZERO = Decimal("0.00")
-#: A deleted or archived ad set stopped spending this long before the end of history (inside
-#: a typical look-back window, where dropping its spend would show).
-REMOVED_DAYS_AGO = timedelta(days=21)
+#: A deleted or archived ad set spent for this long from the start of history, then was removed
+#: (a fixed day, so a store that keeps trading does not change its past).
+REMOVED_AFTER = timedelta(days=25)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +87,9 @@ class AdGroup:
     status: str
     daily_budget: Decimal | None
     created_at: datetime
+    #: Meta ad set attribution setting (``attribution_spec``): ``7d_click_1d_view`` (Meta's
+    #: default), ``7d_click`` or ``1d_click``; Ads Manager reports each ad set under its own.
+    attribution: str = "7d_click_1d_view"
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +193,8 @@ _CAMPAIGNS = {
          [("assets", "Asset group - all products", 1.0, "ENABLED")]),
     ],
 }
+#: Meta ad sets whose attribution setting is not the account default.
+_ATTRIBUTION = {"Cart abandoners 7d": "1d_click", "Lookalike 1% purchasers": "7d_click"}
 _META_CAMPAIGN_BASE = 120_210_000_000_000_000
 _GOOGLE_CAMPAIGN_BASE = 21_000_000_000
 _GOOGLE_BUDGET_BASE = 14_000_000_000
@@ -260,14 +265,14 @@ def build_marketing(store: Store, epoch: int = 0) -> MarketingData:
                 rows = [] if not weight or not spend_share else _group_days(
                     store, platform, channel, attributed[platform], account.account_id, campaign_id, ad_group_id,
                     spend_share * weight, claim_share * weight, first, last, epoch)
-                if g_status in ("DELETED", "ARCHIVED"):  # spent until it was removed, three weeks ago
-                    rows = [r for r in rows if r.day <= last - REMOVED_DAYS_AGO]
+                if g_status in ("DELETED", "ARCHIVED"):  # spent until it was removed
+                    rows = [r for r in rows if r.day < first + REMOVED_AFTER]
                 rows_of_campaign += rows
                 group_records.append((ad_group_id, g_name, g_status, rows))
             for ad_group_id, g_name, g_status, rows in group_records:
                 budget = _budget(rows) if budget_level == "adset" and platform == META else None
                 ad_groups.append(AdGroup(platform, account.account_id, campaign_id, ad_group_id, g_name, g_status,
-                                         budget, created))
+                                         budget, created, _ATTRIBUTION.get(g_name, "7d_click_1d_view")))
             campaign_budget = _budget(rows_of_campaign, len({r.day for r in rows_of_campaign})) if budget_level == "campaign" else None
             campaigns.append(Campaign(platform, account.account_id, campaign_id, name, objective, status,
                                       campaign_budget, created, budget_id))

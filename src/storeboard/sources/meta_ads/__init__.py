@@ -24,7 +24,7 @@ import dlt
 
 from storeboard.config import MetaAdsSettings
 from storeboard.sources.meta_ads import settings as meta_settings
-from storeboard.sources.meta_ads.helpers import MetaClient, check_object, flatten_insight
+from storeboard.sources.meta_ads.helpers import MetaClient, attribution_setting, check_object, flatten_insight
 from storeboard.sources import lookback
 from storeboard.sources.quarantine import RecordProblem, quarantined as _shared_quarantined
 
@@ -77,7 +77,11 @@ def source(settings: MetaAdsSettings) -> Any:
                     except RecordProblem as problem:
                         yield quarantined(resource, obj, problem)
                         continue
-                    yield dict(obj, account_currency=currency, attribution_window=meta_settings.ATTRIBUTION_WINDOW_NAME)
+                    setting = attribution_setting(obj.get("attribution_spec")) if edge == "adsets" \
+                        else meta_settings.ATTRIBUTION_WINDOW_NAME
+                    # the spec is kept as its label (a list would become a child table)
+                    kept = {k: v for k, v in obj.items() if k != "attribution_spec"}
+                    yield dict(kept, account_currency=currency, attribution_window=setting)
 
     @dlt.resource(name="campaigns", write_disposition="merge", primary_key="id")
     def campaigns() -> Iterator[Any]:
@@ -105,16 +109,32 @@ def source(settings: MetaAdsSettings) -> Any:
                         today - timedelta(days=36 * 30))
             if since > today:
                 continue
-            for page in client.insights(account_id, since, today):
-                for row in page:
-                    try:
-                        yield flatten_insight(row)
-                    except RecordProblem as problem:
-                        yield quarantined("insights", row, problem)
+            settings_of = _attribution_settings(client, account_id)
+            start = since
+            while start <= today:  # window by window, so no single request spans years
+                end = min(today, start + timedelta(days=meta_settings.INSIGHTS_WINDOW_DAYS - 1))
+                for page in client.insights(account_id, start, end):
+                    for row in page:
+                        try:
+                            setting = settings_of.get(str(row.get("adset_id")), meta_settings.ATTRIBUTION_WINDOW_NAME)
+                            yield flatten_insight(row, setting)
+                        except RecordProblem as problem:
+                            yield quarantined("insights", row, problem)
+                start = end + timedelta(days=1)
             # a quarantined row does not hold the cursor: it is kept whole in quarantine
             loaded[account_id] = today.isoformat()
 
     return campaigns, ad_sets, insights
+
+
+def _attribution_settings(client: MetaClient, account_id: str) -> dict[str, str]:
+    """Each ad set's attribution setting (every status: deleted ones still have insights)."""
+    found = {}
+    for page in client.objects(account_id, "adsets"):
+        for obj in page:
+            if isinstance(obj, dict) and obj.get("id"):
+                found[str(obj["id"])] = attribution_setting(obj.get("attribution_spec"))
+    return found
 
 
 def check(settings: MetaAdsSettings) -> str:

@@ -150,6 +150,9 @@ class MetaClient:
             "level": "adset", "fields": ",".join(settings.INSIGHTS_FIELDS), "time_increment": "1",
             "time_range": json.dumps({"since": since.isoformat(), "until": until.isoformat()}),
             "action_attribution_windows": json.dumps(list(settings.ATTRIBUTION_WINDOWS)),
+            # each action's `value` under the ad set's own attribution setting, as Ads Manager shows it
+            "use_unified_attribution_setting": "true",
+            "filtering": json.dumps(list(settings.INSIGHTS_FILTERING)),
             "limit": settings.INSIGHTS_PAGE_LIMIT,
         }
         if (until - since).days + 1 > settings.ASYNC_THRESHOLD_DAYS:
@@ -209,9 +212,23 @@ def _amount(value: Any, field: str) -> str:
     return text
 
 
-def flatten_insight(row: dict[str, Any]) -> dict[str, Any]:
+def attribution_setting(spec: Any) -> str:
+    """An ad set's ``attribution_spec`` (``[{"event_type": "CLICK_THROUGH", "window_days": 7},
+    …]``) as a label such as ``7d_click_1d_view``; Meta's default when it has none."""
+    if not isinstance(spec, list) or not spec:
+        return settings.ATTRIBUTION_WINDOW_NAME
+    parts = []
+    for kind, suffix in (("CLICK_THROUGH", "click"), ("ENGAGED_VIDEO_VIEW", "ev"), ("VIEW_THROUGH", "view")):
+        days = [s.get("window_days") for s in spec if isinstance(s, dict) and s.get("event_type") == kind]
+        if days and isinstance(days[0], int):
+            parts.append(f"{days[0]}d_{suffix}")
+    return "_".join(parts) or settings.ATTRIBUTION_WINDOW_NAME
+
+
+def flatten_insight(row: dict[str, Any], setting: str = settings.ATTRIBUTION_WINDOW_NAME) -> dict[str, Any]:
     """One insights row as loaded: ids, the day, numbers kept as strings (exact), purchases under
-    Meta's default attribution (7-day click + 1-day view) and each window separately.
+    the ad set's own attribution ``setting`` (the actions' ``value`` with
+    ``use_unified_attribution_setting``) and each window separately.
 
     Raises:
         RecordProblem: the row is missing an id or carries a number that does not parse.
@@ -240,7 +257,7 @@ def flatten_insight(row: dict[str, Any]) -> dict[str, Any]:
         "purchase_action_type": action_type,
         "purchases": _count(purchases.get("value"), "actions.value"),
         "purchase_value": _amount(values.get("value"), "action_values.value"),
-        "attribution_window": settings.ATTRIBUTION_WINDOW_NAME,
+        "attribution_window": setting,
     }
     for window in settings.ATTRIBUTION_WINDOWS:
         record[f"purchases_{window}"] = _count(purchases.get(window), f"actions.{window}")
