@@ -266,6 +266,16 @@ def reconciliation_days(conn: Connection, start: date, end: date) -> list[dict[s
     )
 
 
+def ad_spend_reconciliation(conn: Connection, start: date, end: date) -> list[dict[str, Any]]:
+    """Every ad account day in [start, end] of ``rpt_ad_spend_reconciliation_daily``, gaps first."""
+    return conn.query(
+        "select date, ad_platform, account_id, account_currency_code, modelled_spend, account_total_spend, "
+        "difference, is_warning from analytics.rpt_ad_spend_reconciliation_daily "
+        "where date between %(start)s and %(end)s order by is_warning desc, date desc, ad_platform, account_id",
+        {"start": start, "end": end},
+    )
+
+
 def reconciliation_issues(conn: Connection, start: date, end: date) -> list[dict[str, Any]]:
     return conn.query(
         "select date, cause, order_id, charge_id, shopify_amount, stripe_amount, difference "

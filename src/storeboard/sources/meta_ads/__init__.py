@@ -6,12 +6,18 @@ Loads into ``raw_meta_ads``:
   keep their names); budgets are strings in the currency's minor unit (``"2000"`` = 20.00 USD).
 * ``insights``: one row per ad set and account day (the ad account's time zone) with spend
   (decimal string, account currency, major units), impressions, clicks, and the purchases and
-  purchase value Meta claims under its default attribution (7-day click + 1-day view, each
-  window also in its own column). Meta restates recent days (late conversions), so every run
+  purchase value Meta claims (each window also in its own column). Meta restates recent days (late conversions), so every run
   re-reads the last ``lookback_days`` and replaces those days: rows are merged on
   date + account + campaign + ad set, and every row of a re-read (day, account) is deleted first.
-  The cursor (last day read per account) lives in dlt's resource state; a quarantined row is
-  kept whole in ``quarantine`` and does not hold it.
+  Ad-set insights ask, through ``filtering`` on ``adset.effective_status``, for deleted and
+  archived ad sets too (Meta leaves them out otherwise), and count purchases under each ad
+  set's own attribution setting (``use_unified_attribution_setting``), named per row.
+* ``account_insights``: the account's daily total (spend, impressions, clicks), which includes
+  deleted objects: what the spend reconciliation compares the ad sets with.
+
+The cursor (last day read per account) lives in dlt's resource state; a quarantined row is
+kept whole in ``quarantine`` and does not hold it. A backfill is read in windows of
+``INSIGHTS_WINDOW_DAYS``.
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ import dlt
 
 from storeboard.config import MetaAdsSettings
 from storeboard.sources.meta_ads import settings as meta_settings
-from storeboard.sources.meta_ads.helpers import MetaClient, attribution_setting, check_object, flatten_insight
+from storeboard.sources.meta_ads.helpers import (MetaClient, attribution_setting, check_object, flatten_account_insight,
+                                               flatten_insight)
 from storeboard.sources import lookback
 from storeboard.sources.quarantine import RecordProblem, quarantined as _shared_quarantined
 
@@ -57,7 +64,8 @@ def source(settings: MetaAdsSettings) -> Any:
             look-back days).
 
     Returns:
-        The ``campaigns``, ``ad_sets`` and ``insights`` resources.
+        The ``campaigns``, ``ad_sets``, ``insights`` and ``account_insights`` (daily account
+        totals, for the spend reconciliation) resources.
     """
     client = client_for(settings)
     accounts: dict[str, dict[str, Any]] = {}
@@ -124,7 +132,32 @@ def source(settings: MetaAdsSettings) -> Any:
             # a quarantined row does not hold the cursor: it is kept whole in quarantine
             loaded[account_id] = today.isoformat()
 
-    return campaigns, ad_sets, insights
+    @dlt.resource(name="account_insights", write_disposition="merge", primary_key=("date_start", "account_id"),
+                  merge_key=("date_start", "account_id"))
+    def account_insights() -> Iterator[Any]:
+        """Daily account totals (spend, impressions, clicks), deleted and archived objects
+        included, for the spend reconciliation; same cursor rule as ``insights``."""
+        state = dlt.current.resource_state()
+        loaded = state.setdefault("loaded_through", {})
+        for account_id in map(_account_path, settings.account_ids):
+            info = account(account_id)
+            today = datetime.now(ZoneInfo(info.get("timezone_name") or "UTC")).date()
+            since = max(lookback.first_day(settings.start_date, settings.lookback_days, loaded.get(account_id)),
+                        today - timedelta(days=36 * 30))
+            start = since
+            while start <= today:
+                end = min(today, start + timedelta(days=meta_settings.INSIGHTS_WINDOW_DAYS - 1))
+                for page in client.insights(account_id, start, end, level="account"):
+                    for row in page:
+                        try:
+                            yield flatten_account_insight(row)
+                        except RecordProblem as problem:
+                            yield quarantined("account_insights", row, problem)
+                start = end + timedelta(days=1)
+            if since <= today:
+                loaded[account_id] = today.isoformat()
+
+    return campaigns, ad_sets, insights, account_insights
 
 
 def _attribution_settings(client: MetaClient, account_id: str) -> dict[str, str]:

@@ -141,13 +141,15 @@ class MetaClient:
             "effective_status": json.dumps(list(settings.EFFECTIVE_STATUSES)),
         })
 
-    def insights(self, account_id: str, since: date, until: date) -> Iterator[list[dict[str, Any]]]:
-        """Pages of daily ad-set insights for ``since``..``until`` (account days, inclusive).
+    def insights(self, account_id: str, since: date, until: date, level: str = "adset") -> Iterator[list[dict[str, Any]]]:
+        """Pages of daily ad-set (or ``level="account"``: account total) insights for
+        ``since``..``until`` (account days, inclusive).
 
         Long ranges, and ranges Meta finds too large for one call, go through an async report run.
         """
+        fields = settings.INSIGHTS_FIELDS if level == "adset" else settings.ACCOUNT_INSIGHTS_FIELDS
         params = {
-            "level": "adset", "fields": ",".join(settings.INSIGHTS_FIELDS), "time_increment": "1",
+            "level": level, "fields": ",".join(fields), "time_increment": "1",
             "time_range": json.dumps({"since": since.isoformat(), "until": until.isoformat()}),
             "action_attribution_windows": json.dumps(list(settings.ATTRIBUTION_WINDOWS)),
             # each action's `value` under the ad set's own attribution setting, as Ads Manager shows it
@@ -263,6 +265,23 @@ def flatten_insight(row: dict[str, Any], setting: str = settings.ATTRIBUTION_WIN
         record[f"purchases_{window}"] = _count(purchases.get(window), f"actions.{window}")
         record[f"purchase_value_{window}"] = _amount(values.get(window), f"action_values.{window}")
     return record
+
+
+def flatten_account_insight(row: dict[str, Any]) -> dict[str, Any]:
+    """One account-level insights row (the day's total, deleted objects included) as loaded.
+
+    Raises:
+        RecordProblem: the row is missing its account or day, or its spend does not parse.
+    """
+    for field in ("account_id", "date_start"):
+        require_str(row, field)
+    try:
+        date.fromisoformat(row["date_start"])
+    except ValueError:
+        raise RecordProblem("date_start", f"expected YYYY-MM-DD, got {row['date_start']!r:.40}") from None
+    return {"date_start": row["date_start"], "account_id": row["account_id"],
+            "account_currency": row.get("account_currency"), "spend": _amount(row.get("spend"), "spend"),
+            "impressions": _count(row.get("impressions"), "impressions"), "clicks": _count(row.get("clicks"), "clicks")}
 
 
 def check_object(obj: dict[str, Any], kind: str) -> None:

@@ -8,6 +8,8 @@ INSIGHTS_FIELDS = (
     "account_id", "account_currency", "campaign_id", "campaign_name", "adset_id", "adset_name",
     "date_start", "date_stop", "spend", "impressions", "clicks", "actions", "action_values",
 )
+#: Daily account totals: what the spend reconciliation compares the ad sets with.
+ACCOUNT_INSIGHTS_FIELDS = ("account_id", "account_currency", "date_start", "date_stop", "spend", "impressions", "clicks")
 CAMPAIGN_FIELDS = (
     "id", "account_id", "name", "objective", "status", "effective_status", "daily_budget",
     "lifetime_budget", "created_time", "start_time", "updated_time",

@@ -75,6 +75,27 @@ CUSTOMERS = Shape(
     json=("metadata",),
 )
 
+# Disputes: the disputed amount and the dispute fee are withdrawn through balance transactions
+# of reporting category ``dispute`` (and returned as ``dispute_reversal`` when the dispute is won),
+# which the balance_transactions list already carries; the dispute itself says which charge,
+# why, and how it ended (Stripe OpenAPI spec, ``dispute``: status won / lost / needs_response …).
+DISPUTES = Shape(
+    "disputes",
+    text=("id", "object", "charge", "payment_intent", "currency", "status", "reason"),
+    bigint=("amount", "created"),
+    bool=("is_charge_refundable", "livemode"),
+    json=("metadata",),
+)
+# Payouts: money sent from the Stripe balance to the bank (OpenAPI spec, ``payout``).
+PAYOUTS = Shape(
+    "payouts",
+    text=("id", "object", "balance_transaction", "currency", "status", "type", "method", "destination",
+          "failure_code", "description"),
+    bigint=("amount", "created", "arrival_date"),
+    bool=("automatic", "livemode"),
+    json=("metadata",),
+)
+
 RESOURCES = (
     # amount_refunded, refunded, disputed change when the charge is refunded or disputed.
     Resource("charges", "charge", ("created", "amount", "amount_captured", "amount_refunded"), mutable=True,
@@ -89,4 +110,8 @@ RESOURCES = (
              shape=BALANCE_TRANSACTIONS),
     # customers change (email, name) with no update timestamp: found through customer.updated events.
     Resource("customers", "customer", ("created",), mutable=False, shape=CUSTOMERS),
+    # a dispute's status moves needs_response -> under_review -> won / lost
+    Resource("disputes", "dispute", ("created", "amount"), mutable=True, shape=DISPUTES),
+    # a payout goes pending -> in_transit -> paid (or failed)
+    Resource("payouts", "payout", ("created", "amount", "arrival_date"), mutable=True, shape=PAYOUTS),
 )
