@@ -94,7 +94,9 @@ def test_backfill_then_incremental_equals_sandbox(tmp_path, warehouse_url, sandb
     pairs = {(r["deal_id"], r["contact_id"]) for r in query(config, "select * from staging.stg_hubspot__deal_contacts")}
     assert pairs == expected(generator.store)["deal_contacts"]
     amounts = {r["deal_id"]: r["amount"] for r in query(config, "select * from staging.stg_hubspot__deals")}
-    assert all(Decimal(amounts[d["id"]]) == Decimal(d["properties"]["amount"]) for d in data.objects["deals"])
+    # a cleared amount ("") is null
+    assert all(amounts[d["id"]] == (Decimal(d["properties"]["amount"]) if d["properties"]["amount"] else None)
+               for d in data.objects["deals"])
 
 
 def test_faults_end_equal_to_fault_free_run(tmp_path, warehouse_url, sandbox, generator):
@@ -146,3 +148,33 @@ def test_check_describes_the_account(sandbox, generator):
     assert hubspot.check(settings) == f"HubSpot at {sandbox.url}: {unarchived:,} contacts readable"
     with pytest.raises(SourceAuthError):
         hubspot.check(HubSpotSettings(access_token=SecretStr("nope"), base_url=sandbox.url))
+
+
+def test_replay_loads_a_quarantined_deal_once_hubspot_sends_it_intact(tmp_path, warehouse_url):
+    """A deal with an amount that is not a number is kept whole in quarantine; after it is
+    corrected at HubSpot, `storeboard run --replay-quarantine` reads it again by id and loads it."""
+    from storeboard import replay
+    from storeboard.sandbox import SandboxServer
+    from storeboard.sandbox.storefile import store_from_dict
+    from tests.models.scenario import STORE
+
+    store = store_from_dict(STORE)
+    deal = {"id": "71", "createdAt": "2026-10-02T10:00:00.000Z", "updatedAt": "2026-10-03T10:00:00.000Z",
+            "archived": False, "properties": {"dealname": "Mugs", "amount": "12,5 EUR", "dealstage": "closedwon",
+                                              "createdate": "2026-10-02T10:00:00.000Z",
+                                              "hs_lastmodifieddate": "2026-10-03T10:00:00.000Z"}}
+    store.extras["hubspot"] = dict(store.extras["hubspot"], deals=[deal])
+    with SandboxServer(store) as server:
+        config = hubspot_config(tmp_path, warehouse_url, server.url)
+        pipeline.extract_load(config, "hubspot")
+        [kept] = query(config, "select resource, record_id, field, payload from raw_hubspot.quarantine")
+        assert (kept["resource"], kept["record_id"], kept["field"]) == ("deals", "71", "properties.amount")
+        assert json.loads(kept["payload"])["properties"]["amount"] == "12,5 EUR"
+        # still broken at HubSpot: the replay keeps it
+        assert replay.replay_quarantine(config, ["hubspot"])["hubspot"] == replay.Replayed(0, 1)
+        fixed = dict(deal, properties=dict(deal["properties"], amount="12.50"))
+        store.extras["hubspot"] = dict(store.extras["hubspot"], deals=[fixed])  # a new object: served afresh
+        assert replay.replay_quarantine(config, ["hubspot"])["hubspot"] == replay.Replayed(1, 0)
+    assert query(config, "select count(*) as n from raw_hubspot.quarantine")[0]["n"] == 0
+    assert query(config, "select id, properties__amount from raw_hubspot.deals") == [
+        {"id": "71", "properties__amount": "12.50"}]
