@@ -150,3 +150,12 @@ def test_spend_reconciliation_shows_no_gap(variants):
         ("meta_ads", meta, date(2026, 10, 5)): (D("100.00"), D("100.00"), D("0"), False),
         ("meta_ads", meta, date(2026, 10, 6)): (D("40.00"), D("40.00"), D("0"), False),
     }
+
+
+@pytest.mark.postgres
+def test_variant_marts_agree_on_postgres(variants, tmp_path, postgres_url):
+    from tests.models.conftest import mart_snapshot
+    from tests.models.test_warehouses_agree import assert_same_marts
+
+    pg = run_store(tmp_path, postgres_url, store_from_dict(_variant_store()), METRICS_YAML)
+    assert_same_marts(mart_snapshot(variants), mart_snapshot(pg))
