@@ -155,7 +155,9 @@ def ad_performance(conn: Connection, start: date, end: date, level: str) -> list
         f"select {keys}, coalesce(sum(spend), 0) as spend, coalesce(sum(impressions), 0) as impressions, "
         "coalesce(sum(clicks), 0) as clicks, coalesce(sum(platform_conversions), 0) as platform_conversions, "
         "coalesce(sum(platform_conversion_value), 0) as platform_conversion_value, "
-        "min(platform_attribution_window) as platform_attribution_window "
+        # a campaign whose ad sets count purchases under different settings says so
+        "case when min(platform_attribution_window) = max(platform_attribution_window) "
+        "then min(platform_attribution_window) else 'per ad set' end as platform_attribution_window "
         "from analytics.rpt_marketing_campaigns_daily where date between %(start)s and %(end)s "
         f"group by {keys} order by sum(spend) desc",
         {"start": start, "end": end},
