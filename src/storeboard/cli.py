@@ -52,14 +52,15 @@ def _load(path: Path) -> Config:
 
 
 def _run_with_progress(config: Config, sources: list[str] | None, full_refresh: bool, trigger: str,
-                       locked: bool = False):
+                       locked: bool = False, replay_quarantine: bool = False):
     from storeboard import orchestration, pipeline
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=False) as progress:
         tasks: dict[str, int] = {}
 
         def on_step(step: str, status: str, detail: str) -> None:
-            label = step.replace("extract:", "Extract + load ").replace("transform", "Build models (dbt)")
+            label = step.replace("extract:", "Extract + load ").replace("transform", "Build models (dbt)") \
+                .replace("replay_quarantine", "Replay quarantined records")
             if status == "started":
                 tasks[step] = progress.add_task(label, total=None)
                 return
@@ -69,7 +70,8 @@ def _run_with_progress(config: Config, sources: list[str] | None, full_refresh: 
         if not locked:
             return pipeline.run(config, sources=sources, full_refresh=full_refresh, progress=on_step, trigger=trigger)
         # Under the warehouse's refresh lock (never beside the scheduler or Airflow), then the alerts.
-        outcome = orchestration.refresh(config, trigger, sources, full_refresh, progress=on_step)
+        outcome = orchestration.refresh(config, trigger, sources, full_refresh, progress=on_step,
+                                        replay_quarantine=replay_quarantine)
         if not outcome.ran:
             console.print(f"[yellow]Skipped:[/] {outcome.reason}")
             raise typer.Exit(3)
@@ -92,13 +94,17 @@ def run(
     path: Path = ConfigOption,
     source: Optional[list[str]] = typer.Option(None, "--source", "-s", help="Only this source (repeatable)."),
     full_refresh: bool = typer.Option(False, "--full-refresh", help="Reload the selected sources from scratch."),
+    replay_quarantine: bool = typer.Option(
+        False, "--replay-quarantine",
+        help="Also load the quarantined records (Stripe, HubSpot) that pass their checks now, after a fix."),
 ) -> None:
     """Refresh once: extract every source, load the warehouse, build the models."""
     config = _load(path)
     unknown = [s for s in source or [] if s not in config.enabled_sources()]
     if unknown:
         _fail(ConfigError(f"source {unknown[0]!r} is not configured in {path} (configured: {', '.join(config.enabled_sources()) or 'none'})"), 2)
-    report = _run_with_progress(config, source or None, full_refresh, "cli", locked=True)
+    report = _run_with_progress(config, source or None, full_refresh, "cli", locked=True,
+                                replay_quarantine=replay_quarantine)
     if not report.ok:
         for error in report.errors:
             console.print(f"[bold red]error:[/] {error}")

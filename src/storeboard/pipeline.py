@@ -15,7 +15,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Iterable
 
 from storeboard.config import Config
 from storeboard.errors import SourceError, StoreboardError, WarehouseError
@@ -296,6 +296,7 @@ def run(
     full_refresh: bool = False,
     progress: Progress | None = None,
     trigger: str = "cli",
+    replay_quarantine: bool = False,
 ) -> RunReport:
     """Refresh: extract+load each source, then ``dbt build``.
 
@@ -305,6 +306,8 @@ def run(
         full_refresh: drop the sources' raw tables and state and reload from scratch.
         progress: callback for each step's start and end.
         trigger: what started the run (``cli``, ``scheduler``, ``airflow``, ``demo``).
+        replay_quarantine: after extracting, load the quarantined records of the selected
+            sources that now pass their checks (``storeboard.replay``).
 
     Returns:
         The report; ``report.ok`` is false when any step failed (its error is recorded).
@@ -322,6 +325,8 @@ def run(
                             thread_name_prefix="extract") as pool:
         futures = {name: pool.submit(extract_step, config, log, name, full_refresh, notify) for name in started}
         report.steps.extend(futures[name].result() for name in names)
+    if replay_quarantine:
+        report.steps.append(replay_step(config, log, names, notify))
 
     report.steps.append(transform_step(config, log, full_refresh, notify))
     log.finish("ok" if report.ok else "failed", "; ".join(report.errors) or None)
@@ -336,6 +341,69 @@ def _import_before_threads(names: list[str]) -> None:
 
     for name in names:
         source_module(name)
+
+
+def load_items(config: Config, name: str, resources: dict[str, Iterable[Any]]) -> int:
+    """Run source ``name``'s own dlt pipeline (same name, dataset and state) over ``resources``
+    (table -> the connector's own items for it), merged by id, outside a refresh's extraction:
+    the webhook applier and the quarantine replay load through it. Returns the records loaded
+    into the top-level tables."""
+    import dlt
+
+    warehouse = warehouse_for(config)
+    rows = {table: list(items) for table, items in resources.items()}
+    if not any(rows.values()):
+        return 0
+    file_format = loader_file_format(warehouse)
+
+    @dlt.source(name=name)
+    def changes() -> Any:
+        return [dlt.resource(items, name=table, write_disposition="merge", primary_key="id")
+                for table, items in rows.items() if items]
+
+    dlt_pipeline = dlt.pipeline(
+        pipeline_name=f"storeboard_{name}",
+        destination=dlt_destination(warehouse),
+        dataset_name=f"raw_{name}",
+        pipelines_dir=str(config.state_dir / "pipelines"),
+    )
+    dlt_pipeline.run(changes(), loader_file_format=file_format)
+    return sum(_rows_of(table, items) for table, items in rows.items())
+
+
+def _rows_of(table: str, items: list[Any]) -> int:
+    """Rows of ``items`` that go to ``table`` itself: not quarantined records, not child-table rows."""
+    count = 0
+    for item in items:
+        meta = getattr(item, "meta", None)
+        hints = getattr(meta, "hints", None) or {}
+        data = getattr(item, "data", item)
+        if hints.get("table_name", table) == table and hasattr(data, "num_rows"):
+            count += data.num_rows
+    return count
+
+
+def replay_step(config: Config, log: RunLog, names: list[str], notify: Progress) -> StepResult:
+    """Replay the quarantine of ``names``, recording the step; a failure is recorded, never raised."""
+    from storeboard import replay
+
+    step = "replay_quarantine"
+    log.step_started(step)
+    notify(step, "started", "")
+    started = time.monotonic()
+    try:
+        results = replay.replay_quarantine(config, names)
+    except Exception as exc:  # noqa: BLE001 - recorded like a failed source
+        message = redact(str(_root_cause(exc)), config)
+        log.step_finished(step, "failed", error=message)
+        notify(step, "failed", message)
+        return StepResult(step, "failed", seconds=time.monotonic() - started, error=message)
+    loaded = sum(r.loaded for r in results.values())
+    detail = ", ".join(f"{n}: {r.loaded} loaded, {r.still_quarantined} still quarantined" for n, r in results.items()) \
+        or "nothing quarantined"
+    log.step_finished(step, "ok", rows_loaded=loaded)
+    notify(step, "ok", detail)
+    return StepResult(step, "ok", rows_loaded=loaded, seconds=time.monotonic() - started)
 
 
 def transform_step(config: Config, log: RunLog, full_refresh: bool, notify: Progress) -> StepResult:
@@ -361,5 +429,5 @@ def transform_step(config: Config, log: RunLog, full_refresh: bool, notify: Prog
     return StepResult(step, "ok", seconds=time.monotonic() - started)
 
 
-__all__ = ["RunReport", "SourceError", "StepResult", "extract_load", "extract_step", "loader_file_format", "run",
+__all__ = ["RunReport", "SourceError", "StepResult", "extract_load", "extract_step", "load_items", "loader_file_format", "run",
            "store_settings", "transform_step", "warehouse_for"]

@@ -160,7 +160,7 @@ def test_shopify_customer_is_loadable_or_quarantined(rec):
 @given(data=st.data(), resource=st.sampled_from(RESOURCES))
 @example(data=None, resource=RESOURCES[0])
 def test_stripe_object_is_loadable_or_quarantined(data, resource):
-    valid = {"id": st.just(resource.id_prefix + "abc"), "currency": st.just("usd"),
+    valid = {"id": st.sampled_from(["ch_abc", "py_abc", "pyr_abc", "txn_abc"]), "object": st.just(resource.object_type), "currency": st.just("usd"),
              **{f: st.integers(0, 10**9) for f in resource.integer_fields}}
     rec = data.draw(st.one_of(record(valid), json_value)) if data else {
         "id": "ch_1", "created": 1, "amount": 10**20, "currency": "usd"}
@@ -169,7 +169,8 @@ def test_stripe_object_is_loadable_or_quarantined(data, resource):
     except RecordProblem as problem:
         assert_quarantine_row(resource.name, rec, problem)
         return
-    assert rec["id"].startswith(resource.id_prefix)
+    assert isinstance(rec["id"], str) and rec["id"]
+    assert rec.get("object") in (None, resource.object_type)
     for field in resource.integer_fields:
         value = rec.get(field)
         if value is not None:

@@ -77,3 +77,19 @@ def test_payback_channels(built):
     assert ltv_at(google, 3) > cac(google), "Google customers pay back within about 90 days"
     months = [k for (c, k) in ltv if c == meta]
     assert all(ltv_at(meta, k) < cac(meta) for k in months), "Meta customers never pay back"
+
+
+def test_ad_spend_reconciles_with_every_account_total(built):
+    """The generated accounts have a Performance Max campaign and deleted and archived Meta ad
+    sets: the modelled spend still equals each account's own daily total, to the cent."""
+    config, _ = built
+    summary = rows(config, """
+        select ad_platform, count(distinct account_id) as accounts, count(*) as days,
+               sum(case when is_warning then 1 else 0 end) as gaps, sum(modelled_spend) as modelled,
+               sum(account_total_spend) as total
+        from analytics.rpt_ad_spend_reconciliation_daily group by ad_platform order by ad_platform""")
+    assert [(r["ad_platform"], r["accounts"], r["gaps"]) for r in summary] == [("google_ads", 2, 0), ("meta_ads", 1, 0)]
+    assert all(r["days"] > 300 and r["modelled"] == r["total"] > 0 for r in summary)
+    [pmax] = rows(config, "select sum(spend) as spend from analytics.fct_ad_performance_daily "
+                          "where campaign_name = 'google-pmax'")
+    assert pmax["spend"] > 0

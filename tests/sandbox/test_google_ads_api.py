@@ -78,7 +78,10 @@ def call(server, method: str, body: dict, customer=cred.GOOGLE_CUSTOMER_IDS[0], 
 
 def assert_failure(response: httpx.Response, status: int, grpc: str, family: str, code: str) -> None:
     assert response.status_code == status
-    error = response.json()["error"]
+    body = response.json()
+    if response.request.url.path.endswith(":searchStream"):
+        [body] = body  # searchStream answers an array even for an error: [{"error": …}]
+    error = body["error"]
     assert (error["code"], error["status"]) == (status, grpc)
     [detail] = error["details"]
     assert detail["@type"] == f"type.googleapis.com/google.ads.googleads.{VERSION}.errors.GoogleAdsFailure"
@@ -187,7 +190,8 @@ def test_fault_bodies_are_google_failures(server):
     server.faults.add(Fault(api="google_ads", kind="429", path_contains="googleAds"))
     response = call(server, "searchStream", {"query": settings.CUSTOMER_QUERY})
     assert_failure(response, 429, "RESOURCE_EXHAUSTED", "quotaError", "RESOURCE_TEMPORARILY_EXHAUSTED")
-    assert response.json()["error"]["details"][0]["errors"][0]["details"]["quotaErrorDetails"]["retryDelay"] == "1s"
+    [body] = response.json()  # inside the stream's array
+    assert body["error"]["details"][0]["errors"][0]["details"]["quotaErrorDetails"]["retryDelay"] == "1s"
     assert api.error_response(500, "fault").status_code == 500
 
 

@@ -223,3 +223,25 @@ def test_explicit_records_are_served_as_given():
     with SandboxServer(store) as server:
         rows = get(server, f"{META_ACCOUNT_ID}/insights", insights_params()).json()["data"]
     assert [(r["adset_id"], r["spend"], r["date_start"]) for r in rows] == [("2", "9.50", "2026-11-01")]
+
+
+def test_deleted_and_archived_ad_sets_only_when_filtering_asks(server):
+    """Meta's insights leave deleted and archived objects out below account level unless
+    `filtering` on effective_status names them; the account total always includes them."""
+    data = server.api("meta").data()
+    removed = {g.ad_group_id for g in data.ad_groups if g.status in ("DELETED", "ARCHIVED")}
+    assert removed
+    time_range = json.dumps({"since": data.first_day.isoformat(), "until": data.last_day.isoformat()})
+
+    def spend_by_adset(**extra) -> dict[str, float]:
+        body = get(server, f"{META_ACCOUNT_ID}/insights", insights_params(
+            level="adset", time_range=time_range, fields="adset_id,spend", time_increment="all_days", **extra)).json()
+        return {r["adset_id"]: float(r["spend"]) for r in body["data"]}
+
+    plain = spend_by_adset()
+    assert not removed & set(plain)
+    asked = spend_by_adset(filtering=json.dumps(list(settings.INSIGHTS_FILTERING)))
+    assert removed <= set(asked)
+    [account] = get(server, f"{META_ACCOUNT_ID}/insights", insights_params(
+        level="account", time_range=time_range, fields="spend", time_increment="all_days")).json()["data"]
+    assert round(sum(asked.values()), 2) == float(account["spend"]) > round(sum(plain.values()), 2)

@@ -85,13 +85,13 @@ def alerts_step(config: Config, run_id: str | None = None, trigger: str = "alert
 
 def refresh(config: Config, trigger: str = "scheduler", sources: list[str] | None = None,
             full_refresh: bool = False, progress: pipeline.Progress | None = None,
-            with_alerts: bool = True) -> RefreshOutcome:
+            with_alerts: bool = True, replay_quarantine: bool = False) -> RefreshOutcome:
     """One refresh (``pipeline.run``) and then the alerts, under the warehouse's refresh lock.
 
     Args:
         config: the validated config.
         trigger: recorded in the run log (``scheduler``, ``cli`` …).
-        sources, full_refresh, progress: as for ``pipeline.run``.
+        sources, full_refresh, progress, replay_quarantine: as for ``pipeline.run``.
         with_alerts: evaluate and deliver alerts after the refresh.
 
     Returns:
@@ -104,7 +104,8 @@ def refresh(config: Config, trigger: str = "scheduler", sources: list[str] | Non
             current = _holder_text(warehouse)
             logger.warning("refresh skipped: another refresh is running%s", current)
             return RefreshOutcome(False, reason=f"another refresh is running{current}")
-        report = pipeline.run(config, sources=sources, full_refresh=full_refresh, progress=progress, trigger=trigger)
+        report = pipeline.run(config, sources=sources, full_refresh=full_refresh, progress=progress, trigger=trigger,
+                              replay_quarantine=replay_quarantine)
         alerts = alerts_step(config, report.run_id) if with_alerts else None
     return RefreshOutcome(True, report, alerts)
 

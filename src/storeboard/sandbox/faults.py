@@ -4,7 +4,8 @@ Transport faults are applied to any API by the middleware in ``server.py``:
 ``429`` (with Retry-After), ``500``/``502``/``503``, ``slow`` (delay, then the normal answer),
 ``drop`` (the connection closes mid-body) and ``expired_token`` (the API's own 401). Data faults
 are applied by each API imitation where it builds a list: ``malformed`` (a record loses its id
-or gets a field of the wrong type), ``duplicate`` (a record appears twice) and ``out_of_order``.
+or gets a field of the wrong type), ``duplicate`` (a record appears twice) and ``out_of_order``;
+``stream_error`` ends a Google Ads searchStream with an error after its first batch.
 
 Set them with ``POST /_sandbox/faults`` (``{"api": "stripe", "kind": "429", "count": 2}``), clear
 them with ``DELETE /_sandbox/faults``, or call ``FaultPlan.add`` in tests.
@@ -17,7 +18,11 @@ from dataclasses import asdict, dataclass
 
 TRANSPORT = {"429", "500", "502", "503", "slow", "drop", "expired_token"}
 DATA = {"malformed", "duplicate", "out_of_order"}
-KINDS = TRANSPORT | DATA
+#: A Google Ads searchStream that answers 200, sends a first batch, then ends with an error
+#: element instead of the remaining batches (Google Ads API: "Streaming" — errors arrive as an
+#: element of the response array).
+STREAM = {"stream_error"}
+KINDS = TRANSPORT | DATA | STREAM
 
 
 @dataclass

@@ -9,6 +9,14 @@ client accounts under the manager, proto3 JSON (camelCase, int64 as strings, zer
 omitted, ``resourceName`` on every resource), rows with all-zero metrics left out, and errors in
 the ``GoogleAdsFailure`` shape (429 ``RESOURCE_EXHAUSTED`` with a ``retryDelay``, 401
 ``UNAUTHENTICATED``). ``developer-token`` is accepted and ignored, as after its 2026 sunset.
+
+Reporting as Google documents it: ``FROM ad_group`` returns nothing for Performance Max campaigns
+(they have asset groups, not ad groups: "Performance Max reporting" guide), so only ``campaign``
+and ``customer`` report their spend; ``metrics.conversions`` counts every primary conversion
+action (here purchases and add-to-carts) and ``segments.conversion_action_category`` splits it,
+but cannot be selected with non-conversion metrics such as ``metrics.cost_micros`` ("Segmentation"
+guide, QueryError ``PROHIBITED_SEGMENT_WITH_METRIC_IN_SELECT_OR_WHERE_CLAUSE``). A searchStream
+error is an element of the response array (``[{"error": …}]``), also after a first batch.
 """
 
 from __future__ import annotations
@@ -37,7 +45,7 @@ from storeboard.sandbox.credentials import (
     GOOGLE_LOGIN_CUSTOMER_ID,
     GOOGLE_REFRESH_TOKEN,
 )
-from storeboard.sandbox.faults import DATA, FaultPlan
+from storeboard.sandbox.faults import DATA, STREAM, FaultPlan
 from storeboard.sandbox.gaql import GaqlError, Query, parse_gaql
 from storeboard.sandbox.marketing_data import GOOGLE, MarketingData, build_marketing
 from storeboard.sandbox.meta import restate_marketing
@@ -66,7 +74,7 @@ FIELDS: dict[str, str] = {
     "metrics.cost_micros": "int64", "metrics.impressions": "int64", "metrics.clicks": "int64",
     "metrics.conversions": "double", "metrics.conversions_value": "double", "metrics.ctr": "double",
     "metrics.average_cpc": "double",
-    "segments.date": "string",
+    "segments.date": "string", "segments.conversion_action_category": "enum",
 }
 #: FROM resource -> resources whose fields it may select (itself first).
 ATTRIBUTED = {
@@ -76,6 +84,18 @@ ATTRIBUTED = {
     "campaign_budget": ("campaign_budget", "customer"),
 }
 _METRICS = ("cost_micros", "impressions", "clicks", "conversions", "conversions_value")
+#: Metrics that are not conversion metrics: none of them may be selected beside a conversion
+#: segment (the API answers PROHIBITED_SEGMENT_WITH_METRIC_IN_SELECT_OR_WHERE_CLAUSE).
+_NON_CONVERSION_METRICS = {"metrics.cost_micros", "metrics.impressions", "metrics.clicks", "metrics.ctr",
+                           "metrics.average_cpc"}
+#: Campaign types that have no ad groups: ``FROM ad_group`` leaves them out.
+NO_AD_GROUPS = {"PERFORMANCE_MAX"}
+
+
+def add_to_carts(clicks: int) -> int:
+    """The sandbox account's second primary conversion action (category ADD_TO_CART, no value):
+    counted in ``metrics.conversions`` beside purchases, as a real account's often are."""
+    return clicks // 20
 
 
 def camel(name: str) -> str:
@@ -162,29 +182,35 @@ class GoogleAdsAPI:
 
     def error_response(self, status: int, reason: str) -> JSONResponse:
         """Google's bodies for transport-level faults."""
+        return self.error_response_at(status, reason, "")
+
+    def error_response_at(self, status: int, reason: str, path: str) -> JSONResponse:
+        """Google's bodies for transport-level faults; on searchStream, inside the response array."""
+        stream = path.endswith(":searchStream")
         if status == 401:
-            return self._error(_unauthenticated("OAUTH_TOKEN_EXPIRED"))
+            return self._error(_unauthenticated("OAUTH_TOKEN_EXPIRED"), stream=stream)
         if status == 429:
-            return self._error(AdsError(429, "RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. check quota).", [{
-                "errorCode": {"quotaError": "RESOURCE_TEMPORARILY_EXHAUSTED"},
-                "message": "Too many requests. Retry in 1 seconds.",
-                "details": {"quotaErrorDetails": {"rateScope": "ACCOUNT", "rateName": "Requests per account",
-                                                  "retryDelay": "1s"}}}]))
+            return self._error(_exhausted(), stream=stream)
         grpc = {500: "INTERNAL", 502: "UNAVAILABLE", 503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED"}.get(status, "UNKNOWN")
         return self._error(AdsError(status, grpc, "Internal error encountered." if status == 500 else
                                     "The service is currently unavailable.", [{
                                         "errorCode": {"internalError": "INTERNAL_ERROR" if status == 500 else "TRANSIENT_ERROR"},
-                                        "message": "An internal error has occurred."}]))
+                                        "message": "An internal error has occurred."}]), stream=stream)
 
     def _request_id(self) -> str:
         return base64.urlsafe_b64encode(hashlib.sha256(str(next(self._request_ids)).encode()).digest()).decode()[:22]
 
-    def _error(self, error: AdsError, version: str = SUPPORTED_VERSIONS[-1]) -> JSONResponse:
+    def _error_body(self, error: AdsError, version: str) -> dict[str, Any]:
         body: dict[str, Any] = {"code": error.status, "message": error.message, "status": error.grpc}
         if error.errors:
             body["details"] = [{"@type": f"type.googleapis.com/google.ads.googleads.{version}.errors.GoogleAdsFailure",
                                 "errors": error.errors, "requestId": self._request_id()}]
-        return JSONResponse({"error": body}, status_code=error.status)
+        return body
+
+    def _error(self, error: AdsError, version: str = SUPPORTED_VERSIONS[-1], stream: bool = False) -> JSONResponse:
+        body = {"error": self._error_body(error, version)}
+        # searchStream answers a JSON array even for an error: [{"error": {...}}]
+        return JSONResponse([body] if stream else body, status_code=error.status)
 
     async def token(self, request: Request) -> JSONResponse:
         """Google's OAuth 2.0 token endpoint, refresh-token grant only."""
@@ -240,7 +266,7 @@ class GoogleAdsAPI:
             # search carries the request id in a header; only stream batches have a requestId field.
             return JSONResponse(self._page(rows, mask, body, path), headers={"request-id": request_id})
         except AdsError as error:
-            return self._error(error, version if version in SUPPORTED_VERSIONS else SUPPORTED_VERSIONS[-1])
+            return self._error(error, version if version in SUPPORTED_VERSIONS else SUPPORTED_VERSIONS[-1], stream)
 
     def _authorise(self, request: Request, customer_id: str) -> str:
         header = request.headers.get("authorization", "")
@@ -289,6 +315,13 @@ class GoogleAdsAPI:
                                 f"Error in query: cannot select fields of {prefix} from {resource}.", name)
         has_metrics = any(f.startswith("metrics.") for f in query.select)
         by_date = "segments.date" in query.select
+        by_category = "segments.conversion_action_category" in fields_used
+        if by_category:
+            clash = next((f for f in query.select + [c.field for c in query.where] if f in _NON_CONVERSION_METRICS), None)
+            if clash:
+                raise GaqlError("PROHIBITED_SEGMENT_WITH_METRIC_IN_SELECT_OR_WHERE_CLAUSE",
+                                f"Error in query: segments.conversion_action_category cannot be selected with {clash}.",
+                                clash)
         since, until = _date_range(query, self._today())
         if by_date and (since is None or until is None):
             raise GaqlError("EXPECTED_FILTERS_ON_DATE_RANGE", "Error in query: a finite date range filter on "
@@ -298,7 +331,7 @@ class GoogleAdsAPI:
                             "manager account.")
         rows = self._entity_rows(customer_id, resource)
         if has_metrics or by_date:
-            rows = self._with_metrics(rows, resource, since, until, by_date)
+            rows = self._with_metrics(rows, resource, since, until, by_date, by_category)
         rows = [r for r in rows if all(_matches(r, c) for c in query.where if c.field != "segments.date")]
         for name, descending in reversed(query.order_by):
             rows.sort(key=lambda r, n=name: (r.get(n) is None, r.get(n)), reverse=descending)
@@ -341,7 +374,7 @@ class GoogleAdsAPI:
                 out.append({**customer, **budget, "_key": ("campaign", c.campaign_id)})
         if resource == "ad_group":
             for g in data.ad_groups:
-                if g.campaign_id not in campaigns:
+                if g.campaign_id not in campaigns or campaigns[g.campaign_id].objective in NO_AD_GROUPS:
                     continue
                 c = campaigns[g.campaign_id]
                 out.append({**customer, "campaign.id": int(c.campaign_id), "campaign.name": c.name,
@@ -354,31 +387,41 @@ class GoogleAdsAPI:
         return out
 
     def _with_metrics(self, rows: list[dict[str, Any]], resource: str, since: date | None, until: date | None,
-                      by_date: bool) -> list[dict[str, Any]]:
+                      by_date: bool, by_category: bool = False) -> list[dict[str, Any]]:
         sums: dict[tuple, dict[str, Any]] = defaultdict(lambda: dict.fromkeys(_METRICS, 0))
         for m in self.data().daily:
             if (since and m.day < since) or (until and m.day > until):
                 continue
             keys = [("customer", m.account_id), ("campaign", m.campaign_id), ("ad_group", m.ad_group_id)]
+            carts = add_to_carts(m.clicks)
             for key in keys:
-                cell = sums[(key, m.day if by_date else None)]
+                day = m.day if by_date else None
+                if by_category:  # one row per conversion action category, conversion metrics only
+                    sums[(key, day, "PURCHASE")]["conversions"] += m.purchases
+                    sums[(key, day, "PURCHASE")]["conversions_value"] += m.purchase_value
+                    sums[(key, day, "ADD_TO_CART")]["conversions"] += carts
+                    continue
+                cell = sums[(key, day, None)]
                 cell["cost_micros"] += int(m.spend * 1_000_000)
                 cell["impressions"] += m.impressions
                 cell["clicks"] += m.clicks
-                cell["conversions"] += m.purchases
+                cell["conversions"] += m.purchases + carts
                 cell["conversions_value"] += m.purchase_value
-        by_key: dict[tuple, list[tuple[date | None, dict[str, Any]]]] = defaultdict(list)
-        for (key, day), cell in sorted(sums.items(), key=lambda kv: (kv[0][1] or date.min)):
+        by_key: dict[tuple, list[tuple[date | None, str | None, dict[str, Any]]]] = defaultdict(list)
+        for (key, day, category), cell in sorted(sums.items(), key=lambda kv: (kv[0][1] or date.min, kv[0][2] or "")):
             if any(cell.values()):
-                by_key[key].append((day, cell))
+                by_key[key].append((day, category, cell))
         out = []
         for row in rows:
-            for day, cell in by_key.get(row["_key"], []):
+            for day, category, cell in by_key.get(row["_key"], []):
                 metrics = {f"metrics.{k}": v for k, v in cell.items()}
                 metrics["metrics.conversions"] = float(cell["conversions"])
                 metrics["metrics.conversions_value"] = float(cell["conversions_value"])
-                metrics["metrics.ctr"] = cell["clicks"] / cell["impressions"] if cell["impressions"] else 0.0
-                metrics["metrics.average_cpc"] = cell["cost_micros"] / cell["clicks"] if cell["clicks"] else 0.0
+                if category is None:
+                    metrics["metrics.ctr"] = cell["clicks"] / cell["impressions"] if cell["impressions"] else 0.0
+                    metrics["metrics.average_cpc"] = cell["cost_micros"] / cell["clicks"] if cell["clicks"] else 0.0
+                else:
+                    metrics["segments.conversion_action_category"] = category
                 out.append({**row, **metrics, **({"segments.date": day.isoformat()} if by_date else {})})
         return out
 
@@ -409,6 +452,9 @@ class GoogleAdsAPI:
         if not batches:
             batches.append({"fieldMask": mask, "requestId": request_id})
         batches[-1]["queryResourceConsumption"] = str(100 + len(rows))
+        if self.faults.take(self.name, STREAM, path):
+            # The stream started (200) and then failed: what follows the first batch is an error.
+            return [batches[0], {"error": self._error_body(_exhausted(), SUPPORTED_VERSIONS[-1])}]
         return batches
 
     def _page(self, rows: list[dict[str, Any]], mask: str, body: dict[str, Any], path: str = "") -> dict[str, Any]:
@@ -432,6 +478,14 @@ class GoogleAdsAPI:
         if body.get("returnTotalResultsCount"):
             out["totalResultsCount"] = str(len(rows))
         return out
+
+
+def _exhausted() -> AdsError:
+    return AdsError(429, "RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. check quota).", [{
+        "errorCode": {"quotaError": "RESOURCE_TEMPORARILY_EXHAUSTED"},
+        "message": "Too many requests. Retry in 1 seconds.",
+        "details": {"quotaErrorDetails": {"rateScope": "ACCOUNT", "rateName": "Requests per account",
+                                          "retryDelay": "1s"}}}])
 
 
 def _unauthenticated(code: str) -> AdsError:

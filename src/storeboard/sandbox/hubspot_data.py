@@ -69,6 +69,8 @@ ARCHIVED_SHARE = 0.02
 LEAD_EVERY, COMPANY_EVERY, COMPANY_OFFSET = 9, 25, 3
 COMPANY_SUFFIXES = ("Boutique", "Supply Co.", "Outfitters", "Trading", "Home & Co.", "General Store")
 DEAL_STAGES = ("closedwon", "closedwon", "closedwon", "closedlost", "contractsent", "qualifiedtobuy")
+#: Share of deals whose amount a user cleared (served as ``""``).
+CLEARED_AMOUNT_SHARE = 0.04
 
 
 def hs_time(dt: datetime) -> str:
@@ -283,11 +285,17 @@ def _company_with_deals(store: Store, data: HubSpotData, index: int, customer: C
         modified = min(customer.created_at, deal_created + timedelta(hours=rng.randrange(1, 72)))
         last_change = max(last_change, modified)
         deal_id = str(20_000_000 + 4 * index + k)
+        amount = f"{money(rng.uniform(400, 6000)):.2f}"
+        # A few deals had their amount emptied by a user: HubSpot then returns "" for it, not null
+        # (CRM properties guide, "clear a property value by setting it to an empty string").
+        # Drawn from a generator of its own so every other value stays as it was.
+        if random.Random(f"{store.seed}:hubspot:cleared:{deal_id}").random() < CLEARED_AMOUNT_SHARE:
+            amount = ""
         deals.append(_record(
             deal_id,
             {
                 "dealname": f"{name} - wholesale order {k + 1}",
-                "amount": f"{money(rng.uniform(400, 6000)):.2f}",
+                "amount": amount,
                 "deal_currency_code": store.shop.currency,
                 "dealstage": stage,
                 "pipeline": "default",

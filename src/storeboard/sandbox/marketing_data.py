@@ -42,6 +42,9 @@ RESTATED_DAYS = 3
 _CONVERSION_LAG = (Decimal("0.35"), Decimal("0.20"), Decimal("0.10"))
 _SPEND_LAG = (Decimal("0.03"), Decimal("0.02"), Decimal("0.01"))
 ZERO = Decimal("0.00")
+#: A deleted or archived ad set spent for this long from the start of history, then was removed
+#: (a fixed day, so a store that keeps trading does not change its past).
+REMOVED_AFTER = timedelta(days=25)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,9 @@ class AdGroup:
     status: str
     daily_budget: Decimal | None
     created_at: datetime
+    #: Meta ad set attribution setting (``attribution_spec``): ``7d_click_1d_view`` (Meta's
+    #: default), ``7d_click`` or ``1d_click``; Ads Manager reports each ad set under its own.
+    attribution: str = "7d_click_1d_view"
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,9 +172,11 @@ _CAMPAIGNS = {
          [("broad", "Broad - US", 0.5, "ACTIVE"), ("lookalike", "Lookalike 1% purchasers", 0.3, "ACTIVE"),
           ("interests", "Interests - home & kitchen", 0.2, "ACTIVE")]),
         (0, "retargeting", "meta-retargeting", "OUTCOME_SALES", "ACTIVE", "adset", 0.30, 0.44,
-         [("visitors", "Site visitors 30d", 0.6, "ACTIVE"), ("cart", "Cart abandoners 7d", 0.4, "ACTIVE")]),
+         [("visitors", "Site visitors 30d", 0.6, "ACTIVE"), ("cart", "Cart abandoners 7d", 0.4, "ACTIVE"),
+          ("lapsed", "Lapsed buyers 180d", 0.15, "DELETED")]),
         (0, "awareness", "meta-brand-awareness", "OUTCOME_AWARENESS", "ACTIVE", "adset", 0.15, 0.04,
-         [("video", "Video views - broad", 0.7, "ACTIVE"), ("reach", "Reach - lookalike 5%", 0.3, "ACTIVE")]),
+         [("video", "Video views - broad", 0.7, "ACTIVE"), ("reach", "Reach - lookalike 5%", 0.3, "ACTIVE"),
+          ("spring", "Video views - spring", 0.1, "ARCHIVED")]),
         (0, "catalog", "meta-catalog-dpa", "OUTCOME_SALES", "PAUSED", "campaign", 0.0, 0.0,
          [("dpa", "Dynamic product ads", 1.0, "PAUSED")]),
     ],
@@ -180,8 +188,13 @@ _CAMPAIGNS = {
           ("outdoor", "Outdoor gear", 0.0, "PAUSED")]),
         (1, "shopping", "google-shopping", "SHOPPING", "ENABLED", "campaign", 0.35, 0.25,
          [("all", "All products", 0.6, "ENABLED"), ("best", "Best sellers", 0.4, "ENABLED")]),
+        # Performance Max: asset groups instead of ad groups, so FROM ad_group never reports it
+        (1, "pmax", "google-pmax", "PERFORMANCE_MAX", "ENABLED", "campaign", 0.30, 0.30,
+         [("assets", "Asset group - all products", 1.0, "ENABLED")]),
     ],
 }
+#: Meta ad sets whose attribution setting is not the account default.
+_ATTRIBUTION = {"Cart abandoners 7d": "1d_click", "Lookalike 1% purchasers": "7d_click"}
 _META_CAMPAIGN_BASE = 120_210_000_000_000_000
 _GOOGLE_CAMPAIGN_BASE = 21_000_000_000
 _GOOGLE_BUDGET_BASE = 14_000_000_000
@@ -252,12 +265,14 @@ def build_marketing(store: Store, epoch: int = 0) -> MarketingData:
                 rows = [] if not weight or not spend_share else _group_days(
                     store, platform, channel, attributed[platform], account.account_id, campaign_id, ad_group_id,
                     spend_share * weight, claim_share * weight, first, last, epoch)
+                if g_status in ("DELETED", "ARCHIVED"):  # spent until it was removed
+                    rows = [r for r in rows if r.day < first + REMOVED_AFTER]
                 rows_of_campaign += rows
                 group_records.append((ad_group_id, g_name, g_status, rows))
             for ad_group_id, g_name, g_status, rows in group_records:
                 budget = _budget(rows) if budget_level == "adset" and platform == META else None
                 ad_groups.append(AdGroup(platform, account.account_id, campaign_id, ad_group_id, g_name, g_status,
-                                         budget, created))
+                                         budget, created, _ATTRIBUTION.get(g_name, "7d_click_1d_view")))
             campaign_budget = _budget(rows_of_campaign, len({r.day for r in rows_of_campaign})) if budget_level == "campaign" else None
             campaigns.append(Campaign(platform, account.account_id, campaign_id, name, objective, status,
                                       campaign_budget, created, budget_id))

@@ -316,6 +316,7 @@ class MetaAPI:
                     "budget_remaining": _minor(obj.daily_budget, currency) if obj.daily_budget is not None else "0",
                     "billing_event": "IMPRESSIONS",
                     "optimization_goal": "THRUPLAY" if parent.objective == "OUTCOME_AWARENESS" else "OFFSITE_CONVERSIONS",
+                    "attribution_spec": _attribution_spec(obj.attribution),
                     "bid_strategy": "LOWEST_COST_WITHOUT_CAP" if obj.daily_budget is not None else None,
                     "created_time": _graph_time(obj.created_at), "start_time": _graph_time(obj.created_at),
                     "updated_time": _graph_time(obj.created_at),
@@ -353,7 +354,9 @@ class MetaAPI:
                         "action_report_time")
         since, until = self._time_range(params, data)
         buckets = _buckets(since, until, params.get("time_increment", "all_days"))
-        return self._aggregate(data, level, fields, windows, buckets)
+        removed = _removed_statuses_asked(params)
+        unified = params.get("use_unified_attribution_setting", "false").lower() == "true"
+        return self._aggregate(data, level, fields, windows, buckets, removed, unified)
 
     def _time_range(self, params: dict[str, str], data: MarketingData) -> tuple[date, date]:
         today = datetime.now(ZoneInfo(data.accounts[0].timezone)).date()
@@ -381,7 +384,8 @@ class MetaAPI:
         raise _param_error(f"date_preset {preset} is not modelled by the Storeboard sandbox; use time_range")
 
     def _aggregate(self, data: MarketingData, level: str, fields: list[str], windows: list[str],
-                   buckets: list[tuple[date, date]]) -> list[dict[str, Any]]:
+                   buckets: list[tuple[date, date]], removed: set[str] = frozenset(),
+                   unified: bool = False) -> list[dict[str, Any]]:
         account = data.accounts[0]
         campaigns = {c.campaign_id: c for c in data.campaigns}
         groups = {g.ad_group_id: g for g in data.ad_groups}
@@ -394,6 +398,13 @@ class MetaAPI:
                 day += timedelta(days=1)
         totals: dict[tuple, list[DailyMetrics]] = defaultdict(list)
         for row in data.daily:
+            # Insights below account level leave out deleted and archived objects unless the
+            # request's `filtering` on effective_status names them (Marketing API, Insights:
+            # "Deleted and archived objects"); the account level always counts their spend.
+            if level != "account":
+                status = _removed_status(campaigns.get(row.campaign_id), groups.get(row.ad_group_id))
+                if status is not None and status not in removed:
+                    continue
             if start <= row.day <= end:
                 key = {"account": (), "campaign": (row.campaign_id,), "adset": (row.campaign_id, row.ad_group_id),
                        "ad": (row.campaign_id, row.ad_group_id)}[level]
@@ -403,7 +414,8 @@ class MetaAPI:
             (since, until), *ids = key
             campaign = campaigns.get(ids[0]) if ids else None
             group = groups.get(ids[1]) if len(ids) > 1 else None
-            out.append(_render_row(totals[key], account, campaign, group, level, fields, windows, since, until))
+            out.append(_render_row(totals[key], account, campaign, group, level, fields, windows, since, until,
+                                   unified))
         return out
 
     def _page(self, rows: list[dict[str, Any]], params: dict[str, str], request: Request) -> dict[str, Any]:
@@ -491,7 +503,7 @@ async def restate_marketing(request: Request) -> JSONResponse:
 
 
 def _render_row(rows: list[DailyMetrics], account, campaign, group, level: str, fields: list[str],
-                windows: list[str], since: date, until: date) -> dict[str, Any]:
+                windows: list[str], since: date, until: date, unified: bool = False) -> dict[str, Any]:
     spend = sum((r.spend for r in rows), Decimal("0.00"))
     impressions = sum(r.impressions for r in rows)
     clicks = sum(r.clicks for r in rows)
@@ -510,11 +522,17 @@ def _render_row(rows: list[DailyMetrics], account, campaign, group, level: str, 
                {"action_type": "landing_page_view", "value": str(int(link_clicks * 0.7)),
                 **windowed(0, int(link_clicks * 0.7), 0, str)}]
     action_values = []
+    # `value` is under the account's default setting (7-day click + 1-day view), or under each
+    # ad set's own attribution_spec with use_unified_attribution_setting=true (as Ads Manager).
+    setting = group.attribution if unified and group is not None else "7d_click_1d_view"
     if purchases:
+        own_count = {"7d_click_1d_view": purchases, "7d_click": p_click, "1d_click": round(p_click * 0.85)}[setting]
+        own_value = {"7d_click_1d_view": value, "7d_click": v_click,
+                     "1d_click": (v_click * Decimal("0.85")).quantize(Decimal("0.01"))}[setting]
         for action_type in PURCHASE_ACTIONS:
-            actions.append({"action_type": action_type, "value": str(purchases),
+            actions.append({"action_type": action_type, "value": str(own_count),
                             **windowed(purchases, p_click, purchases - p_click, str)})
-            action_values.append({"action_type": action_type, "value": f"{value:.2f}",
+            action_values.append({"action_type": action_type, "value": f"{own_value:.2f}",
                                   **windowed(value, v_click, value - v_click, lambda v: f"{v:.2f}")})
     values: dict[str, Any] = {
         "account_id": account.account_id.removeprefix("act_"), "account_name": account.name,
@@ -566,6 +584,51 @@ def _buckets(since: date, until: date, increment: str) -> list[tuple[date, date]
         out.append((start, min(until, start + timedelta(days=step - 1))))
         start += timedelta(days=step)
     return out
+
+
+#: Statuses an insights request must ask for, through `filtering`, to see those objects' rows.
+REMOVED = ("DELETED", "ARCHIVED")
+
+
+def _removed_status(campaign, group) -> str | None:
+    """DELETED or ARCHIVED when the ad set or its campaign is, else None."""
+    for obj in (group, campaign):
+        if obj is not None and obj.status in REMOVED:
+            return obj.status
+    return None
+
+
+def _removed_statuses_asked(params: dict[str, str]) -> set[str]:
+    """The removed statuses a request's `filtering` (a JSON list of {field, operator, value})
+    asks for on ``campaign``/``adset``/``ad.effective_status`` with operator IN."""
+    if "filtering" not in params:
+        return set()
+    try:
+        rules = json.loads(params["filtering"])
+    except ValueError:
+        raise _param_error("Param filtering must be a JSON array of {field, operator, value} objects") from None
+    if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
+        raise _param_error("Param filtering must be a JSON array of {field, operator, value} objects")
+    asked: set[str] = set()
+    for rule in rules:
+        field, operator, value = rule.get("field"), rule.get("operator"), rule.get("value")
+        if field not in ("campaign.effective_status", "adset.effective_status", "ad.effective_status"):
+            raise _param_error(f"Filtering field {field} is not modelled by the Storeboard sandbox")
+        if operator != "IN" or not isinstance(value, list):
+            raise _param_error(f"Filtering on {field} takes operator IN and a list of statuses")
+        asked |= {v for v in value if v in REMOVED}
+    return asked
+
+
+def _attribution_spec(setting: str) -> list[dict[str, Any]]:
+    """An ad set's ``attribution_spec`` (list<AttributionSpec>) for a setting like ``7d_click_1d_view``."""
+    spec = []
+    for part in setting.split("_1d_view")[0].split("_"):
+        if part.endswith("d") and part[:-1].isdigit():
+            spec.append({"event_type": "CLICK_THROUGH", "window_days": int(part[:-1])})
+    if setting.endswith("1d_view"):
+        spec.append({"event_type": "VIEW_THROUGH", "window_days": 1})
+    return spec
 
 
 def _json_list(params: dict[str, str], name: str) -> list[str] | None:

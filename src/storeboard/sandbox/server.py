@@ -76,7 +76,10 @@ class FaultMiddleware:
             await send({"type": "http.response.body", "body": b'{"data": {"orders": {"nodes": [{"id": "gid://', "more_body": True})
             raise ConnectionResetError("sandbox fault: connection dropped mid-body")
         status = 401 if fault.kind == "expired_token" else int(fault.kind)
-        response: Response = api.error_response(status, "expired_token" if fault.kind == "expired_token" else "fault")
+        reason = "expired_token" if fault.kind == "expired_token" else "fault"
+        # an API whose error shape depends on the endpoint (Google's searchStream) takes the path
+        at_path = getattr(api, "error_response_at", None)
+        response: Response = at_path(status, reason, scope["path"]) if at_path else api.error_response(status, reason)
         if status == 429:
             response.headers["Retry-After"] = str(int(fault.retry_after) if fault.retry_after >= 1 else fault.retry_after)
         await response(scope, receive, send)

@@ -46,6 +46,9 @@ FILTERS: dict[str, dict[str, str]] = {
     "balance_transactions": {"type": "type", "source": "source", "currency": "currency", "payout": "payout"},
     "customers": {"email": "email", "test_clock": "test_clock"},
     "events": {"type": "type", "delivery_success": "delivery_success"},
+    # GET /v1/disputes and /v1/payouts filters (Stripe OpenAPI spec)
+    "disputes": {"charge": "charge", "payment_intent": "payment_intent"},
+    "payouts": {"status": "status", "destination": "destination"},
 }
 #: Fields holding the id of another object, per object type: what ``expand[]`` may replace.
 EXPANDABLE: dict[str, set[str]] = {
@@ -55,6 +58,8 @@ EXPANDABLE: dict[str, set[str]] = {
     "balance_transaction": {"source"},
     "customer": {"default_source", "test_clock"},
     "event": set(),
+    "dispute": {"charge", "payment_intent"},
+    "payout": {"balance_transaction", "destination"},
 }
 _COMMON = {"limit", "starting_after", "ending_before", "created", "expand", "include"}
 

@@ -56,6 +56,9 @@ KINDS = {
     "balance_transactions": "balance_transaction",
     "customers": "customer",
     "events": "event",
+    # Served from a hand-written store's records (the generated store has none yet).
+    "disputes": "dispute",
+    "payouts": "payout",
 }
 BUSINESSES = [
     ("Harbor & Pine Interiors", "harborpine"),

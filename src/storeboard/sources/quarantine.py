@@ -1,10 +1,13 @@
 """The malformed-record rule, shared by every source.
 
 A record that fails its source's checks (missing id, a field of the wrong type, money that does
-not parse) is never dropped silently and never stops the other records: it is written to
+not parse) is never dropped silently and never stops the other records: it is written whole to
 ``raw_<source>.quarantine`` with the resource, its id (if any), the field and the reason, and
-the data-health view counts it. The source's cursor does not move past a quarantined record,
-so the next run reads it again; once the source sends it intact it loads normally.
+the data-health view lists it. The source's cursor moves on past it, like past any record read:
+holding the cursor would read the record again forever and, on lists read oldest first, stop
+every record after it. ``storeboard run --replay-quarantine`` (``storeboard.replay``) loads the
+kept records that pass the checks after a fix and removes them from quarantine. (Shopify's
+connector still holds its cursor at a quarantined record.)
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ def quarantined(resource: str, record: Any, problem: RecordProblem) -> Any:
         "record_id": None if record_id is None else str(record_id),
         "field": problem.field,
         "reason": problem.reason,
-        "payload": json.dumps(record, default=str, sort_keys=True)[:20_000],
+        # whole: replaying it must load exactly what the source sent
+        "payload": json.dumps(record, default=str, sort_keys=True),
         "quarantined_at": datetime.now(UTC),
     }
     # A table variant: the hints apply to this table only, not to the rest of the resource.

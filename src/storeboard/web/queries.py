@@ -155,7 +155,9 @@ def ad_performance(conn: Connection, start: date, end: date, level: str) -> list
         f"select {keys}, coalesce(sum(spend), 0) as spend, coalesce(sum(impressions), 0) as impressions, "
         "coalesce(sum(clicks), 0) as clicks, coalesce(sum(platform_conversions), 0) as platform_conversions, "
         "coalesce(sum(platform_conversion_value), 0) as platform_conversion_value, "
-        "min(platform_attribution_window) as platform_attribution_window "
+        # a campaign whose ad sets count purchases under different settings says so
+        "case when min(platform_attribution_window) = max(platform_attribution_window) "
+        "then min(platform_attribution_window) else 'per ad set' end as platform_attribution_window "
         "from analytics.rpt_marketing_campaigns_daily where date between %(start)s and %(end)s "
         f"group by {keys} order by sum(spend) desc",
         {"start": start, "end": end},
@@ -262,6 +264,16 @@ def reconciliation_days(conn: Connection, start: date, end: date) -> list[dict[s
         "missing_charge_count, amount_mismatch_count, unmatched_charge_count "
         "from analytics.rpt_payment_reconciliation_daily "
         "where is_warning and date between %(start)s and %(end)s order by date desc",
+        {"start": start, "end": end},
+    )
+
+
+def ad_spend_reconciliation(conn: Connection, start: date, end: date) -> list[dict[str, Any]]:
+    """Every ad account day in [start, end] of ``rpt_ad_spend_reconciliation_daily``, gaps first."""
+    return conn.query(
+        "select date, ad_platform, account_id, account_currency_code, modelled_spend, account_total_spend, "
+        "difference, is_warning from analytics.rpt_ad_spend_reconciliation_daily "
+        "where date between %(start)s and %(end)s order by is_warning desc, date desc, ad_platform, account_id",
         {"start": start, "end": end},
     )
 

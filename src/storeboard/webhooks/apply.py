@@ -104,44 +104,6 @@ def _stripe_rows(config: Config, kind: str, ids: list[str], problems: dict[str, 
     yield from stripe.items_for(config.sources.stripe, kind, records)
 
 
-def _load(config: Config, name: str, resources: dict[str, Iterator[Any]]) -> int:
-    """Run source ``name``'s own dlt pipeline (same name, dataset and state) over ``resources``,
-    merged by id; returns the records loaded into top-level tables."""
-    import dlt
-
-    warehouse = pipeline.warehouse_for(config)
-    rows = {table: list(items) for table, items in resources.items()}
-    if not any(rows.values()):
-        return 0
-    file_format = pipeline.loader_file_format(warehouse)
-
-    @dlt.source(name=name)
-    def changes() -> Any:
-        return [dlt.resource(items, name=table, write_disposition="merge", primary_key="id")
-                for table, items in rows.items() if items]
-
-    dlt_pipeline = dlt.pipeline(
-        pipeline_name=f"storeboard_{name}",
-        destination=pipeline.dlt_destination(warehouse),
-        dataset_name=f"raw_{name}",
-        pipelines_dir=str(config.state_dir / "pipelines"),
-    )
-    dlt_pipeline.run(changes(), loader_file_format=file_format)
-    return sum(_rows_of(table, items) for table, items in rows.items())
-
-
-def _rows_of(table: str, items: list[Any]) -> int:
-    """Rows of ``items`` that go to ``table`` itself: not quarantined records, not child-table rows."""
-    count = 0
-    for item in items:
-        meta = getattr(item, "meta", None)
-        hints = getattr(meta, "hints", None) or {}
-        data = getattr(item, "data", item)
-        if hints.get("table_name", table) == table and hasattr(data, "num_rows"):
-            count += data.num_rows
-    return count
-
-
 def _apply(config: Config, batch: _Batch) -> tuple[dict[str, int], dict[str, str]]:
     """Re-read and load every object of ``batch``; returns rows loaded per source and the objects
     that could not be read (object -> error)."""
@@ -152,13 +114,13 @@ def _apply(config: Config, batch: _Batch) -> tuple[dict[str, int], dict[str, str
         if config.sources.shopify is None or not config.sources.shopify.enabled:
             problems.update({o: "sources.shopify is not configured" for o in orders})
         else:
-            loaded["shopify"] = _load(config, "shopify", {"orders": _shopify_rows(config, orders, problems)})
+            loaded["shopify"] = pipeline.load_items(config, "shopify", {"orders": _shopify_rows(config, orders, problems)})
     charges, refunds = batch.of("charges:"), batch.of("refunds:")
     if charges or refunds:
         if config.sources.stripe is None or not config.sources.stripe.enabled:
             problems.update({o: "sources.stripe is not configured" for o in batch.objects if o.startswith(("charges:", "refunds:"))})
         else:
-            loaded["stripe"] = _load(config, "stripe", {
+            loaded["stripe"] = pipeline.load_items(config, "stripe", {
                 "charges": _stripe_rows(config, "charges", charges, problems),
                 "refunds": _stripe_rows(config, "refunds", refunds, problems),
             })

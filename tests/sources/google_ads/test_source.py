@@ -49,12 +49,28 @@ def raw_metrics(config) -> list[dict]:
 
 
 def expected_metrics(sandbox) -> list[dict]:
+    """The sandbox's ad-group days, as Google reports them FROM ad_group: no Performance Max
+    campaign (asset groups only), conversions of the PURCHASE actions only."""
+    data = sandbox.api("google_ads").data()
+    pmax = {c.campaign_id for c in data.campaigns if c.objective == "PERFORMANCE_MAX"}
+    assert pmax, "the sandbox account has a Performance Max campaign"
     rows = [{"date": r.day.isoformat(), "customer_id": r.account_id, "campaign_id": r.campaign_id,
              "ad_group_id": r.ad_group_id, "cost_micros": str(int(r.spend * 1_000_000)),
              "impressions": str(r.impressions), "clicks": str(r.clicks), "conversions": str(float(r.purchases)),
              "conversions_value": str(float(r.purchase_value))}
-            for r in sandbox.api("google_ads").data().daily]
+            for r in data.daily if r.campaign_id not in pmax]
     return sorted(rows, key=lambda r: tuple(r[k] for k in KEY))
+
+
+def campaign_days(sandbox) -> dict[tuple, tuple]:
+    """(date, customer, campaign) -> (cost micros, purchases, purchase value), from the sandbox's records."""
+    out: dict[tuple, list] = {}
+    for r in sandbox.api("google_ads").data().daily:
+        cell = out.setdefault((r.day.isoformat(), r.account_id, r.campaign_id), [0, 0, Decimal(0)])
+        cell[0] += int(r.spend * 1_000_000)
+        cell[1] += r.purchases
+        cell[2] += r.purchase_value
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def assert_equals_sandbox(config, sandbox) -> None:
@@ -80,11 +96,26 @@ def test_backfill_equals_sandbox_and_builds_staging(tmp_path, warehouse_url, san
         budgets = conn.query("select campaign_budget_id, amount from staging.stg_google_ads__campaign_budgets")
         groups = conn.query("select count(*) as n from staging.stg_google_ads__ad_groups")[0]["n"]
     data = sandbox.api("google_ads").data()
-    assert Decimal(cost["s"]) == sum(r.spend for r in data.daily)
-    assert (cost["c"], cost["w"]) == ("USD", "30d_click")
+    pmax = {c.campaign_id for c in data.campaigns if c.objective == "PERFORMANCE_MAX"}
+    assert Decimal(cost["s"]) == sum(r.spend for r in data.daily if r.campaign_id not in pmax)
+    assert (cost["c"], cost["w"]) == ("USD", "purchase_actions_own_windows")
+    # Campaign level: every campaign, Performance Max included, to the micro and the purchase.
+    with Warehouse.from_config(config).connect(read_only=True) as conn:
+        campaigns = conn.query('select "date", customer_id, campaign_id, cost_micros, conversions, conversions_value '
+                               "from raw_google_ads.campaign_metrics")
+        customers = conn.query('select customer_id, sum(cast(cost_micros as bigint)) as micros '
+                               "from raw_google_ads.customer_metrics group by 1")
+    got = {(str(r["date"]), r["customer_id"], r["campaign_id"]):
+           (int(r["cost_micros"]), int(float(r["conversions"])), Decimal(r["conversions_value"]).quantize(Decimal("0.01")))
+           for r in campaigns}
+    assert got == campaign_days(sandbox)
+    total = {}
+    for r in data.daily:
+        total[r.account_id] = total.get(r.account_id, 0) + int(r.spend * 1_000_000)
+    assert {r["customer_id"]: int(r["micros"]) for r in customers} == total
     assert {b["campaign_budget_id"]: Decimal(b["amount"]) for b in budgets} == {
         c.budget_id: c.daily_budget for c in data.campaigns}
-    assert groups == len(data.ad_groups)
+    assert groups == len([g for g in data.ad_groups if g.campaign_id not in pmax])  # asset groups are not ad groups
 
 
 def test_restated_and_new_days_are_replaced_without_duplicates(tmp_path, warehouse_url, sandbox, generator):

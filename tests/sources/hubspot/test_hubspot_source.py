@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -52,7 +53,8 @@ def expected(store) -> dict[str, object]:
         "contacts": {o["id"]: (p(o, "email"), p(o, "phone"), p(o, "lifecyclestage"), p(o, "hs_analytics_source"),
                                o["archived"]) for o in data.objects["contacts"]},
         "companies": {o["id"]: (p(o, "name"), o["archived"]) for o in data.objects["companies"]},
-        "deals": {o["id"]: (p(o, "amount"), p(o, "dealstage")) for o in data.objects["deals"]},
+        # a cleared amount ("") is loaded as null
+        "deals": {o["id"]: (p(o, "amount") or None, p(o, "dealstage")) for o in data.objects["deals"]},
         "deal_contacts": {(d, c) for d, cs in data.associations[("deals", "contacts")].items() for c in cs},
         "deal_companies": {(d, c) for d, cs in data.associations[("deals", "companies")].items() for c in cs},
         "duplicate_contacts": [],
@@ -92,7 +94,9 @@ def test_backfill_then_incremental_equals_sandbox(tmp_path, warehouse_url, sandb
     pairs = {(r["deal_id"], r["contact_id"]) for r in query(config, "select * from staging.stg_hubspot__deal_contacts")}
     assert pairs == expected(generator.store)["deal_contacts"]
     amounts = {r["deal_id"]: r["amount"] for r in query(config, "select * from staging.stg_hubspot__deals")}
-    assert all(Decimal(amounts[d["id"]]) == Decimal(d["properties"]["amount"]) for d in data.objects["deals"])
+    # a cleared amount ("") is null
+    assert all(amounts[d["id"]] == (Decimal(d["properties"]["amount"]) if d["properties"]["amount"] else None)
+               for d in data.objects["deals"])
 
 
 def test_faults_end_equal_to_fault_free_run(tmp_path, warehouse_url, sandbox, generator):
@@ -104,10 +108,25 @@ def test_faults_end_equal_to_fault_free_run(tmp_path, warehouse_url, sandbox, ge
         sandbox.faults.add(Fault(api="hubspot", kind=kind, count=count, retry_after=0.1, path_contains=path))
     pipeline.extract_load(config, "hubspot")
     assert sandbox.faults.pending() == []
-    quarantine = query(config, "select resource, field from raw_hubspot.quarantine")
-    assert quarantine and quarantine[0]["field"] == "id"
-    pipeline.extract_load(config, "hubspot")  # reads the quarantined record again, intact
-    assert loaded(config) == expected(generator.store)
+    [kept] = query(config, "select resource, field, payload from raw_hubspot.quarantine")
+    assert kept["field"] == "id"
+    # Kept whole, and the cursor moved on: the next run does not read it again.
+    record = json.loads(kept["payload"])
+    assert record["id"] is None and record["properties"]["createdate"] == "yesterday-ish"
+    pipeline.extract_load(config, "hubspot")
+    assert len(query(config, "select * from raw_hubspot.quarantine")) == 1
+    # Everything else is loaded; the record without an id is the one missing (HubSpot can never
+    # be asked for it again: the sandbox fault removed the only thing that identifies it).
+    want = expected(generator.store)
+    resource = kept["resource"]
+    same = lambda o: {k: v for k, v in o["properties"].items() if k != "createdate"}  # noqa: E731
+    lost = [o["id"] for o in hubspot_records(generator.store).objects[resource] if same(o) == same(record)]
+    assert len(lost) == 1
+    del want[resource][lost[0]]
+    if resource == "deals":
+        want["deal_contacts"] = {p for p in want["deal_contacts"] if p[0] != lost[0]}
+        want["deal_companies"] = {p for p in want["deal_companies"] if p[0] != lost[0]}
+    assert loaded(config) == want
 
 
 def test_rejected_token_names_the_variable(tmp_path, sandbox):
@@ -129,3 +148,33 @@ def test_check_describes_the_account(sandbox, generator):
     assert hubspot.check(settings) == f"HubSpot at {sandbox.url}: {unarchived:,} contacts readable"
     with pytest.raises(SourceAuthError):
         hubspot.check(HubSpotSettings(access_token=SecretStr("nope"), base_url=sandbox.url))
+
+
+def test_replay_loads_a_quarantined_deal_once_hubspot_sends_it_intact(tmp_path, warehouse_url):
+    """A deal with an amount that is not a number is kept whole in quarantine; after it is
+    corrected at HubSpot, `storeboard run --replay-quarantine` reads it again by id and loads it."""
+    from storeboard import replay
+    from storeboard.sandbox import SandboxServer
+    from storeboard.sandbox.storefile import store_from_dict
+    from tests.models.scenario import STORE
+
+    store = store_from_dict(STORE)
+    deal = {"id": "71", "createdAt": "2026-10-02T10:00:00.000Z", "updatedAt": "2026-10-03T10:00:00.000Z",
+            "archived": False, "properties": {"dealname": "Mugs", "amount": "12,5 EUR", "dealstage": "closedwon",
+                                              "createdate": "2026-10-02T10:00:00.000Z",
+                                              "hs_lastmodifieddate": "2026-10-03T10:00:00.000Z"}}
+    store.extras["hubspot"] = dict(store.extras["hubspot"], deals=[deal])
+    with SandboxServer(store) as server:
+        config = hubspot_config(tmp_path, warehouse_url, server.url)
+        pipeline.extract_load(config, "hubspot")
+        [kept] = query(config, "select resource, record_id, field, payload from raw_hubspot.quarantine")
+        assert (kept["resource"], kept["record_id"], kept["field"]) == ("deals", "71", "properties.amount")
+        assert json.loads(kept["payload"])["properties"]["amount"] == "12,5 EUR"
+        # still broken at HubSpot: the replay keeps it
+        assert replay.replay_quarantine(config, ["hubspot"])["hubspot"] == replay.Replayed(0, 1)
+        fixed = dict(deal, properties=dict(deal["properties"], amount="12.50"))
+        store.extras["hubspot"] = dict(store.extras["hubspot"], deals=[fixed])  # a new object: served afresh
+        assert replay.replay_quarantine(config, ["hubspot"])["hubspot"] == replay.Replayed(1, 0)
+    assert query(config, "select count(*) as n from raw_hubspot.quarantine")[0]["n"] == 0
+    assert query(config, "select id, properties__amount from raw_hubspot.deals") == [
+        {"id": "71", "properties__amount": "12.50"}]

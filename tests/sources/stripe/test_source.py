@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 
-from storeboard import pipeline
+from storeboard import pipeline, replay
 from storeboard.errors import SourceAuthError
 from storeboard.sandbox.faults import Fault
 from tests.conftest import AS_OF
@@ -121,10 +122,16 @@ def test_malformed_record_is_quarantined_then_loaded(tmp_path, sandbox, stripe_a
     sandbox.faults.add(Fault(api="stripe", kind="malformed", path_contains="/v1/charges"))
     config = stripe_config(tmp_path, "duckdb:///storeboard.duckdb", sandbox.url)
     load(config)
-    [row] = query(config, "select resource, record_id, field from raw_stripe.quarantine")
+    [row] = query(config, "select resource, record_id, field, payload from raw_stripe.quarantine")
     assert row["resource"] == "charges" and row["field"] == "amount"
+    assert json.loads(row["payload"])["id"] == row["record_id"]  # kept whole
     assert query(config, f"select count(*) as n from raw_stripe.charges where id = '{row['record_id']}'")[0]["n"] == 0
-    load(config)
+    # The cursor moved past it: the charges after it are loaded, and it is not read again.
+    newest = max(c["created"] for c in stripe_api.data().lists["charges"] if c["id"] != row["record_id"])
+    assert query(config, "select max(created) as m from raw_stripe.charges")[0]["m"] == newest
+    # The replay reads it again by id (the vendor sends it intact now), loads it, and empties quarantine.
+    assert replay.replay_quarantine(config, ["stripe"])["stripe"] == replay.Replayed(loaded=1, still_quarantined=0)
+    assert query(config, "select count(*) as n from raw_stripe.quarantine")[0]["n"] == 0
     assert_raw_equals_sandbox(config, stripe_api)
 
 

@@ -29,3 +29,12 @@ SNAPSHOT_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
 OTHER_DELIMITERS = (",", ";", "\t", "|")
 #: Rows per page handed to dlt.
 BATCH_ROWS = 2000
+
+#: Shopify's own inventory export (Products > Inventory > Export, "Exporting or importing
+#: inventory" in the Shopify Help Center): one row per variant and location, a "SKU" column
+#: (blank for variants without a SKU), "Location", and the quantity as "On hand (current)"
+#: ("On hand" in older exports; "not stocked" where the location does not stock the variant).
+SHOPIFY_EXPORT_SKU = "sku"
+SHOPIFY_EXPORT_ON_HAND = ("on hand (current)", "on hand")
+SHOPIFY_EXPORT_LOCATION = "location"
+SHOPIFY_NOT_STOCKED = "not stocked"

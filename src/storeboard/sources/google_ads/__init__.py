@@ -1,17 +1,20 @@
-"""Google Ads source: campaigns, ad groups, campaign budgets and daily ad-group metrics for every
+"""Google Ads source: campaigns, ad groups, campaign budgets and daily metrics for every
 configured customer (several client accounts under one manager are fine).
 
 Loads into ``raw_google_ads`` through GAQL over ``searchStream``:
 
 * ``campaigns``, ``ad_groups`` and ``campaign_budgets``, merged by id, each with the customer id
   and its currency code; budgets are ``amount_micros`` (int64 strings, 1,000,000 per unit).
-* ``ad_group_metrics``: one row per ad group and account day (the customer's time zone) with
-  ``cost_micros``, impressions, clicks (int64 strings) and conversions / conversions value
-  (Google's 30-day-click purchase conversions, decimal strings). Google restates recent days, so
-  every run re-reads the last ``lookback_days`` and replaces those days: rows are merged on
-  date + customer + campaign + ad group, and every row of a re-read (day, customer) is deleted
-  first. The cursor (last complete day per customer) lives in dlt's resource state and never
-  moves past a quarantined row.
+* ``campaign_metrics``, ``ad_group_metrics`` and ``customer_metrics``: one row per campaign, ad
+  group or customer and account day (the customer's time zone) with ``cost_micros``, impressions,
+  clicks (int64 strings) and, for campaigns and ad groups, ``conversions`` / ``conversions_value``
+  of the conversion actions of category PURCHASE only (decimal strings). Performance Max
+  campaigns have no ad groups and appear in ``campaign_metrics`` only (Google's "Performance Max
+  reporting" guide); ``customer_metrics`` is the account total the spend reconciliation checks.
+  Google restates recent days, so every run re-reads the last ``lookback_days`` and replaces
+  those days: rows are merged on their keys, and every row of a re-read (day, customer) is
+  deleted first. The cursor (last day read per customer) lives in dlt's resource state; a
+  quarantined row is kept whole in ``quarantine`` and does not hold it.
 """
 
 from __future__ import annotations
@@ -57,7 +60,8 @@ def source(settings: GoogleAdsSettings) -> Any:
             customer ids, API version, start date, look-back days).
 
     Returns:
-        The ``campaigns``, ``ad_groups``, ``campaign_budgets`` and ``ad_group_metrics`` resources.
+        The ``campaigns``, ``ad_groups``, ``campaign_budgets``, ``ad_group_metrics``,
+        ``campaign_metrics`` and ``customer_metrics`` resources.
     """
     client = client_for(settings)
     customer_ids = [c.replace("-", "") for c in settings.customer_ids]
@@ -87,36 +91,84 @@ def source(settings: GoogleAdsSettings) -> Any:
         yield from entities(ads_settings.CAMPAIGN_BUDGETS_QUERY, "campaign_budgets",
                             ("customer_id", "campaign_budget_id"))
 
-    @dlt.resource(name="ad_group_metrics", write_disposition="merge",
-                  primary_key=("date", "customer_id", "campaign_id", "ad_group_id"),
-                  merge_key=("date", "customer_id"))
-    def ad_group_metrics() -> Iterator[Any]:
-        """Daily ad-group metrics from the stored cursor minus ``lookback_days`` to today (customer time zone)."""
+    def daily(resource: str) -> Iterator[Any]:
+        """Daily metrics of one grain from the stored cursor minus ``lookback_days`` to today
+        (customer time zone), in chunks of ``METRICS_CHUNK_DAYS``."""
+        metrics_query, purchases_query, id_fields = ads_settings.GRAINS[resource]
         state = dlt.current.resource_state()
         loaded = state.setdefault("loaded_through", {})
         for customer_id in customer_ids:
             info = client.customer(customer_id)
             today = datetime.now(ZoneInfo(info.get("customer_time_zone") or "UTC")).date()
             since = lookback.first_day(settings.start_date, settings.lookback_days, loaded.get(customer_id))
-            held_back: date | None = None
             chunk_start = since
             while chunk_start <= today:
                 chunk_end = min(today, chunk_start + timedelta(days=ads_settings.METRICS_CHUNK_DAYS - 1))
-                query = ads_settings.AD_GROUP_METRICS_QUERY.format(since=chunk_start.isoformat(), until=chunk_end.isoformat())
-                for batch in client.rows(customer_id, query):
-                    for record in batch:
-                        try:
-                            yield check_metrics(record)
-                        except RecordProblem as problem:
-                            yield quarantined("ad_group_metrics", record, problem)
-                            day = lookback.day_of(record, "date") or chunk_start
-                            held_back = min(held_back or day, day)
+                window = {"since": chunk_start.isoformat(), "until": chunk_end.isoformat()}
+                purchases = _purchases(client, customer_id, purchases_query, window, id_fields)
+                for record in _chunk(client, customer_id, metrics_query.format(**window), purchases, id_fields, info):
+                    try:
+                        yield check_metrics(record, id_fields)
+                    except RecordProblem as problem:
+                        yield quarantined(resource, record, problem)
                 chunk_start = chunk_end + timedelta(days=1)
             if since <= today:
-                complete = lookback.loaded_through(since, today, held_back)
-                loaded[customer_id] = complete.isoformat()
+                # a quarantined row does not hold the cursor: it is kept whole in quarantine
+                loaded[customer_id] = today.isoformat()
 
-    return campaigns, ad_groups, campaign_budgets, ad_group_metrics
+    @dlt.resource(name="ad_group_metrics", write_disposition="merge",
+                  primary_key=("date", "customer_id", "campaign_id", "ad_group_id"),
+                  merge_key=("date", "customer_id"))
+    def ad_group_metrics() -> Iterator[Any]:
+        """Daily ad-group metrics: cost, impressions, clicks, purchases (no Performance Max)."""
+        yield from daily("ad_group_metrics")
+
+    @dlt.resource(name="campaign_metrics", write_disposition="merge",
+                  primary_key=("date", "customer_id", "campaign_id"), merge_key=("date", "customer_id"))
+    def campaign_metrics() -> Iterator[Any]:
+        """Daily campaign metrics of every campaign type (Performance Max included), with its
+        ``advertising_channel_type``."""
+        yield from daily("campaign_metrics")
+
+    @dlt.resource(name="customer_metrics", write_disposition="merge",
+                  primary_key=("date", "customer_id"), merge_key=("date", "customer_id"))
+    def customer_metrics() -> Iterator[Any]:
+        """Daily customer totals (cost, impressions, clicks): what the spend reconciliation
+        compares the campaigns with."""
+        yield from daily("customer_metrics")
+
+    return campaigns, ad_groups, campaign_budgets, ad_group_metrics, campaign_metrics, customer_metrics
+
+
+def _key(record: dict[str, Any], id_fields: tuple[str, ...]) -> tuple:
+    return (str(record.get("date")), *(str(record.get(f)) for f in id_fields))
+
+
+def _purchases(client: GoogleAdsClient, customer_id: str, query: str | None, window: dict[str, str],
+               id_fields: tuple[str, ...]) -> dict[tuple, dict[str, Any]]:
+    """The PURCHASE-category conversion rows of one chunk, by (date, ids)."""
+    found: dict[tuple, dict[str, Any]] = {}
+    if query is None:
+        return found
+    for batch in client.rows(customer_id, query.format(**window)):
+        for record in batch:
+            found[_key(record, id_fields)] = record
+    return found
+
+
+def _chunk(client: GoogleAdsClient, customer_id: str, query: str, purchases: dict[tuple, dict[str, Any]],
+           id_fields: tuple[str, ...], info: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The metrics rows of one chunk with their purchases; purchases on a day without cost or
+    delivery (a late conversion: Google leaves all-zero metric rows out) become rows of their own."""
+    for batch in client.rows(customer_id, query):
+        for record in batch:
+            bought = purchases.pop(_key(record, id_fields), {})
+            record["conversions"] = bought.get("conversions", 0)
+            record["conversions_value"] = bought.get("conversions_value", 0)
+            yield record
+    for bought in purchases.values():
+        yield {**{k: v for k, v in bought.items() if k != "conversion_action_category"},
+               "customer_currency_code": info.get("customer_currency_code")}
 
 
 def check(settings: GoogleAdsSettings) -> str:

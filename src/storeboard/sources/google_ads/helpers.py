@@ -4,6 +4,12 @@ Transport faults (429, 5xx, timeouts, dropped connections) are retried with back
 requests helper. A 429 that outlasts those retries is waited out from the failure's
 ``quotaErrorDetails.retryDelay``. An access token the API rejects (expired early, revoked) is
 refreshed once before the client gives up.
+
+searchStream answers a JSON array, errors included: a failed request is ``[{"error": …}]`` and a
+stream that fails after it started (HTTP 200) ends with an ``{"error": …}`` element after its
+first batches (Google Ads API, "Streaming"). The whole array is read before any batch is handed
+on, so an error anywhere is read for its code and retry delay and the query is run again from
+the start; it is never taken for the end of the data.
 """
 
 from __future__ import annotations
@@ -122,32 +128,38 @@ class GoogleAdsClient:
             except ValueError:
                 raise SourceError(SOURCE, f"Google Ads sent a response that is not JSON for customer {customer_id} "
                                           f"(HTTP {response.status_code})") from None
-            if response.status_code == 200 and isinstance(body, list):
-                for batch in body:
-                    yield batch.get("results") or []
-                return
+            status_code, in_stream = response.status_code, False
+            if isinstance(body, list) and not _stream_error(body):
+                if status_code == 200:
+                    for batch in body:
+                        yield (batch.get("results") or []) if isinstance(batch, dict) else []
+                    return
+            elif status_code == 200:
+                # started, then failed: the gRPC status of the error element decides what to do
+                status_code = _HTTP_OF_GRPC.get(str((_stream_error(body) or {}).get("status")), 500)
+                in_stream = True
             status, code, message, retry_delay = _failure(body)
-            if response.status_code == 401 and not refreshed:
+            if status_code == 401 and not refreshed:
                 refreshed = True
                 self.access_token(force=True)
                 continue
-            if response.status_code == 401:
+            if status_code == 401:
                 raise SourceAuthError(SOURCE, f"Google Ads rejected the access token ({code or status}): check "
                                               "GOOGLE_ADS_REFRESH_TOKEN, then run `storeboard doctor`")
-            if response.status_code == 403:
+            if status_code == 403:
                 raise SourceAuthError(SOURCE, f"Google Ads denied access to customer {customer_id} ({code or status}): "
                                               "check sources.google_ads.customer_ids and login_customer_id, then run "
                                               "`storeboard doctor`")
-            if response.status_code == 429 and attempt < self.max_attempts:
+            if (status_code == 429 or in_stream and status_code in _RETRIED) and attempt < self.max_attempts:
                 wait = retry_delay or min(settings.BACKOFF_FACTOR * 2 ** (attempt - 1), 60.0)
                 if waited + wait > settings.MAX_QUOTA_WAIT_SECONDS:
                     break
-                logger.info("google_ads quota exhausted (%s); waiting %.1fs", code, wait)
+                logger.info("google_ads %s (%s); waiting %.1fs", status, code, wait)
                 self.quota_wait_seconds += wait
                 self._sleep(wait)
                 waited += wait
                 continue
-            raise SourceError(SOURCE, f"Google Ads returned HTTP {response.status_code} {status} ({code}) for customer "
+            raise SourceError(SOURCE, f"Google Ads returned HTTP {status_code} {status} ({code}) for customer "
                                       f"{customer_id}: {message[:200]}")
         raise SourceError(SOURCE, f"Google Ads kept refusing requests for customer {customer_id} (quota): try again later")
 
@@ -164,8 +176,24 @@ class GoogleAdsClient:
         raise SourceError(SOURCE, f"Google Ads returned no customer row for {customer_id}")
 
 
+#: gRPC status of an error inside a stream -> the HTTP status Google maps it to
+_HTTP_OF_GRPC = {"RESOURCE_EXHAUSTED": 429, "UNAUTHENTICATED": 401, "PERMISSION_DENIED": 403, "INVALID_ARGUMENT": 400,
+                 "INTERNAL": 500, "UNAVAILABLE": 503, "DEADLINE_EXCEEDED": 504}
+#: Statuses of an error inside a 200 stream whose whole query is run again after a wait (a
+#: stream cannot be resumed); before a stream starts, 5xx are retried by the HTTP layer.
+_RETRIED = {429, 500, 503, 504}
+
+
+def _stream_error(body: list[Any]) -> dict[str, Any] | None:
+    """The ``error`` of the first error element of a searchStream array, if there is one."""
+    return next((item["error"] for item in body if isinstance(item, dict) and isinstance(item.get("error"), dict)), None)
+
+
 def _failure(body: Any) -> tuple[str, str | None, str, float | None]:
-    """(gRPC status, first error code, message, retry delay in seconds) of an error body."""
+    """(gRPC status, first error code, message, retry delay in seconds) of an error body: an
+    object ``{"error": …}`` or a searchStream array holding one."""
+    if isinstance(body, list):
+        body = {"error": _stream_error(body)}
     error = body.get("error") if isinstance(body, dict) else None
     if not isinstance(error, dict):
         return "UNKNOWN", None, str(body)[:200], None
@@ -205,13 +233,15 @@ def _digits(record: dict[str, Any], field: str, required: bool = True) -> None:
         raise RecordProblem(field, f"expected an int64 as a string, got {value!r:.60}")
 
 
-def check_metrics(record: dict[str, Any]) -> dict[str, Any]:
-    """Validate a flattened daily ad-group metrics row and fill omitted (zero) metrics.
+def check_metrics(record: dict[str, Any], id_fields: tuple[str, ...] = ("campaign_id", "ad_group_id")) -> dict[str, Any]:
+    """Validate a flattened daily metrics row (customer, campaign or ad-group grain: ``id_fields``
+    besides the customer) and fill omitted (zero) metrics; ``conversions`` and
+    ``conversions_value`` are the purchase conversion actions' (see ``settings``).
 
     Raises:
         RecordProblem: an id is missing or a number does not parse.
     """
-    for field in ("customer_id", "campaign_id", "ad_group_id"):
+    for field in ("customer_id", *id_fields):
         _digits(record, field)
     try:
         date.fromisoformat(str(record.get("date")))

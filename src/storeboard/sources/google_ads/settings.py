@@ -30,16 +30,60 @@ SELECT customer.id, customer.currency_code, campaign_budget.id, campaign_budget.
 FROM campaign_budget
 """
 
+# Daily metrics at three grains. Google's "Performance Max reporting" guide: ad_group (and
+# ad_group_ad) return no rows for Performance Max campaigns, which have asset groups, so their
+# spend is only in campaign- and customer-level reports; the models take each campaign's total
+# from ``campaign`` and its ad-group breakdown from ``ad_group``, and compare the sum with the
+# customer-level total (the spend reconciliation).
 AD_GROUP_METRICS_QUERY = """
 SELECT customer.id, customer.currency_code, campaign.id, ad_group.id, segments.date,
-       metrics.cost_micros, metrics.impressions, metrics.clicks, metrics.conversions,
-       metrics.conversions_value
+       metrics.cost_micros, metrics.impressions, metrics.clicks
 FROM ad_group
 WHERE segments.date BETWEEN '{since}' AND '{until}'
 """
 
-#: Google's default conversion window for purchases: 30 days after the click.
-ATTRIBUTION_WINDOW_NAME = "30d_click"
+CAMPAIGN_METRICS_QUERY = """
+SELECT customer.id, customer.currency_code, campaign.id, campaign.advertising_channel_type, segments.date,
+       metrics.cost_micros, metrics.impressions, metrics.clicks
+FROM campaign
+WHERE segments.date BETWEEN '{since}' AND '{until}'
+"""
+
+CUSTOMER_METRICS_QUERY = """
+SELECT customer.id, customer.currency_code, segments.date, metrics.cost_micros, metrics.impressions,
+       metrics.clicks
+FROM customer
+WHERE segments.date BETWEEN '{since}' AND '{until}'
+"""
+
+# Purchases: metrics.conversions counts every primary conversion action (add-to-cart, sign-up …),
+# so purchases are read segmented by the conversion action category and filtered to PURCHASE.
+# A conversion segment cannot be selected with cost, impressions or clicks (QueryError
+# PROHIBITED_SEGMENT_WITH_METRIC_IN_SELECT_OR_WHERE_CLAUSE), hence a query of its own per grain.
+AD_GROUP_PURCHASES_QUERY = """
+SELECT customer.id, campaign.id, ad_group.id, segments.date, segments.conversion_action_category,
+       metrics.conversions, metrics.conversions_value
+FROM ad_group
+WHERE segments.date BETWEEN '{since}' AND '{until}' AND segments.conversion_action_category = 'PURCHASE'
+"""
+
+CAMPAIGN_PURCHASES_QUERY = """
+SELECT customer.id, campaign.id, segments.date, segments.conversion_action_category,
+       metrics.conversions, metrics.conversions_value
+FROM campaign
+WHERE segments.date BETWEEN '{since}' AND '{until}' AND segments.conversion_action_category = 'PURCHASE'
+"""
+
+#: (metrics query, purchases query or None, the ids that key a row besides date and customer)
+GRAINS = {
+    "ad_group_metrics": (AD_GROUP_METRICS_QUERY, AD_GROUP_PURCHASES_QUERY, ("campaign_id", "ad_group_id")),
+    "campaign_metrics": (CAMPAIGN_METRICS_QUERY, CAMPAIGN_PURCHASES_QUERY, ("campaign_id",)),
+    "customer_metrics": (CUSTOMER_METRICS_QUERY, None, ()),
+}
+
+#: What the purchases count: the conversion actions of category PURCHASE, each counted within
+#: its own conversion window (set per action in Google Ads; 30 days after a click by default).
+ATTRIBUTION_WINDOW_NAME = "purchase_actions_own_windows"
 #: Days per metrics query, so one searchStream response stays small.
 METRICS_CHUNK_DAYS = 31
 #: Refresh the access token this many seconds before Google says it expires.

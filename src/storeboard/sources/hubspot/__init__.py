@@ -5,7 +5,10 @@ incremental on its last-modified property (contacts ``lastmodifieddate``, compan
 ``hs_lastmodifieddate``) through the CRM search endpoint, oldest first. Search pages stop at
 HubSpot's 10,000-result cap, and the query restarts from the last modified date seen (the window
 moves). The cursor lives in dlt's resource state in the warehouse, moves only once the data is
-committed, and never past a quarantined record (``raw_hubspot.quarantine``).
+committed; a malformed record is kept whole in ``raw_hubspot.quarantine`` and does not hold it
+(``storeboard run --replay-quarantine`` loads it after a fix). A property a user cleared comes
+back as ``""`` (HubSpot CRM API: clearing a value means setting it to an empty string): it is
+loaded as null, like a property never set.
 
 The first load (no cursor yet) reads the list endpoints instead: search allows 5 requests per
 second for the whole account, lists share the general budget (100-190 per ten seconds) and send
@@ -33,11 +36,11 @@ import dlt
 from storeboard.config import HubSpotSettings
 from storeboard.sources.arrow_tables import BATCH_ROWS, nested_items
 from storeboard.sources.hubspot import settings as hubspot_settings
-from storeboard.sources.hubspot.helpers import HubSpotClient, _stamp, check_record
+from storeboard.sources.hubspot.helpers import HubSpotClient, _stamp, check_record, cleared_as_null
 from storeboard.sources.hubspot.tables import DEAL_ASSOCIATIONS, SHAPES
 from storeboard.sources.quarantine import RecordProblem, quarantined
 
-__all__ = ["check", "client_for", "source"]
+__all__ = ["check", "client_for", "items_for", "source"]
 
 _ID_COLUMN = {"contacts": "contact_id", "companies": "company_id"}
 
@@ -89,6 +92,15 @@ def source(settings: HubSpotSettings, client: HubSpotClient | None = None) -> An
     return contacts, companies, deals
 
 
+def items_for(settings: HubSpotSettings, object_type: str, records: list[dict[str, Any]]) -> Iterator[Any]:
+    """The dlt items that load checked ``records`` of ``object_type`` as a run does (deals with
+    their associations read now), without moving any cursor; the quarantine replay loads
+    through this."""
+    if object_type == "deals":
+        records = _with_associations(client_for(settings), records)
+    yield from _Converter(object_type, tombstones=True).tables([records] if records else [])
+
+
 def check(settings: HubSpotSettings) -> str:
     """One cheap authenticated call; returns a one-line description of the account's contacts."""
     client = client_for(settings)
@@ -109,8 +121,7 @@ def _incremental(client: HubSpotClient, object_type: str, start: str,
     """Yield the tables of newly archived records, then of records modified since the cursor.
 
     The search is inclusive (``GTE``): records already loaded at the cursor's instant are skipped.
-    A malformed record is quarantined and holds the cursor at the modified date it sorted at, so
-    the next run reads it again.
+    A malformed record is quarantined whole and the cursor moves past it like past any other.
     """
     state = dlt.current.resource_state()
     prop = hubspot_settings.MODIFIED_PROPERTY[object_type]
@@ -118,7 +129,7 @@ def _incremental(client: HubSpotClient, object_type: str, start: str,
     since = state.get("modified_cursor", start)
     seen_at_cursor = set(state.get("ids_at_cursor", []))
     archived_seen: dict[str, str] = state.setdefault("archived", {})
-    newest, ids_at_newest, held_back, previous = since, set(seen_at_cursor), None, since
+    newest, ids_at_newest = since, set(seen_at_cursor)
     # Tombstones replace a deal's associations with none; a backfill writes new tables.
     convert = _Converter(object_type, tombstones=not backfill)
     archived: list[dict[str, Any]] = []
@@ -134,7 +145,7 @@ def _incremental(client: HubSpotClient, object_type: str, start: str,
     batch: list[dict[str, Any]] = []
     for page in pages:
         good = []
-        for record in page:
+        for record in map(cleared_as_null, page):
             stamp = _stamp(record, prop)
             if stamp == since and record.get("id") in seen_at_cursor:
                 continue
@@ -144,19 +155,20 @@ def _incremental(client: HubSpotClient, object_type: str, start: str,
                 check_record(object_type, record)
             except RecordProblem as problem:
                 yield quarantined(object_type, record, problem)
-                # Lists are not in date order: an unreadable date holds the cursor at the start.
-                hold = stamp or (since if backfill else previous)
-                held_back = min(held_back or hold, hold)
-                continue
-            previous = stamp
-            if backfill and stamp == mark:
-                ids_at_mark.add(record["id"])
-            if stamp > newest:
-                newest, ids_at_newest = stamp, set()
-            if stamp == newest:
-                ids_at_newest.add(record["id"])
-            archived_seen.pop(record["id"], None)
-            good.append(record)
+                loadable = False
+            else:
+                loadable = True
+            # A quarantined record moves the cursor like a loaded one: it is kept in quarantine.
+            if stamp is not None and isinstance(record.get("id"), str):
+                if backfill and stamp == mark:
+                    ids_at_mark.add(record["id"])
+                if stamp > newest:
+                    newest, ids_at_newest = stamp, set()
+                if stamp == newest:
+                    ids_at_newest.add(record["id"])
+            if loadable:
+                archived_seen.pop(record["id"], None)
+                good.append(record)
         if good:
             batch.extend(enrich(good) if enrich else good)
         if len(batch) >= BATCH_ROWS:
@@ -166,34 +178,24 @@ def _incremental(client: HubSpotClient, object_type: str, start: str,
         yield None
     if batch:
         yield from convert.tables([batch])
-    if convert.held_back:
-        held_back = min(held_back or convert.held_back, convert.held_back)
     if backfill and mark is not None and mark < newest:
         newest, ids_at_newest = mark, ids_at_mark  # changed during the backfill: search from the mark
-    if held_back:
-        state["modified_cursor"], state["ids_at_cursor"] = min(newest, held_back), []
-    else:
-        state["modified_cursor"], state["ids_at_cursor"] = newest, sorted(ids_at_newest)
+    state["modified_cursor"], state["ids_at_cursor"] = newest, sorted(ids_at_newest)
 
 
 class _Converter:
     """Turns batches of checked records into Arrow tables, quarantining those that do not fit
-    their columns; ``held_back`` is the earliest modified date among those (the cursor stops there)."""
+    their columns."""
 
     def __init__(self, object_type: str, tombstones: bool):
         self.object_type, self.tombstones = object_type, tombstones
-        self.held_back: str | None = None
 
     def tables(self, batches: list[list[dict[str, Any]]]) -> Iterator[Any]:
-        prop = hubspot_settings.MODIFIED_PROPERTY[self.object_type]
         for batch in batches:
             children = DEAL_ASSOCIATIONS if self.object_type == "deals" else ()
             items, problems = nested_items(SHAPES[self.object_type], children, batch, self.tombstones)
             for record, problem in problems:
                 yield quarantined(self.object_type, record, problem)
-                stamp = _stamp(record, prop)
-                if stamp:
-                    self.held_back = min(self.held_back or stamp, stamp)
             yield from items
 
 
@@ -202,7 +204,7 @@ def _newly_archived(client: HubSpotClient, object_type: str, archived_seen: dict
     """Collect in ``fresh`` the archived records not loaded as archived before (``archived_seen``:
     id -> archivedAt); yield the quarantine rows of malformed ones."""
     for page in client.iter_list(object_type, archived=True):
-        for record in page:
+        for record in map(cleared_as_null, page):
             try:
                 check_record(object_type, record)
             except RecordProblem as problem:

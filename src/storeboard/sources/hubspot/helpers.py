@@ -127,6 +127,12 @@ class HubSpotClient:
                 return
             params["after"] = after
 
+    def read(self, object_type: str, object_id: str) -> dict[str, Any]:
+        """One record by id with the properties the connector loads (CRM API ``GET
+        /crm/v3/objects/{objectType}/{objectId}``)."""
+        path = settings.OBJECTS_PATH.format(version=settings.API_VERSION, object_type=object_type)
+        return self._json("GET", f"{path}/{object_id}", params={"properties": ",".join(settings.PROPERTIES[object_type])})
+
     def search_modified_since(self, object_type: str, since: str) -> Iterator[list[dict[str, Any]]]:
         """Yield pages of unarchived records modified at or after ``since`` (ISO UTC), oldest first.
 
@@ -232,6 +238,22 @@ def _error_detail(response: requests.Response) -> str:
     correlation = body.get("correlationId")
     return (f" ({', '.join(parts)}): {message}" if parts or message else "") + (
         f" [correlationId {correlation}]" if correlation else "")
+
+
+def cleared_as_null(record: Any) -> Any:
+    """``record`` with every property a user cleared (``""``) as null.
+
+    HubSpot's CRM properties guide: "to clear a property value, set it to an empty string", and
+    the object APIs then return ``""`` for it (``SimplePublicObject.properties`` is a map of
+    nullable strings in the official ``hubspot-api-client`` models). An emptied deal ``amount``
+    or ``closedate`` means "no value", the same as a property never set.
+    """
+    if not isinstance(record, dict) or not isinstance(record.get("properties"), dict):
+        return record
+    properties = record["properties"]
+    if "" not in properties.values():
+        return record
+    return dict(record, properties={k: (None if v == "" else v) for k, v in properties.items()})
 
 
 def check_record(object_type: str, record: dict[str, Any]) -> None:

@@ -6,12 +6,18 @@ Loads into ``raw_meta_ads``:
   keep their names); budgets are strings in the currency's minor unit (``"2000"`` = 20.00 USD).
 * ``insights``: one row per ad set and account day (the ad account's time zone) with spend
   (decimal string, account currency, major units), impressions, clicks, and the purchases and
-  purchase value Meta claims under its default attribution (7-day click + 1-day view, each
-  window also in its own column). Meta restates recent days (late conversions), so every run
+  purchase value Meta claims (each window also in its own column). Meta restates recent days (late conversions), so every run
   re-reads the last ``lookback_days`` and replaces those days: rows are merged on
   date + account + campaign + ad set, and every row of a re-read (day, account) is deleted first.
-  The cursor (last complete day per account) lives in dlt's resource state and never moves past
-  a quarantined row.
+  Ad-set insights ask, through ``filtering`` on ``adset.effective_status``, for deleted and
+  archived ad sets too (Meta leaves them out otherwise), and count purchases under each ad
+  set's own attribution setting (``use_unified_attribution_setting``), named per row.
+* ``account_insights``: the account's daily total (spend, impressions, clicks), which includes
+  deleted objects: what the spend reconciliation compares the ad sets with.
+
+The cursor (last day read per account) lives in dlt's resource state; a quarantined row is
+kept whole in ``quarantine`` and does not hold it. A backfill is read in windows of
+``INSIGHTS_WINDOW_DAYS``.
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ import dlt
 
 from storeboard.config import MetaAdsSettings
 from storeboard.sources.meta_ads import settings as meta_settings
-from storeboard.sources.meta_ads.helpers import MetaClient, check_object, flatten_insight
+from storeboard.sources.meta_ads.helpers import (MetaClient, attribution_setting, check_object, flatten_account_insight,
+                                               flatten_insight)
 from storeboard.sources import lookback
 from storeboard.sources.quarantine import RecordProblem, quarantined as _shared_quarantined
 
@@ -57,7 +64,8 @@ def source(settings: MetaAdsSettings) -> Any:
             look-back days).
 
     Returns:
-        The ``campaigns``, ``ad_sets`` and ``insights`` resources.
+        The ``campaigns``, ``ad_sets``, ``insights`` and ``account_insights`` (daily account
+        totals, for the spend reconciliation) resources.
     """
     client = client_for(settings)
     accounts: dict[str, dict[str, Any]] = {}
@@ -77,7 +85,11 @@ def source(settings: MetaAdsSettings) -> Any:
                     except RecordProblem as problem:
                         yield quarantined(resource, obj, problem)
                         continue
-                    yield dict(obj, account_currency=currency, attribution_window=meta_settings.ATTRIBUTION_WINDOW_NAME)
+                    setting = attribution_setting(obj.get("attribution_spec")) if edge == "adsets" \
+                        else meta_settings.ATTRIBUTION_WINDOW_NAME
+                    # the spec is kept as its label (a list would become a child table)
+                    kept = {k: v for k, v in obj.items() if k != "attribution_spec"}
+                    yield dict(kept, account_currency=currency, attribution_window=setting)
 
     @dlt.resource(name="campaigns", write_disposition="merge", primary_key="id")
     def campaigns() -> Iterator[Any]:
@@ -105,19 +117,57 @@ def source(settings: MetaAdsSettings) -> Any:
                         today - timedelta(days=36 * 30))
             if since > today:
                 continue
-            held_back: date | None = None
-            for page in client.insights(account_id, since, today):
-                for row in page:
-                    try:
-                        yield flatten_insight(row)
-                    except RecordProblem as problem:
-                        yield quarantined("insights", row, problem)
-                        day = lookback.day_of(row, "date_start") or since
-                        held_back = min(held_back or day, day)
-            complete = lookback.loaded_through(since, today, held_back)
-            loaded[account_id] = complete.isoformat()
+            settings_of = _attribution_settings(client, account_id)
+            start = since
+            while start <= today:  # window by window, so no single request spans years
+                end = min(today, start + timedelta(days=meta_settings.INSIGHTS_WINDOW_DAYS - 1))
+                for page in client.insights(account_id, start, end):
+                    for row in page:
+                        try:
+                            setting = settings_of.get(str(row.get("adset_id")), meta_settings.ATTRIBUTION_WINDOW_NAME)
+                            yield flatten_insight(row, setting)
+                        except RecordProblem as problem:
+                            yield quarantined("insights", row, problem)
+                start = end + timedelta(days=1)
+            # a quarantined row does not hold the cursor: it is kept whole in quarantine
+            loaded[account_id] = today.isoformat()
 
-    return campaigns, ad_sets, insights
+    @dlt.resource(name="account_insights", write_disposition="merge", primary_key=("date_start", "account_id"),
+                  merge_key=("date_start", "account_id"))
+    def account_insights() -> Iterator[Any]:
+        """Daily account totals (spend, impressions, clicks), deleted and archived objects
+        included, for the spend reconciliation; same cursor rule as ``insights``."""
+        state = dlt.current.resource_state()
+        loaded = state.setdefault("loaded_through", {})
+        for account_id in map(_account_path, settings.account_ids):
+            info = account(account_id)
+            today = datetime.now(ZoneInfo(info.get("timezone_name") or "UTC")).date()
+            since = max(lookback.first_day(settings.start_date, settings.lookback_days, loaded.get(account_id)),
+                        today - timedelta(days=36 * 30))
+            start = since
+            while start <= today:
+                end = min(today, start + timedelta(days=meta_settings.INSIGHTS_WINDOW_DAYS - 1))
+                for page in client.insights(account_id, start, end, level="account"):
+                    for row in page:
+                        try:
+                            yield flatten_account_insight(row)
+                        except RecordProblem as problem:
+                            yield quarantined("account_insights", row, problem)
+                start = end + timedelta(days=1)
+            if since <= today:
+                loaded[account_id] = today.isoformat()
+
+    return campaigns, ad_sets, insights, account_insights
+
+
+def _attribution_settings(client: MetaClient, account_id: str) -> dict[str, str]:
+    """Each ad set's attribution setting (every status: deleted ones still have insights)."""
+    found = {}
+    for page in client.objects(account_id, "adsets"):
+        for obj in page:
+            if isinstance(obj, dict) and obj.get("id"):
+                found[str(obj["id"])] = attribution_setting(obj.get("attribution_spec"))
+    return found
 
 
 def check(settings: MetaAdsSettings) -> str:

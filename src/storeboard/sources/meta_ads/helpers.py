@@ -141,15 +141,20 @@ class MetaClient:
             "effective_status": json.dumps(list(settings.EFFECTIVE_STATUSES)),
         })
 
-    def insights(self, account_id: str, since: date, until: date) -> Iterator[list[dict[str, Any]]]:
-        """Pages of daily ad-set insights for ``since``..``until`` (account days, inclusive).
+    def insights(self, account_id: str, since: date, until: date, level: str = "adset") -> Iterator[list[dict[str, Any]]]:
+        """Pages of daily ad-set (or ``level="account"``: account total) insights for
+        ``since``..``until`` (account days, inclusive).
 
         Long ranges, and ranges Meta finds too large for one call, go through an async report run.
         """
+        fields = settings.INSIGHTS_FIELDS if level == "adset" else settings.ACCOUNT_INSIGHTS_FIELDS
         params = {
-            "level": "adset", "fields": ",".join(settings.INSIGHTS_FIELDS), "time_increment": "1",
+            "level": level, "fields": ",".join(fields), "time_increment": "1",
             "time_range": json.dumps({"since": since.isoformat(), "until": until.isoformat()}),
             "action_attribution_windows": json.dumps(list(settings.ATTRIBUTION_WINDOWS)),
+            # each action's `value` under the ad set's own attribution setting, as Ads Manager shows it
+            "use_unified_attribution_setting": "true",
+            "filtering": json.dumps(list(settings.INSIGHTS_FILTERING)),
             "limit": settings.INSIGHTS_PAGE_LIMIT,
         }
         if (until - since).days + 1 > settings.ASYNC_THRESHOLD_DAYS:
@@ -209,9 +214,23 @@ def _amount(value: Any, field: str) -> str:
     return text
 
 
-def flatten_insight(row: dict[str, Any]) -> dict[str, Any]:
+def attribution_setting(spec: Any) -> str:
+    """An ad set's ``attribution_spec`` (``[{"event_type": "CLICK_THROUGH", "window_days": 7},
+    …]``) as a label such as ``7d_click_1d_view``; Meta's default when it has none."""
+    if not isinstance(spec, list) or not spec:
+        return settings.ATTRIBUTION_WINDOW_NAME
+    parts = []
+    for kind, suffix in (("CLICK_THROUGH", "click"), ("ENGAGED_VIDEO_VIEW", "ev"), ("VIEW_THROUGH", "view")):
+        days = [s.get("window_days") for s in spec if isinstance(s, dict) and s.get("event_type") == kind]
+        if days and isinstance(days[0], int):
+            parts.append(f"{days[0]}d_{suffix}")
+    return "_".join(parts) or settings.ATTRIBUTION_WINDOW_NAME
+
+
+def flatten_insight(row: dict[str, Any], setting: str = settings.ATTRIBUTION_WINDOW_NAME) -> dict[str, Any]:
     """One insights row as loaded: ids, the day, numbers kept as strings (exact), purchases under
-    Meta's default attribution (7-day click + 1-day view) and each window separately.
+    the ad set's own attribution ``setting`` (the actions' ``value`` with
+    ``use_unified_attribution_setting``) and each window separately.
 
     Raises:
         RecordProblem: the row is missing an id or carries a number that does not parse.
@@ -240,12 +259,29 @@ def flatten_insight(row: dict[str, Any]) -> dict[str, Any]:
         "purchase_action_type": action_type,
         "purchases": _count(purchases.get("value"), "actions.value"),
         "purchase_value": _amount(values.get("value"), "action_values.value"),
-        "attribution_window": settings.ATTRIBUTION_WINDOW_NAME,
+        "attribution_window": setting,
     }
     for window in settings.ATTRIBUTION_WINDOWS:
         record[f"purchases_{window}"] = _count(purchases.get(window), f"actions.{window}")
         record[f"purchase_value_{window}"] = _amount(values.get(window), f"action_values.{window}")
     return record
+
+
+def flatten_account_insight(row: dict[str, Any]) -> dict[str, Any]:
+    """One account-level insights row (the day's total, deleted objects included) as loaded.
+
+    Raises:
+        RecordProblem: the row is missing its account or day, or its spend does not parse.
+    """
+    for field in ("account_id", "date_start"):
+        require_str(row, field)
+    try:
+        date.fromisoformat(row["date_start"])
+    except ValueError:
+        raise RecordProblem("date_start", f"expected YYYY-MM-DD, got {row['date_start']!r:.40}") from None
+    return {"date_start": row["date_start"], "account_id": row["account_id"],
+            "account_currency": row.get("account_currency"), "spend": _amount(row.get("spend"), "spend"),
+            "impressions": _count(row.get("impressions"), "impressions"), "clicks": _count(row.get("clicks"), "clicks")}
 
 
 def check_object(obj: dict[str, Any], kind: str) -> None:

@@ -7,7 +7,7 @@ seconds (UTC), exactly as Stripe sends them; staging converts them. Fees and net
 listed in ``settings.py`` and is handed to dlt as Arrow tables (``arrow_tables.py``).
 
 Every resource is incremental on ``created`` with the cursor in dlt's resource state (it moves
-only once the load is committed, and never past a quarantined record). Objects that change after
+only once the load is committed; a quarantined record does not hold it). Objects that change after
 creation (a charge gains refunds or a dispute, an intent is canceled, a refund fails, a customer
 changes email) are found through the events since the previous run (``changes.py``) and merged
 over the old rows; a balance transaction changes only from pending to available, so its list is
@@ -89,26 +89,17 @@ def _resource(client: StripeClient, settings: StripeSettings, spec: Resource) ->
 
 
 class _Cursor:
-    """The ``created`` cursor of one resource run: the newest object loaded, held back by quarantine."""
+    """The ``created`` cursor of one resource run: the newest object read from the list, loaded or
+    quarantined alike (a quarantined object is kept whole in ``quarantine`` and loaded by
+    ``storeboard run --replay-quarantine``, so holding the cursor for it would only read it again
+    forever and stop the list there)."""
 
     def __init__(self, stored: int | None, start: int):
-        self.stored, self.start = stored, start
-        self.newest = start if stored is None else stored
-        self.held_back: int | None = None
+        self.value = start if stored is None else stored
 
-    def loaded(self, created: int) -> None:
-        self.newest = max(self.newest, created)
-
-    def hold(self, record: Any) -> None:
-        """Keep the cursor at or before a quarantined record (where it was, if its date is unreadable)."""
-        created = record.get("created") if isinstance(record, dict) else None
-        readable = isinstance(created, int) and not isinstance(created, bool)
-        stamp = created if readable else (self.start if self.stored is None else self.stored)
-        self.held_back = stamp if self.held_back is None else min(self.held_back, stamp)
-
-    @property
-    def value(self) -> int:
-        return self.newest if self.held_back is None else min(self.newest, self.held_back)
+    def loaded(self, created: Any) -> None:
+        if isinstance(created, int) and not isinstance(created, bool):
+            self.value = max(self.value, created)
 
 
 def _incremental(client: StripeClient, settings: StripeSettings, spec: Resource) -> Iterator[Any]:
@@ -116,8 +107,8 @@ def _incremental(client: StripeClient, settings: StripeSettings, spec: Resource)
     previous run (see the module docstring for how each list finds them).
 
     The ``created[gte]`` window is inclusive, so objects at the cursor's second are read again
-    and merged. A quarantined object holds the cursor at its ``created``, so the next run reads
-    it again. Cursors are saved in the resource state, which dlt commits with the data.
+    and merged. A quarantined object is kept in ``quarantine`` and the cursor moves past it like
+    past any other. Cursors are saved in the resource state, which dlt commits with the data.
     """
     state = dlt.current.resource_state()
     start = to_epoch(settings.start_date)
@@ -145,10 +136,10 @@ def _incremental(client: StripeClient, settings: StripeSettings, spec: Resource)
                 if spec.name == "balance_transactions" and row.get("status") == "pending":
                     pending.append(row["created"])
         total += len(rows)
-        yield from _tables(spec, batches.add(rows), cursor, since, loaded)
+        yield from _tables(spec, batches.add(rows), loaded)
         # Nothing yet while a batch fills: dlt's round robin then reads the other lists' pages.
         yield None
-    yield from _tables(spec, batches.flush(), cursor, since, loaded)
+    yield from _tables(spec, batches.flush(), loaded)
     older: Iterator[Any] = iter(())
     if events_from is not None:
         older = changes.changed_objects(client, spec.name, events_from, _ids(loaded))
@@ -161,8 +152,8 @@ def _incremental(client: StripeClient, settings: StripeSettings, spec: Resource)
         row = yield from _screen(spec, settings, record, cursor, set(), moves_cursor=False)
         if row is not None:
             changed += 1
-            yield from _tables(spec, batches.add([row]), cursor, since)
-    yield from _tables(spec, batches.flush(), cursor, since)
+            yield from _tables(spec, batches.add([row]))
+    yield from _tables(spec, batches.flush())
     state["created_cursor"] = cursor.value
     if spec.name in changes.EVENT_TYPES:
         state["events_cursor"] = newest_event  # None: the next run re-reads the look-back
@@ -192,16 +183,12 @@ def _ids(loaded: list[Any] | None) -> set[str]:
     return set(pa.chunked_array(loaded, pa.string()).to_pylist())
 
 
-def _tables(spec: Resource, batches: Iterator[Any], cursor: _Cursor, since: int,
-            loaded: list[Any] | None = None) -> Iterator[Any]:
+def _tables(spec: Resource, batches: Iterator[Any], loaded: list[Any] | None = None) -> Iterator[Any]:
     """The Arrow tables of ``batches``, after quarantining the records whose values do not fit
-    their columns; those hold the cursor back like any malformed record. Each table's ids are
-    added to ``loaded`` when given."""
+    their columns. Each table's ids are added to ``loaded`` when given."""
     for table, problems in batches:
         for record, problem in problems:
             yield quarantined(spec.name, record, problem)
-            # an old charge re-read for its refund never moved the cursor: keep it where it was
-            cursor.hold(record if isinstance(record.get("created"), int) and record["created"] >= since else None)
         if table is not None:
             if loaded is not None:
                 loaded.append(table.column("id"))
@@ -220,8 +207,8 @@ def items_for(settings: StripeSettings, kind: str, records: list[Any]) -> Iterat
         if row is not None:
             rows.append(row)
     batches = Batches(spec.shape)
-    yield from _tables(spec, batches.add(rows), cursor, 0)
-    yield from _tables(spec, batches.flush(), cursor, 0)
+    yield from _tables(spec, batches.add(rows))
+    yield from _tables(spec, batches.flush())
 
 
 def _screen(spec: Resource, settings: StripeSettings, record: Any, cursor: _Cursor, seen: set[str],
@@ -231,7 +218,8 @@ def _screen(spec: Resource, settings: StripeSettings, record: Any, cursor: _Curs
         check_record(spec, record)
     except RecordProblem as problem:
         yield quarantined(spec.name, record, problem)
-        cursor.hold(record if moves_cursor else None)
+        if moves_cursor and isinstance(record, dict):
+            cursor.loaded(record.get("created"))
         return None
     seen.add(record["id"])
     if moves_cursor:

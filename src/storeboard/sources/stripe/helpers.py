@@ -187,7 +187,13 @@ def check_record(resource: Resource, record: Any) -> None:
     """Raise ``RecordProblem`` naming the field when a Stripe object cannot be loaded as it is."""
     if not isinstance(record, dict):
         raise RecordProblem("record", f"expected an object, got {type(record).__name__}")
-    require_str(record, "id", resource.id_prefix)
+    # Meaning, not spelling: any non-empty string id (``ch_…``, ``py_…``, ``pyr_…``), and the
+    # ``object`` type of the list when the object names one (Stripe's OpenAPI spec: every object
+    # has ``object``, an enum of one value such as ``charge``).
+    require_str(record, "id")
+    kind = record.get("object")
+    if kind is not None and kind != resource.object_type:
+        raise RecordProblem("object", f"expected {resource.object_type!r}, got {kind!r:.60}")
     for field in resource.integer_fields:
         value = record.get(field)
         if value is None and field not in ("created", "amount"):

@@ -19,7 +19,9 @@ class Resource:
 
     Attributes:
         name: the list URL name and the table name (``charges``).
-        id_prefix: every id starts with this (``ch_``).
+        object_type: the ``object`` field every object of the list carries (``charge``). Ids are
+            not checked by prefix: a charge of some payment methods is ``py_…`` and its refund
+            ``pyr_…`` (Stripe's OpenAPI spec types ``id`` as a plain string, maxLength 5000).
         integer_fields: fields that must be integers (minor units, Unix seconds).
         mutable: the objects change after creation (refund totals, statuses): a run that cannot
             find the changes through events re-reads ``lookback_days`` before the cursor.
@@ -27,7 +29,7 @@ class Resource:
     """
 
     name: str
-    id_prefix: str
+    object_type: str
     integer_fields: tuple[str, ...]
     mutable: bool
     shape: Shape
@@ -73,18 +75,43 @@ CUSTOMERS = Shape(
     json=("metadata",),
 )
 
+# Disputes: the disputed amount and the dispute fee are withdrawn through balance transactions
+# of reporting category ``dispute`` (and returned as ``dispute_reversal`` when the dispute is won),
+# which the balance_transactions list already carries; the dispute itself says which charge,
+# why, and how it ended (Stripe OpenAPI spec, ``dispute``: status won / lost / needs_response …).
+DISPUTES = Shape(
+    "disputes",
+    text=("id", "object", "charge", "payment_intent", "currency", "status", "reason"),
+    bigint=("amount", "created"),
+    bool=("is_charge_refundable", "livemode"),
+    json=("metadata",),
+)
+# Payouts: money sent from the Stripe balance to the bank (OpenAPI spec, ``payout``).
+PAYOUTS = Shape(
+    "payouts",
+    text=("id", "object", "balance_transaction", "currency", "status", "type", "method", "destination",
+          "failure_code", "description"),
+    bigint=("amount", "created", "arrival_date"),
+    bool=("automatic", "livemode"),
+    json=("metadata",),
+)
+
 RESOURCES = (
     # amount_refunded, refunded, disputed change when the charge is refunded or disputed.
-    Resource("charges", "ch_", ("created", "amount", "amount_captured", "amount_refunded"), mutable=True,
+    Resource("charges", "charge", ("created", "amount", "amount_captured", "amount_refunded"), mutable=True,
              shape=CHARGES),
     # status and amount_received change while the intent is processed or canceled.
-    Resource("payment_intents", "pi_", ("created", "amount", "amount_received"), mutable=True,
+    Resource("payment_intents", "payment_intent", ("created", "amount", "amount_received"), mutable=True,
              shape=PAYMENT_INTENTS),
     # a refund goes pending -> succeeded (or failed / canceled).
-    Resource("refunds", "re_", ("created", "amount"), mutable=True, shape=REFUNDS),
+    Resource("refunds", "refund", ("created", "amount"), mutable=True, shape=REFUNDS),
     # status goes pending -> available on available_on.
-    Resource("balance_transactions", "txn_", ("created", "amount", "fee", "net", "available_on"), mutable=True,
+    Resource("balance_transactions", "balance_transaction", ("created", "amount", "fee", "net", "available_on"), mutable=True,
              shape=BALANCE_TRANSACTIONS),
     # customers change (email, name) with no update timestamp: found through customer.updated events.
-    Resource("customers", "cus_", ("created",), mutable=False, shape=CUSTOMERS),
+    Resource("customers", "customer", ("created",), mutable=False, shape=CUSTOMERS),
+    # a dispute's status moves needs_response -> under_review -> won / lost
+    Resource("disputes", "dispute", ("created", "amount"), mutable=True, shape=DISPUTES),
+    # a payout goes pending -> in_transit -> paid (or failed)
+    Resource("payouts", "payout", ("created", "amount", "arrival_date"), mutable=True, shape=PAYOUTS),
 )

@@ -1,5 +1,6 @@
 """Data health: last successful refresh per source, freshness, rows loaded, failures with their
-error, quarantined records, and the Shopify ↔ Stripe reconciliation gaps in the range."""
+error, quarantined records, the Shopify ↔ Stripe reconciliation gaps and the ad spend
+reconciliation (modelled spend vs each ad account's own total) in the range."""
 
 from __future__ import annotations
 
@@ -71,6 +72,19 @@ def build(ctx: Context) -> Page:
         ], issues, empty="No unmatched payments in this range.",
             note="unmatched_charge: a Stripe charge with no Shopify order (direct Stripe revenue is one); "
                  "missing_charge: a Shopify order paid through Stripe without a charge; amount_mismatch: amounts differ."))
+    if queries.mart_exists(ctx.conn, "rpt_ad_spend_reconciliation_daily"):
+        spend = queries.ad_spend_reconciliation(ctx.conn, ctx.range.start, ctx.range.end)
+        page.tiles.append(Tile("spend_gaps", "Ad account days with spend gaps", sum(1 for r in spend if r["is_warning"]),
+                               "count", note="modelled spend vs the platform's account total"))
+        page.tables.append(Table("spend_reconciliation", "Ad spend reconciliation", [
+            Column("date", "Day", "date"), Column("ad_platform", "Platform"), Column("account_id", "Account"),
+            Column("account_currency_code", "Currency", phone=False),
+            Column("modelled_spend", "Modelled spend", "number"),
+            Column("account_total_spend", "Account total", "number"), Column("difference", "Gap", "number"),
+        ], spend, flag="is_warning", flag_label="spend gap", empty="No ad spend in this range.",
+            note="Per ad account and day, in the account's currency: the spend of every campaign and ad set "
+                 "(Google Performance Max and Meta's deleted ad sets included) against the total Google reports "
+                 "at customer level and Meta at account level."))
     return page
 
 

@@ -64,6 +64,8 @@ def build(ctx: Context) -> Page:
                     Column("impressions", "Impressions", "count", phone=False),
                     Column("clicks", "Clicks", "count", phone=False),
                     Column("platform_conversion_value", "Conv. value", "money", phone=False),
+                    # what the platform's purchases count (docs/metrics.md, platform purchases)
+                    Column("platform_attribution_window", "Attribution", phone=False),
                     Column("is_below_target", "Below ROAS target", "bool", phone=False)]
         page.tables.append(Table(
             f"{level}s", title, columns, rows, flag="is_below_target", flag_label=f"ROAS under {target}×",

@@ -3,6 +3,8 @@
   successful Stripe-gateway sale transactions vs the live succeeded Stripe charges matched to
   Shopify orders, the gap, and how much of it each cause explains (details, one row per
   issue, in rpt_payment_reconciliation_issues). A gap above 1 % is a data-health warning.
+  `chargebacks` is what disputes took from the Stripe balance that day (docs/metrics.md):
+  money Shopify still counts as paid, so it is shown beside the gap, not inside it.
 #}
 with
 
@@ -48,10 +50,39 @@ issues_by_day as (
     group by date
 ),
 
+disputes as (
+    select * from {{ ref('stg_stripe__disputes') }}
+),
+
+balance_transactions as (
+    select * from {{ ref('stg_stripe__balance_transactions') }}
+),
+
+fx_rates as (
+    select * from {{ ref('int_fx_rates_ranged') }}
+),
+
+chargebacks_by_day as (
+    select
+        {{ to_local_date('balance_transactions.created_at') }} as date,
+        sum({{ to_shop_currency('-balance_transactions.net', 'balance_transactions.currency_code', 'fx_rates.rate') }})
+            as chargebacks
+    from balance_transactions
+    inner join disputes on balance_transactions.source_id = disputes.dispute_id
+    left join fx_rates
+        on balance_transactions.currency_code = fx_rates.currency_code
+        and {{ to_local_date('balance_transactions.created_at') }} >= fx_rates.valid_from
+        and ({{ to_local_date('balance_transactions.created_at') }} < fx_rates.valid_to or fx_rates.valid_to is null)
+    where balance_transactions.reporting_category in ('dispute', 'dispute_reversal') and disputes.is_live
+    group by 1
+),
+
 days as (
     select date from shopify_by_day
     union
     select date from stripe_by_day
+    union
+    select date from chargebacks_by_day
 ),
 
 final as (
@@ -71,11 +102,13 @@ final as (
         abs(coalesce(shopify_by_day.shopify_stripe_sales, 0) - coalesce(stripe_by_day.matched_charges, 0))
             > 0.01 * abs(coalesce(shopify_by_day.shopify_stripe_sales, 0))
             and coalesce(shopify_by_day.shopify_stripe_sales, 0) - coalesce(stripe_by_day.matched_charges, 0) <> 0
-            as is_warning
+            as is_warning,
+        coalesce(chargebacks_by_day.chargebacks, 0) as chargebacks
     from days
     left join shopify_by_day on days.date = shopify_by_day.date
     left join stripe_by_day on days.date = stripe_by_day.date
     left join issues_by_day on days.date = issues_by_day.date
+    left join chargebacks_by_day on days.date = chargebacks_by_day.date
 )
 
 select * from final

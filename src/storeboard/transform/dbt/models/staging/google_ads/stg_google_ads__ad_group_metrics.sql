@@ -26,7 +26,8 @@ renamed as (
 
         -- strings
         customer_currency_code as currency_code,
-        coalesce(attribution_window, '30d_click') as attribution_window,
+        -- rows loaded before purchases were read by conversion category counted every primary action
+        coalesce(attribution_window, 'all_primary_conversions') as attribution_window,
 
         -- numerics (money in the customer currency; cost = cost_micros ÷ 1,000,000, exact)
         cast(

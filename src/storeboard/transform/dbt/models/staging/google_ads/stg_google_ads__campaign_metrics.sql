@@ -1,0 +1,52 @@
+{#
+  One campaign on one customer day, every campaign type (Performance Max, which has no ad
+  groups, included): the campaign's whole cost, delivery and purchases.
+#}
+with
+
+source as (
+    {{ select_source_columns('google_ads', 'campaign_metrics', {
+        'date': 'date',
+        'customer_id': 'varchar',
+        'customer_currency_code': 'varchar',
+        'campaign_id': 'varchar',
+        'campaign_advertising_channel_type': 'varchar',
+        'cost_micros': 'varchar',
+        'impressions': 'varchar',
+        'clicks': 'varchar',
+        'conversions': 'varchar',
+        'conversions_value': 'varchar',
+        'attribution_window': 'varchar',
+    }) }}
+),
+
+renamed as (
+    select
+        -- ids
+        customer_id || '-' || campaign_id || '-' || cast("date" as varchar) as campaign_metric_id,
+        customer_id,
+        campaign_id,
+
+        -- strings
+        customer_currency_code as currency_code,
+        campaign_advertising_channel_type as channel_type,
+        attribution_window,
+
+        -- numerics (money in the customer currency; cost = cost_micros ÷ 1,000,000, exact)
+        cast(
+            cast(coalesce(cost_micros, '0') as decimal(24, 0)) * cast(0.000001 as decimal(7, 6))
+            as decimal(18, 6)
+        ) as cost,
+        cast(coalesce(cost_micros, '0') as bigint) as cost_micros,
+        cast(coalesce(impressions, '0') as bigint) as impressions,
+        cast(coalesce(clicks, '0') as bigint) as clicks,
+        cast(coalesce(conversions, '0') as decimal(18, 4)) as conversions,
+        cast(coalesce(conversions_value, '0') as {{ money_type() }}) as conversions_value,
+
+        -- dates (the customer's time zone)
+        "date" as report_date
+
+    from source
+)
+
+select * from renamed
