@@ -6,12 +6,14 @@ import shutil
 
 import duckdb
 import pytest
+import sqlglot
 from fastapi.testclient import TestClient
+from sqlglot import exp
 from starlette.routing import Mount
 
 from storeboard.web.app import create_app
 from storeboard.web.auth import hash_password, verify_password
-from storeboard.web.sqlguard import QueryRefused, check_query
+from storeboard.web.sqlguard import QueryRefused, _call_key, allowed_calls, check_query
 from tests.web.conftest import PASSWORD, USER, csrf_of, load_web_config, login
 
 MARTS = {"rpt_revenue_daily", "fct_orders", "dim_store"}
@@ -245,3 +247,78 @@ def test_stale_or_failed_source_puts_a_banner_on_every_page(web_folder, tmp_path
         text = client.get(path).text
         assert 'id="health-banner"' in text and "shopify failed" in text and "stripe is stale" in text, path
     assert "Shopify returned 401" in client.get("/health").text
+
+
+# -- issue 23: what the hardening probe got through, each refused -------------------------------
+NESTED_SQL_AND_READERS = [
+    # High 1: DuckDB runs a statement serialised into a string
+    "select * from json_execute_serialized_sql(json_serialize_sql('select * from raw_shopify.orders'))",
+    "select * from json_execute_serialized_sql('{}')",
+    "select 'select 1'.query()",
+    "select * from query_table('raw_shopify.orders')",
+    # High 2: PostgreSQL runs any SELECT given as a string
+    "select query_to_xml_and_xmlschema('select pg_read_file(''/etc/hostname'')', true, true, '')",
+    "select query_to_xmlschema('select * from pg_authid', true, true, '')",
+    "select table_to_xml_and_xmlschema('raw_shopify.orders', true, true, '')",
+    "select table_to_xml('raw_shopify.orders', true, true, '')",
+    "select database_to_xml(true, true, '')",
+    "select pg_terminate_backend(1)",
+    "select * from pg_catalog.pg_ls_dir('.')",
+    "select \"pg_read_file\"('/etc/hostname')",
+    "select xpath('/a', query_to_xml('select 1', true, true, '')::xml)",
+    "select * from dblink('host=x', 'select 1') as t(a int)",
+    "select current_setting('data_directory')",
+    "select 'analytics.fct_orders'::regclass",
+    # Low: pragma functions, test functions, settings and version readers
+    "select * from pragma_storage_info('raw_shopify.orders')",
+    "select * from pragma_table_info('raw_shopify.orders')",
+    "select * from pragma_show('raw_shopify.orders')",
+    "select * from test_all_types()",
+    "select * from duckdb_settings()",
+    "select * from duckdb_tables()",
+    "select * from glob('*')",
+    "select * from read_text('.env')",
+    "select * from sniff_csv('.env')",
+    "select current_database(), version()",
+    "select getvariable('x')",
+    "select nextval('analytics.counter')",
+    "select * from analytics.rpt_revenue_daily where $1 = 1",
+]
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "postgres"])
+@pytest.mark.parametrize("sql", NESTED_SQL_AND_READERS)
+def test_explorer_refuses_nested_sql_table_functions_and_readers(sql, dialect):
+    with pytest.raises(QueryRefused):
+        check_query(sql, dialect, MARTS)
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "postgres"])
+@pytest.mark.parametrize("sql", [
+    "select strftime(date, '%Y-%m') as month, sum(net_sales) from analytics.rpt_revenue_daily group by 1",
+    "select date_trunc('month', date), round(avg(net_sales), 2), count(*) filter (where net_sales > 0) "
+    "from rpt_revenue_daily group by 1",
+    "select extract(year from date) as y, coalesce(net_sales, 0)::decimal(18, 2) from rpt_revenue_daily",
+    "select date, net_sales, lag(net_sales) over (order by date) from rpt_revenue_daily",
+    "select percentile_cont(0.5) within group (order by net_sales) from rpt_revenue_daily",
+    "select case when net_sales > 100 then 'big' else lower('SMALL') end from rpt_revenue_daily",
+    "select * from generate_series(1, 3) as s(i)",
+    "select o.* from fct_orders o join rpt_revenue_daily r on r.date = o.order_date where o.order_id in "
+    "(select order_id from analytics.fct_orders limit 3)",
+])
+def test_explorer_accepts_pure_functions(sql, dialect):
+    assert check_query(sql, dialect, MARTS)
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "postgres"])
+def test_no_function_that_takes_sql_paths_or_settings_is_on_the_allow_list(dialect):
+    allowed = allowed_calls(dialect)
+    for call in ["json_execute_serialized_sql('x')", "query('x')", "query_table('x')", "read_csv('x')",
+                 "read_text('x')", "glob('x')", "pragma_storage_info('x')", "query_to_xml('x', true, true, '')",
+                 "pg_read_file('x')", "current_setting('x')", "getenv('x')", "dblink('x', 'y')", "test_all_types()",
+                 "nextval('x')", "version()", "set_config('a', 'b', false)", "pg_ls_dir('.')"]:
+        try:
+            tree = sqlglot.parse_one(f"select {call}", read=dialect)
+        except sqlglot.errors.ParseError:
+            continue  # not a function of this dialect: the guard refuses the text outright
+        assert not {_call_key(f) for f in tree.find_all(exp.Func)} & allowed, call
