@@ -243,6 +243,8 @@ class WebSettings(_Strict):
     login_attempts: int = Field(default=5, ge=1, le=100)
     sql_row_limit: int = Field(default=1000, ge=1, le=100_000)
     sql_timeout_seconds: float = Field(default=10, gt=0, le=600)
+    #: about this many bytes of values (as text) per explorer result; more is cut off
+    sql_byte_limit: int = Field(default=5_000_000, ge=1000, le=500_000_000)
 
 
 class LowStockRule(_Strict):
@@ -552,6 +554,7 @@ web:
   # SQL explorer limits.
   sql_row_limit: 1000
   sql_timeout_seconds: 10
+  sql_byte_limit: 5000000
 
 # Slack alerts, the Monday email and the refresh schedule: see docs/alerts.md and docs/deploy.md.
 # schedule:

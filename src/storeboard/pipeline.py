@@ -309,6 +309,14 @@ def run(
     Returns:
         The report; ``report.ok`` is false when any step failed (its error is recorded).
     """
+    # dlt and dbt open the DuckDB file themselves: the whole refresh is one writer in this
+    # process, so the SQL explorer's locked-down instance is closed for it (issue 23).
+    with warehouse_for(config).writing():
+        return _refresh(config, sources, full_refresh, progress, trigger)
+
+
+def _refresh(config: Config, sources: list[str] | None, full_refresh: bool, progress: Progress | None,
+             trigger: str) -> RunReport:
     notify = progress or (lambda step, status, detail: None)
     collect_less()
     warehouse = warehouse_for(config)

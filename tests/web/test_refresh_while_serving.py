@@ -1,8 +1,10 @@
-"""On DuckDB the dashboards keep answering while a refresh writes in the same process."""
+"""On DuckDB the dashboards keep answering while a refresh writes in the same process, and the SQL
+explorer says it is refreshing instead of running on the writer's instance."""
 
 from __future__ import annotations
 
 import threading
+import time
 
 from fastapi.testclient import TestClient
 
@@ -28,7 +30,8 @@ def test_pages_answer_during_an_in_process_refresh(tmp_path):
             token = client.get("/sql").text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
             explorer = client.post("/api/sql", data={"sql": "select count(*) as n from analytics.rpt_revenue_daily"},
                                    headers={"x-csrf-token": token})
-            statuses.append(explorer.status_code)
+            # never on the writer's instance (external access is on there): it says to come back
+            assert explorer.status_code == 503 and explorer.json()["refreshing"] is True, explorer.text
             done = threading.Event()
             result: list = []
 
@@ -43,3 +46,48 @@ def test_pages_answer_during_an_in_process_refresh(tmp_path):
             thread.join()
         assert result[0].ok, result[0].errors
         assert set(statuses) == {200}, statuses
+        after = client.post("/api/sql", data={"sql": "select count(*) as n from analytics.rpt_revenue_daily"},
+                            headers={"x-csrf-token": token})
+        assert after.status_code == 200 and after.json()["rows"][0][0] > 0
+
+
+def test_the_explorer_never_blocks_a_writer_and_cannot_read_files(tmp_path):
+    import duckdb
+    import pytest
+
+    from storeboard.warehouse import WarehouseBusy
+    from storeboard.web import queries
+
+    (tmp_path / ".env").write_text("SHOPIFY_ACCESS_TOKEN=shpat_canary\n")
+    warehouse = Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}")
+    with warehouse.connect() as conn:
+        conn.execute("create schema analytics")
+        conn.execute("create table analytics.fct_orders as select range as order_id from range(3000)")
+    outcome: list = []
+
+    def explore():
+        with warehouse.connect(read_only=True, explorer=True) as conn:
+            # the second wall: even a statement the guard would refuse reads no file
+            with pytest.raises(duckdb.PermissionException):
+                conn.raw.execute(f"select * from read_text('{tmp_path / '.env'}')").fetchall()
+            started.set()
+            try:
+                outcome.append(queries.run_explorer_query(
+                    conn, "select count(*) from analytics.fct_orders a, analytics.fct_orders b, "
+                          "analytics.fct_orders c", 10, 60))
+            except WarehouseBusy as exc:
+                outcome.append(exc)
+
+    started = threading.Event()
+    thread = threading.Thread(target=explore)
+    thread.start()
+    assert started.wait(10)
+    time.sleep(0.3)  # the long query is running
+    began = time.monotonic()
+    with warehouse.connect() as writer:  # a refresh's write: interrupts the explorer, does not wait for it
+        writer.execute("create table analytics.more as select 1 as a")
+    assert time.monotonic() - began < 5
+    thread.join(10)
+    assert isinstance(outcome[0], WarehouseBusy) and "try again" in str(outcome[0])
+    with warehouse.connect(read_only=True, explorer=True) as conn:
+        assert queries.run_explorer_query(conn, "select count(*) as n from analytics.more", 10, 5)["rows"] == [[1]]

@@ -21,9 +21,9 @@ def get_connection(request: Request) -> Iterator[Connection]:
 
 
 def get_explorer_connection(request: Request) -> Iterator[Connection]:
-    """A read-only connection for the SQL explorer: on DuckDB a read-only instance of its own when
-    no refresh is writing in this process, so external access can be switched off for it."""
-    with Warehouse.from_config(request.app.state.config).connect(read_only=True, timeout_seconds=30, dedicated=True) as conn:
+    """A read-only connection for the SQL explorer: on DuckDB the locked-down read-only instance,
+    never a writer's (``WarehouseBusy`` while a refresh writes)."""
+    with Warehouse.from_config(request.app.state.config).connect(read_only=True, timeout_seconds=30, explorer=True) as conn:
         yield conn
 
 

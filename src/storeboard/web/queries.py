@@ -7,6 +7,7 @@ Filter values are always bound parameters; nothing a request sends is pasted int
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -296,57 +297,99 @@ class QueryTimeout(Exception):
     """The explorer query ran past its timeout and was stopped."""
 
 
-def run_explorer_query(conn: Connection, sql: str, row_limit: int, timeout_seconds: float) -> dict[str, Any]:
+#: rows fetched and measured at a time, so the byte cap and the deadline are checked as they go
+_CHUNK = 200
+
+
+def run_explorer_query(conn: Connection, sql: str, row_limit: int, timeout_seconds: float,
+                       byte_limit: int = 5_000_000) -> dict[str, Any]:
     """Run one statement already passed by ``sqlguard.check_query``, read-only and bounded.
 
-    DuckDB: external access (files, URLs, extensions) is switched off and the configuration locked
-    for the connection's database before the query, which is interrupted at the timeout.
-    Postgres: a READ ONLY transaction with ``statement_timeout``, rolled back afterwards.
+    DuckDB: only on the locked-down read-only instance (``Connection.locked``: external access
+    off, configuration locked), never on a writer's; the query is interrupted at the timeout,
+    or when a refresh wants the file (``WarehouseBusy``). PostgreSQL: a READ ONLY transaction
+    with ``statement_timeout``, rolled back afterwards. On both, the timeout covers fetching and
+    measuring the rows too, and at most ``row_limit`` rows and about ``byte_limit`` bytes of
+    values (as text) come back.
 
     Returns:
-        ``{"columns": [...], "rows": [[...]], "truncated": bool}`` with at most ``row_limit`` rows.
+        ``{"columns": [...], "rows": [[...]], "truncated": bool, "truncated_by": "rows" | "bytes" | None}``.
 
     Raises:
         QueryTimeout: the query ran longer than ``timeout_seconds``.
+        WarehouseBusy: a refresh interrupted it (DuckDB).
         Exception: the engine's own error for a query it rejects.
     """
     wrapped = f"select * from (\n{sql}\n) as explorer_result limit {int(row_limit) + 1}"
+    deadline = time.monotonic() + timeout_seconds
     if conn.kind == "duckdb":
-        return _run_duckdb(conn.raw, wrapped, row_limit, timeout_seconds, instance_settings=not conn.shared)
-    return _run_postgres(conn.raw, wrapped, row_limit, timeout_seconds)
+        return _run_duckdb(conn, wrapped, row_limit, byte_limit, timeout_seconds, deadline)
+    return _run_postgres(conn.raw, wrapped, row_limit, byte_limit, timeout_seconds, deadline)
 
 
-def _run_duckdb(raw, sql: str, row_limit: int, timeout_seconds: float, instance_settings: bool = True) -> dict[str, Any]:
+def _stopped(timeout_seconds: float) -> QueryTimeout:
+    return QueryTimeout(f"the query ran longer than {timeout_seconds:g} s and was stopped")
+
+
+def _collect(fetch, columns: list[str], row_limit: int, byte_limit: int, timeout_seconds: float,
+             deadline: float) -> dict[str, Any]:
+    """Fetch chunks until the row or byte cap, measuring each value as the text it is sent as."""
+    rows: list[list[Any]] = []
+    size = 0
+    truncated_by = None
+    while True:
+        if time.monotonic() > deadline:
+            raise _stopped(timeout_seconds)
+        chunk = fetch(_CHUNK)
+        if not chunk:
+            break
+        for row in chunk:
+            if len(rows) == row_limit:
+                truncated_by = "rows"
+                break
+            size += sum(len(str(v)) + 1 for v in row)
+            if size > byte_limit:
+                truncated_by = "bytes"
+                break
+            rows.append(list(row))
+        if truncated_by:
+            break
+    if time.monotonic() > deadline:
+        raise _stopped(timeout_seconds)
+    return {"columns": columns, "rows": rows, "truncated": truncated_by is not None, "truncated_by": truncated_by}
+
+
+def _run_duckdb(conn: Connection, sql: str, row_limit: int, byte_limit: int, timeout_seconds: float,
+                deadline: float) -> dict[str, Any]:
     import threading
 
     import duckdb
 
-    if instance_settings:
-        # Instance-wide: only on an instance of the explorer's own. While a refresh writes in this
-        # process the explorer shares its instance (a read-only transaction) and relies on
-        # sqlguard's checks, since switching external access off would break the refresh's loads.
-        raw.execute("set enable_external_access = false")
-        raw.execute("set lock_configuration = true")
-    timer = threading.Timer(timeout_seconds, raw.interrupt)
+    from storeboard.warehouse import WarehouseBusy
+
+    if not conn.locked:
+        # Never on a writer's instance: external access is on there (issue 23, High 1).
+        raise WarehouseBusy("the warehouse is refreshing: try again in a moment")
+    raw = conn.raw
     timed_out = threading.Event()
-    timer.function = lambda: (timed_out.set(), raw.interrupt())
+    timer = threading.Timer(timeout_seconds, lambda: (timed_out.set(), raw.interrupt()))
     timer.start()
     try:
         cur = raw.execute(sql)
         columns = [d[0] for d in cur.description]
-        rows = cur.fetchmany(row_limit + 1)
-    except duckdb.InterruptException:
-        raise QueryTimeout(f"the query ran longer than {timeout_seconds:g} s and was stopped") from None
-    except duckdb.Error:
+        return _collect(cur.fetchmany, columns, row_limit, byte_limit, timeout_seconds, deadline)
+    except duckdb.Error as exc:
         if timed_out.is_set():
-            raise QueryTimeout(f"the query ran longer than {timeout_seconds:g} s and was stopped") from None
+            raise _stopped(timeout_seconds) from None
+        if isinstance(exc, duckdb.InterruptException):  # a refresh asked for the file
+            raise WarehouseBusy("a refresh started: try again in a moment") from None
         raise
     finally:
         timer.cancel()
-    return {"columns": columns, "rows": [list(r) for r in rows[:row_limit]], "truncated": len(rows) > row_limit}
 
 
-def _run_postgres(raw, sql: str, row_limit: int, timeout_seconds: float) -> dict[str, Any]:
+def _run_postgres(raw, sql: str, row_limit: int, byte_limit: int, timeout_seconds: float,
+                  deadline: float) -> dict[str, Any]:
     import psycopg
 
     with raw.transaction(force_rollback=True):
@@ -354,10 +397,10 @@ def _run_postgres(raw, sql: str, row_limit: int, timeout_seconds: float) -> dict
         raw.execute(f"set local statement_timeout = {int(timeout_seconds * 1000)}")
         raw.execute("set local search_path = analytics")
         try:
-            with raw.cursor() as cur:
+            # A server-side cursor: rows stream in chunks instead of all arriving at once.
+            with raw.cursor(name="storeboard_explorer") as cur:
                 cur.execute(sql)
                 columns = [d.name for d in cur.description]
-                rows = cur.fetchmany(row_limit + 1)
+                return _collect(cur.fetchmany, columns, row_limit, byte_limit, timeout_seconds, deadline)
         except psycopg.errors.QueryCanceled:
-            raise QueryTimeout(f"the query ran longer than {timeout_seconds:g} s and was stopped") from None
-    return {"columns": columns, "rows": [list(r) for r in rows[:row_limit]], "truncated": len(rows) > row_limit}
+            raise _stopped(timeout_seconds) from None

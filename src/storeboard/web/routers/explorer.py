@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from storeboard.warehouse import WarehouseBusy
 from storeboard.web import catalog, health, queries
 from storeboard.web.dependencies import ConnectionDep, ExplorerConnectionDep
 from storeboard.web.formatting import value as format_value
@@ -28,9 +29,12 @@ def execute(request: Request, conn, sql: str) -> dict[str, Any]:
     marts = {r["table_name"].lower() for r in queries.mart_columns(conn)}
     try:
         statement = check_query(sql, "duckdb" if conn.kind == "duckdb" else "postgres", marts)
-        result = queries.run_explorer_query(conn, statement, settings.sql_row_limit, settings.sql_timeout_seconds)
+        result = queries.run_explorer_query(conn, statement, settings.sql_row_limit, settings.sql_timeout_seconds,
+                                            settings.sql_byte_limit)
     except QueryRefused as exc:
         return {"error": f"Refused: {exc}", "refused": True}
+    except WarehouseBusy as exc:
+        return {"error": f"Refreshing: {exc}", "refreshing": True}
     except queries.QueryTimeout as exc:
         return {"error": f"Stopped: {exc}", "timeout": True}
     except Exception as exc:  # the engine's own message for a bad query (unknown column, type error, …)
