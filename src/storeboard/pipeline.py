@@ -346,6 +346,20 @@ def _import_before_threads(names: list[str]) -> None:
         source_module(name)
 
 
+def grant_web_reader(config: Config, warehouse: Warehouse) -> None:
+    """PostgreSQL with ``web.reader_password``: (re)create the dashboards' SELECT-only role and
+    grant it the marts just built. A user without CREATEROLE gets a warning, not a failed run."""
+    if warehouse.kind != "postgres" or not config.web.reader_password:
+        return
+    import psycopg
+
+    try:
+        warehouse.grant_reader(config.web.reader_role, config.web.reader_password.get_secret_value())
+    except psycopg.Error as exc:
+        logger.warning("could not create the web's reader role %s: %s (the warehouse user needs CREATEROLE; "
+                       "see docs/security.md)", config.web.reader_role, redact(str(exc), config))
+
+
 def transform_step(config: Config, log: RunLog, full_refresh: bool, notify: Progress) -> StepResult:
     """Copy the config tables and run ``dbt build``, recording the step; a failure is recorded,
     never raised (the scheduler and Airflow call this too)."""
@@ -358,6 +372,7 @@ def transform_step(config: Config, log: RunLog, full_refresh: bool, notify: Prog
         write_config_tables(config, warehouse)
         counts = runner.build(warehouse, config.state_dir, dbt_vars(config, warehouse),
                               full_refresh=full_refresh)
+        grant_web_reader(config, warehouse)
     except StoreboardError as exc:
         message = redact(str(exc), config)
         log.step_finished(step, "failed", error=message)

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from storeboard.config import redact_url
 from storeboard.errors import WarehouseError
@@ -99,6 +99,15 @@ class Connection:
         return bool(rows)
 
 
+def web_warehouse(config) -> "Warehouse":
+    """Where the dashboards and the SQL explorer read: on PostgreSQL the reader role
+    (``web.reader_role``) when ``web.reader_password`` is set, else the warehouse URL's user."""
+    warehouse = Warehouse.from_config(config)
+    if warehouse.kind == "postgres" and config.web.reader_password:
+        return warehouse.as_user(config.web.reader_role, config.web.reader_password.get_secret_value())
+    return warehouse
+
+
 @dataclass(frozen=True)
 class Warehouse:
     """Where the raw tables, models and Storeboard's own state live.
@@ -134,6 +143,41 @@ class Warehouse:
     def display_url(self) -> str:
         """The URL with any password hidden, safe for logs and pages."""
         return redact_url(self.url)
+
+    def as_user(self, user: str, password: str) -> "Warehouse":
+        """The same PostgreSQL database, logged in as ``user`` (the web's reader role)."""
+        parts = urlsplit(self.url)
+        host = parts.hostname or "localhost"
+        netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{host}" + (f":{parts.port}" if parts.port else "")
+        return Warehouse(parts._replace(netloc=netloc).geturl(), self.base_dir, self.memory_limit)
+
+    def grant_reader(self, role: str, password: str) -> None:
+        """Create or update the login ``role`` that may only SELECT from ``analytics`` (PostgreSQL).
+
+        No superuser, database, role or replication rights; USAGE on ``analytics`` and SELECT on
+        its tables (now and those this user creates later), nothing on ``raw_*``, ``staging`` or
+        ``storeboard_meta``. The dashboards and the SQL explorer log in as it (issue 23).
+        """
+        from psycopg import sql
+
+        with self.connect() as conn:
+            exists = conn.query("select 1 as found from pg_roles where rolname = %(role)s", {"role": role})
+            verb = "alter" if exists else "create"
+            with conn.raw.cursor() as cur:
+                cur.execute(sql.SQL(verb + " role {} login nosuperuser nocreatedb nocreaterole noreplication "
+                                    "nobypassrls password {}").format(sql.Identifier(role), sql.Literal(password)))
+                cur.execute("create schema if not exists analytics")
+                for statement in ("grant usage on schema analytics to {}",
+                                  "grant select on all tables in schema analytics to {}",
+                                  "alter default privileges in schema analytics grant select on tables to {}"):
+                    cur.execute(sql.SQL(statement).format(sql.Identifier(role)))
+
+    def is_superuser(self) -> bool:
+        """PostgreSQL: True when this URL's user is a superuser (False on DuckDB)."""
+        if self.kind != "postgres":
+            return False
+        with self.connect(read_only=True) as conn:
+            return bool(conn.query("select rolsuper from pg_roles where rolname = current_user")[0]["rolsuper"])
 
     def pg_params(self) -> dict[str, Any]:
         """Connection parameters of a PostgreSQL URL."""

@@ -322,3 +322,51 @@ def test_no_function_that_takes_sql_paths_or_settings_is_on_the_allow_list(diale
         except sqlglot.errors.ParseError:
             continue  # not a function of this dialect: the guard refuses the text outright
         assert not {_call_key(f) for f in tree.find_all(exp.Func)} & allowed, call
+
+
+@pytest.mark.postgres
+def test_on_postgres_the_web_reads_as_a_select_only_role(postgres_url, tmp_path):
+    """High 2 with the guard out of the way: as the reader role, query_to_xml* reach nothing
+    outside analytics, and server files and other sessions are out of reach."""
+    import uuid
+
+    import psycopg
+
+    from storeboard.warehouse import Warehouse, web_warehouse
+    from storeboard.web import queries
+
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("create schema analytics")
+        conn.execute("create table analytics.rpt_revenue_daily as select current_date as date, 10.5 as net_sales")
+        conn.execute("create schema raw_shopify")
+        conn.execute("create table raw_shopify.orders as select 'CANARY-raw' as email")
+    owner = Warehouse(postgres_url)
+    assert owner.is_superuser(), "the test cluster's URL is a superuser, as the docs' example was"
+    role = f"reader_{uuid.uuid4().hex[:8]}"
+    owner.grant_reader(role, "reader-password-1")
+    owner.grant_reader(role, "reader-password-2")  # the next build: updated, not an error
+    with owner.connect() as conn:  # a mart built after the grant is readable too
+        conn.execute("create table analytics.dim_store as select 'USD' as currency_code")
+    reader = owner.as_user(role, "reader-password-2")
+    assert not reader.is_superuser()
+    with reader.connect(read_only=True, timeout_seconds=30) as conn, psycopg.connect(postgres_url) as other:
+        other_pid = other.info.backend_pid  # another session, as the pipeline's would be
+        result = queries.run_explorer_query(conn, "select * from rpt_revenue_daily cross join dim_store", 100, 5)
+        assert [str(v) for v in result["rows"][0][1:]] == ["10.5", "USD"]
+        for attack in ["select query_to_xml_and_xmlschema('select * from raw_shopify.orders', true, true, '')",
+                       "select query_to_xmlschema('select pg_read_file(''/etc/hostname'')', true, true, '')",
+                       "select table_to_xml_and_xmlschema('raw_shopify.orders', true, true, '')",
+                       "select pg_read_file('/etc/hostname')", "select * from pg_ls_dir('.')",
+                       f"select pg_terminate_backend({other_pid})", "select * from pg_authid"]:
+            with pytest.raises((psycopg.errors.InsufficientPrivilege, psycopg.errors.UndefinedTable)):
+                queries.run_explorer_query(conn, attack, 100, 5)
+    config = load_web_config_for(tmp_path, postgres_url, role)
+    assert web_warehouse(config).pg_params()["user"] == role
+
+
+def load_web_config_for(folder, url: str, role: str):
+    from storeboard.config import load_config
+
+    (folder / "storeboard.yml").write_text(
+        f"warehouse: {url}\nweb:\n  reader_role: {role}\n  reader_password: ${{READER_PASSWORD}}\n")
+    return load_config(folder / "storeboard.yml", environ={"READER_PASSWORD": "reader-password-2"})
