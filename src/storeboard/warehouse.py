@@ -319,10 +319,10 @@ class Warehouse:
             try:
                 yield Connection(raw, "duckdb", locked=raw in use.readers)
             finally:
+                raw.close()  # before a waiting writer is told: it opens the file next
                 with use.changed:
                     use.readers.pop(raw, None)
                     use.changed.notify_all()
-                raw.close()
             return
         import psycopg
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import time
+from decimal import Decimal
 
 import duckdb
 import pytest
@@ -370,3 +372,34 @@ def load_web_config_for(folder, url: str, role: str):
     (folder / "storeboard.yml").write_text(
         f"warehouse: {url}\nweb:\n  reader_role: {role}\n  reader_password: ${{READER_PASSWORD}}\n")
     return load_config(folder / "storeboard.yml", environ={"READER_PASSWORD": "reader-password-2"})
+
+
+def _explorer_duckdb(tmp_path):
+    from storeboard.warehouse import Warehouse
+
+    warehouse = Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}")
+    with warehouse.connect() as conn:
+        conn.execute("create schema analytics")
+        conn.execute("create table analytics.fct_orders as select range as order_id, repeat('x', 1000) as note "
+                     "from range(5000)")
+    return warehouse
+
+
+def test_explorer_results_are_capped_by_bytes(tmp_path):
+    from storeboard.web import queries
+
+    with _explorer_duckdb(tmp_path).connect(read_only=True, explorer=True) as conn:
+        result = queries.run_explorer_query(conn, "select order_id, note from analytics.fct_orders order by order_id",
+                                            1000, 10, byte_limit=100_000)
+        assert result["truncated_by"] == "bytes" and result["truncated"] is True
+        assert len(result["rows"]) == 99 and result["rows"][98] == [98, "x" * 1000]
+        # one huge value (Medium 6: a 20-million-element list) is cut by DuckDB before it reaches Python
+        started = time.monotonic()
+        result = queries.run_explorer_query(conn, "select range(0, 20000000) as r, 1 as a, 1 as a", 10, 60,
+                                            byte_limit=100_000)
+        assert result["columns"] == ["r", "a", "a_1"] and result["truncated_by"] == "bytes" and result["rows"] == []
+        assert time.monotonic() - started < 30
+        small = queries.run_explorer_query(conn, "select [1, 2] as l, {'k': 1.5} as s, 2.50::decimal(18, 2) as d",
+                                           10, 10)
+        assert small["rows"] == [["[1, 2]", "{'k': 1.5}", Decimal("2.50")]]
+

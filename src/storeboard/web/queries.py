@@ -375,7 +375,7 @@ def _run_duckdb(conn: Connection, sql: str, row_limit: int, byte_limit: int, tim
     timer = threading.Timer(timeout_seconds, lambda: (timed_out.set(), raw.interrupt()))
     timer.start()
     try:
-        cur = raw.execute(sql)
+        cur = raw.execute(_capped_values(raw, sql, byte_limit))
         columns = [d[0] for d in cur.description]
         return _collect(cur.fetchmany, columns, row_limit, byte_limit, timeout_seconds, deadline)
     except duckdb.Error as exc:
@@ -386,6 +386,34 @@ def _run_duckdb(conn: Connection, sql: str, row_limit: int, byte_limit: int, tim
         raise
     finally:
         timer.cancel()
+
+
+#: characters of one text, blob or nested value the explorer shows; a chunk of rows stays small
+VALUE_CHARS = 100_000
+#: DuckDB types whose single value can be as large as memory: cut to text in the query
+_UNBOUNDED_TYPES = {"varchar", "blob", "bit", "list", "array", "struct", "map", "union", "json"}
+
+
+def _capped_values(raw, sql: str, byte_limit: int) -> str:
+    """``sql`` with every text, blob or nested value cut by DuckDB to ``VALUE_CHARS`` characters
+    (or ``byte_limit``, when smaller).
+
+    A single value can be huge (``select range(0, 20000000)`` is one row): converting it to
+    Python cannot be interrupted, so DuckDB cuts it first. Binding the relation reads the result
+    types without running the query.
+    """
+    relation = raw.sql(sql)
+    names, types = relation.columns, relation.types
+    if not any(t.id in _UNBOUNDED_TYPES for t in types):
+        return sql
+    columns = []
+    for position, (name, sql_type) in enumerate(zip(names, types), start=1):
+        quoted = '"' + name.replace('"', '""') + '"'
+        if sql_type.id in _UNBOUNDED_TYPES:
+            columns.append(f"left(cast(#{position} as varchar), {min(int(byte_limit), VALUE_CHARS)}) as {quoted}")
+        else:
+            columns.append(f"#{position} as {quoted}")
+    return f"select {', '.join(columns)} from (\n{sql}\n) as explorer_values"
 
 
 def _run_postgres(raw, sql: str, row_limit: int, byte_limit: int, timeout_seconds: float,
