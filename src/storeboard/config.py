@@ -233,6 +233,9 @@ class WebSettings(_Strict):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    #: names the dashboards answer to (the Host header) besides localhost, 127.0.0.1, ::1 and
+    #: ``host``, e.g. the reverse proxy's ``dashboards.example.com``; others get 400
+    hosts: list[str] = Field(default_factory=list)
     #: require a login; without it only clients on this machine (127.0.0.1 / ::1) are served
     login: bool = True
     users: list[WebUser] = Field(default_factory=list)

@@ -3,8 +3,6 @@ timeout, results as a table or CSV, and the mart catalog beside the editor."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from fastapi import APIRouter, Form, Request
@@ -14,7 +12,7 @@ from storeboard.warehouse import WarehouseBusy
 from storeboard.web import catalog, health, queries
 from storeboard.web.dependencies import ConnectionDep, ExplorerConnectionDep
 from storeboard.web.formatting import value as format_value
-from storeboard.web.pages import plain
+from storeboard.web.pages import csv_text, plain
 from storeboard.web.routers.login import require_csrf
 from storeboard.web.sqlguard import QueryRefused, check_query
 
@@ -73,11 +71,7 @@ def explorer_csv(request: Request, conn: ExplorerConnectionDep, sql: str = Form(
     result = execute(request, conn, sql)
     if "error" in result:
         return Response(result["error"], status_code=400, media_type="text/plain; charset=utf-8")
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(result["columns"])
-    writer.writerows([["" if v is None else plain(v) for v in row] for row in result["rows"]])
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+    return Response(csv_text(result["columns"], result["rows"]), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="storeboard-query.csv"'})
 
 
