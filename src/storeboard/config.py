@@ -326,6 +326,9 @@ class AlertsSettings(_Strict):
     dashboard_url: str = "http://127.0.0.1:8000"
     #: extra tries per Slack post on connection errors, 429 and 5xx (the outbox retries later anyway)
     max_retries: int = Field(default=2, ge=0, le=10)
+    #: more new alerts than this of one rule in one run become one digest message (a count and
+    #: the worst cases) instead of one message each
+    digest_threshold: int = Field(default=20, ge=1, le=10_000)
     rules: AlertRules = AlertRules()
 
     _http_url = field_validator("dashboard_url")(lambda cls, v: _check_http_url(v))
