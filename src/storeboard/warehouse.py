@@ -248,16 +248,22 @@ class Warehouse:
         if self.kind != "duckdb":
             yield
             return
+        import duckdb
+
         use = _file_use(self.duckdb_path)
         deadline = time.monotonic() + wait_seconds
         with use.changed:
             use.writers += 1
-            while use.readers and time.monotonic() < deadline:
-                for raw, is_explorer in list(use.readers.items()):
-                    if is_explorer:
-                        raw.interrupt()
-                use.changed.wait(0.05)
         try:
+            with use.changed:
+                while use.readers and time.monotonic() < deadline:
+                    for raw, is_explorer in list(use.readers.items()):
+                        if is_explorer:
+                            try:
+                                raw.interrupt()
+                            except duckdb.Error:
+                                pass  # closed a moment ago: it leaves the readers next
+                    use.changed.wait(0.05)
             yield
         finally:
             with use.changed:

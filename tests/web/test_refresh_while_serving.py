@@ -91,3 +91,42 @@ def test_the_explorer_never_blocks_a_writer_and_cannot_read_files(tmp_path):
     assert isinstance(outcome[0], WarehouseBusy) and "try again" in str(outcome[0])
     with warehouse.connect(read_only=True, explorer=True) as conn:
         assert queries.run_explorer_query(conn, "select count(*) as n from analytics.more", 10, 5)["rows"] == [[1]]
+
+
+def test_many_explorer_queries_and_writers_take_turns_without_errors(tmp_path):
+    """Explorer connections opening and closing while writers come: no writer fails and the
+    explorer only ever answers or says it is refreshing (a writer once met a connection closed
+    a moment before and failed on interrupting it, leaving the explorer refreshing for good)."""
+    from storeboard.warehouse import WarehouseBusy
+    from storeboard.web import queries
+
+    warehouse = Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}")
+    with warehouse.connect() as conn:
+        conn.execute("create schema analytics")
+        conn.execute("create table analytics.t as select range as n from range(1000)")
+    stop = threading.Event()
+    outcomes: list = []
+
+    def explore():
+        while not stop.is_set():
+            try:
+                with warehouse.connect(read_only=True, explorer=True, wait_seconds=0.2) as conn:
+                    outcomes.append(queries.run_explorer_query(conn, "select sum(n) as s from analytics.t", 10, 5)
+                                    ["rows"][0][0])
+            except WarehouseBusy:
+                outcomes.append("refreshing")
+
+    threads = [threading.Thread(target=explore) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    try:
+        for i in range(40):
+            with warehouse.connect() as writer:
+                writer.execute(f"insert into analytics.t values ({1000 + i})")
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(10)
+    assert set(outcomes) - {"refreshing"} <= {sum(range(1000)) + sum(1000 + k for k in range(i)) for i in range(41)}
+    with warehouse.connect(read_only=True, explorer=True) as conn:  # nothing is left announced as writing
+        assert queries.run_explorer_query(conn, "select count(*) from analytics.t", 10, 5)["rows"] == [[1040]]
