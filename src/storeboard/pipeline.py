@@ -127,6 +127,8 @@ def redact(message: str, config: Config) -> str:
     warehouse = warehouse_for(config)
     if warehouse.kind == "postgres" and warehouse.pg_params()["password"]:
         secrets.append(warehouse.pg_params()["password"])
+    if config.web.reader_password:
+        secrets.append(config.web.reader_password.get_secret_value())
     for name in config.enabled_sources():
         block = getattr(config.sources, name)
         for value in block.__dict__.values():
