@@ -174,3 +174,22 @@ def test_sandbox_serves_a_hand_written_store_and_run_loads_it(tmp_path):
     with Warehouse(f"duckdb:///{tmp_path / 'storeboard.duckdb'}").connect(read_only=True) as conn:
         [row] = conn.query("select gross_sales, orders from analytics.rpt_revenue_daily where date = '2026-11-02'")
     assert row["gross_sales"] == 60 and row["orders"] == 1
+
+
+@pytest.mark.postgres
+def test_doctor_warns_when_the_web_would_read_postgres_as_a_superuser(tmp_path, sandbox, generator, monkeypatch,
+                                                                      postgres_url):
+    import uuid
+
+    make_config(tmp_path, postgres_url, sandbox.url, store=generator.store)
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["doctor"])
+    assert "would read PostgreSQL as a superuser" in result.output and "web.reader_password" in result.output
+    role = f"reader_{uuid.uuid4().hex[:8]}"
+    Warehouse(postgres_url).grant_reader(role, "reader-password-1")
+    with (tmp_path / "storeboard.yml").open("a") as config:
+        config.write(f"\nweb:\n  reader_role: {role}\n  reader_password: ${{READER_PASSWORD}}\n")
+    monkeypatch.setenv("READER_PASSWORD", "reader-password-1")
+    result = runner.invoke(app, ["doctor"])
+    assert f"the web reads PostgreSQL as {role}, not a superuser" in result.output, result.output
+    assert "reader-password-1" not in result.output

@@ -36,10 +36,9 @@ def test_storeboards_own_connections_apply_it(tmp_path):
     warehouse = Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}", memory_limit="300MB")
     with warehouse.connect() as conn:
         assert _limit(conn.raw) == "286.1 MiB"
-    # the explorer's instance of its own, opened read-only, and locked afterwards
-    with warehouse.connect(read_only=True, dedicated=True) as conn:
-        assert _limit(conn.raw) == "286.1 MiB"
-        conn.raw.execute("set lock_configuration = true")
+    # the explorer's locked-down instance, opened read-only with the limit among its settings
+    with warehouse.connect(read_only=True, explorer=True) as conn:
+        assert conn.locked and _limit(conn.raw) == "286.1 MiB"
         warehouse.limit_memory(conn.raw)  # a locked instance is left as it is, without an error
 
 

@@ -210,7 +210,7 @@ def test_no_secret_in_any_file_of_the_project_folder(failed_runs):
 def test_no_secret_in_the_web_pages_api_exports_or_sql_explorer(failed_runs, caplog):
     _folder, config, canaries, _outputs = failed_runs
     caplog.set_level(logging.DEBUG)
-    client = TestClient(create_app(config), raise_server_exceptions=False)
+    client = TestClient(create_app(config), raise_server_exceptions=False, base_url="http://localhost")
     page = client.get("/login")
     token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
     assert client.post("/login", data={"username": USER, "password": PASSWORD, "csrf_token": token},

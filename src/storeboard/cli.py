@@ -128,6 +128,7 @@ def doctor(path: Path = ConfigOption) -> None:
     except StoreboardError as exc:
         problems += 1
         console.print(f"[red]✗[/] {exc}")
+    _doctor_web_role(config)
     for name in config.enabled_sources():
         if name == "shopify" and not _doctor_shopify_credentials(config):
             problems += 1
@@ -152,6 +153,26 @@ def _doctor_shopify_credentials(config: Config) -> bool:
     except StoreboardError as exc:
         console.print(f"[red]✗[/] shopify credentials: {exc}")
         return False
+
+
+def _doctor_web_role(config) -> None:
+    """Warn when the dashboards and the SQL explorer would read PostgreSQL as a superuser."""
+    from storeboard.warehouse import web_warehouse
+
+    web = web_warehouse(config)
+    if web.kind != "postgres":
+        return
+    try:
+        superuser = web.is_superuser()
+    except StoreboardError as exc:
+        console.print(f"[yellow]![/] the web's warehouse user cannot log in: {exc}")
+        return
+    if superuser:
+        console.print("[yellow]![/] the dashboards and the SQL explorer would read PostgreSQL as a superuser: set "
+                      "web.reader_password (e.g. ${STOREBOARD_READER_PASSWORD}) so each build creates the "
+                      f"SELECT-only role {config.web.reader_role} and the web logs in as it (docs/security.md)")
+    else:
+        console.print(f"[green]✓[/] the web reads PostgreSQL as {web.pg_params()['user']}, not a superuser")
 
 
 @app.command()

@@ -256,6 +256,9 @@ class WebSettings(_Strict):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    #: names the dashboards answer to (the Host header) besides localhost, 127.0.0.1, ::1 and
+    #: ``host``, e.g. the reverse proxy's ``dashboards.example.com``; others get 400
+    hosts: list[str] = Field(default_factory=list)
     #: require a login; without it only clients on this machine (127.0.0.1 / ::1) are served
     login: bool = True
     users: list[WebUser] = Field(default_factory=list)
@@ -266,6 +269,13 @@ class WebSettings(_Strict):
     login_attempts: int = Field(default=5, ge=1, le=100)
     sql_row_limit: int = Field(default=1000, ge=1, le=100_000)
     sql_timeout_seconds: float = Field(default=10, gt=0, le=600)
+    #: about this many bytes of values (as text) per explorer result; more is cut off
+    sql_byte_limit: int = Field(default=5_000_000, ge=1000, le=500_000_000)
+    #: PostgreSQL: the role the dashboards and the SQL explorer log in as. Each build creates it
+    #: (when ``reader_password`` is set) with SELECT on ``analytics`` and nothing else
+    reader_role: str = Field(default="storeboard_reader", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    #: e.g. ${STOREBOARD_READER_PASSWORD}; without it the web uses the warehouse URL's user
+    reader_password: SecretStr | None = None
 
 
 class LowStockRule(_Strict):
@@ -339,6 +349,9 @@ class AlertsSettings(_Strict):
     dashboard_url: str = "http://127.0.0.1:8000"
     #: extra tries per Slack post on connection errors, 429 and 5xx (the outbox retries later anyway)
     max_retries: int = Field(default=2, ge=0, le=10)
+    #: more new alerts than this of one rule in one run become one digest message (a count and
+    #: the worst cases) instead of one message each
+    digest_threshold: int = Field(default=20, ge=1, le=10_000)
     rules: AlertRules = AlertRules()
 
     _http_url = field_validator("dashboard_url")(lambda cls, v: _check_http_url(v))
@@ -586,6 +599,7 @@ web:
   # SQL explorer limits.
   sql_row_limit: 1000
   sql_timeout_seconds: 10
+  sql_byte_limit: 5000000
 
 # Slack alerts, the Monday email and the refresh schedule: see docs/alerts.md and docs/deploy.md.
 # schedule:

@@ -127,6 +127,8 @@ def redact(message: str, config: Config) -> str:
     warehouse = warehouse_for(config)
     if warehouse.kind == "postgres" and warehouse.pg_params()["password"]:
         secrets.append(warehouse.pg_params()["password"])
+    if config.web.reader_password:
+        secrets.append(config.web.reader_password.get_secret_value())
     for name in config.enabled_sources():
         block = getattr(config.sources, name)
         for value in block.__dict__.values():
@@ -312,6 +314,14 @@ def run(
     Returns:
         The report; ``report.ok`` is false when any step failed (its error is recorded).
     """
+    # dlt and dbt open the DuckDB file themselves: the whole refresh is one writer in this
+    # process, so the SQL explorer's locked-down instance is closed for it (issue 23).
+    with warehouse_for(config).writing():
+        return _refresh(config, sources, full_refresh, progress, trigger)
+
+
+def _refresh(config: Config, sources: list[str] | None, full_refresh: bool, progress: Progress | None,
+             trigger: str) -> RunReport:
     notify = progress or (lambda step, status, detail: None)
     collect_less()
     warehouse = warehouse_for(config)
@@ -406,6 +416,20 @@ def replay_step(config: Config, log: RunLog, names: list[str], notify: Progress)
     return StepResult(step, "ok", rows_loaded=loaded, seconds=time.monotonic() - started)
 
 
+def grant_web_reader(config: Config, warehouse: Warehouse) -> None:
+    """PostgreSQL with ``web.reader_password``: (re)create the dashboards' SELECT-only role and
+    grant it the marts just built. A user without CREATEROLE gets a warning, not a failed run."""
+    if warehouse.kind != "postgres" or not config.web.reader_password:
+        return
+    import psycopg
+
+    try:
+        warehouse.grant_reader(config.web.reader_role, config.web.reader_password.get_secret_value())
+    except psycopg.Error as exc:
+        logger.warning("could not create the web's reader role %s: %s (the warehouse user needs CREATEROLE; "
+                       "see docs/security.md)", config.web.reader_role, redact(str(exc), config))
+
+
 def transform_step(config: Config, log: RunLog, full_refresh: bool, notify: Progress) -> StepResult:
     """Copy the config tables and run ``dbt build``, recording the step; a failure is recorded,
     never raised (the scheduler and Airflow call this too)."""
@@ -418,6 +442,7 @@ def transform_step(config: Config, log: RunLog, full_refresh: bool, notify: Prog
         write_config_tables(config, warehouse)
         counts = runner.build(warehouse, config.state_dir, dbt_vars(config, warehouse),
                               full_refresh=full_refresh)
+        grant_web_reader(config, warehouse)
     except StoreboardError as exc:
         message = redact(str(exc), config)
         log.step_finished(step, "failed", error=message)

@@ -7,11 +7,13 @@ The pipeline opens it read-write; the web app and the notifiers open it read-onl
 from __future__ import annotations
 
 import re
+import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from storeboard.config import redact_url
 from storeboard.errors import WarehouseError
@@ -19,15 +21,51 @@ from storeboard.errors import WarehouseError
 _NAMED_PARAM = re.compile(r"%\((\w+)\)s")
 
 
+class WarehouseBusy(WarehouseError):
+    """A refresh is writing the DuckDB file; the SQL explorer does not run meanwhile."""
+
+
+#: the settings of the read-only DuckDB instance readers use while nothing writes: no files,
+#: URLs or extensions, no Python objects as tables, and no setting can be changed afterwards
+LOCKED_READER = {"enable_external_access": False, "python_enable_replacements": False,
+                 "lock_configuration": True}
+
+
+class _FileUse:
+    """Who has one DuckDB file open in this process.
+
+    DuckDB keeps one database instance per file and process and refuses a second with other
+    settings. Writers (a refresh, a webhook round, a read-write connection) need the default
+    settings; the SQL explorer needs external access off. So they take turns: a writer announces
+    itself (``writing``), interrupts the explorer's queries and waits for the locked-down
+    instance to close; the explorer waits briefly for writers to finish and otherwise answers
+    "refreshing". Dashboards join whichever instance is open.
+    """
+
+    def __init__(self) -> None:
+        self.changed = threading.Condition()
+        self.writers = 0
+        #: open connections on the locked-down instance: raw handle → is it the explorer's
+        self.readers: dict[Any, bool] = {}
+
+
+_FILES: dict[str, _FileUse] = {}
+_FILES_LOCK = threading.Lock()
+
+
+def _file_use(path: Path) -> _FileUse:
+    with _FILES_LOCK:
+        return _FILES.setdefault(str(path.resolve()), _FileUse())
+
+
 class Connection:
     """A thin wrapper giving DuckDB and psycopg one query interface."""
 
-    def __init__(self, raw: Any, kind: str, shared: bool = False):
+    def __init__(self, raw: Any, kind: str, locked: bool = False):
         self.raw = raw
         self.kind = kind
-        #: a DuckDB read-only connection on the process's read-write database instance
-        #: (read-only by transaction); instance-wide settings must not be changed through it
-        self.shared = shared
+        #: a DuckDB connection on the locked-down read-only instance (``LOCKED_READER``)
+        self.locked = locked
 
     def _sql(self, sql: str) -> str:
         return _NAMED_PARAM.sub(r"$\1", sql) if self.kind == "duckdb" else sql
@@ -59,6 +97,15 @@ class Connection:
             {"schema": schema, "table": table},
         )
         return bool(rows)
+
+
+def web_warehouse(config) -> "Warehouse":
+    """Where the dashboards and the SQL explorer read: on PostgreSQL the reader role
+    (``web.reader_role``) when ``web.reader_password`` is set, else the warehouse URL's user."""
+    warehouse = Warehouse.from_config(config)
+    if warehouse.kind == "postgres" and config.web.reader_password:
+        return warehouse.as_user(config.web.reader_role, config.web.reader_password.get_secret_value())
+    return warehouse
 
 
 @dataclass(frozen=True)
@@ -97,6 +144,41 @@ class Warehouse:
         """The URL with any password hidden, safe for logs and pages."""
         return redact_url(self.url)
 
+    def as_user(self, user: str, password: str) -> "Warehouse":
+        """The same PostgreSQL database, logged in as ``user`` (the web's reader role)."""
+        parts = urlsplit(self.url)
+        host = parts.hostname or "localhost"
+        netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{host}" + (f":{parts.port}" if parts.port else "")
+        return Warehouse(parts._replace(netloc=netloc).geturl(), self.base_dir, self.memory_limit)
+
+    def grant_reader(self, role: str, password: str) -> None:
+        """Create or update the login ``role`` that may only SELECT from ``analytics`` (PostgreSQL).
+
+        No superuser, database, role or replication rights; USAGE on ``analytics`` and SELECT on
+        its tables (now and those this user creates later), nothing on ``raw_*``, ``staging`` or
+        ``storeboard_meta``. The dashboards and the SQL explorer log in as it (issue 23).
+        """
+        from psycopg import sql
+
+        with self.connect() as conn:
+            exists = conn.query("select 1 as found from pg_roles where rolname = %(role)s", {"role": role})
+            verb = "alter" if exists else "create"
+            with conn.raw.cursor() as cur:
+                cur.execute(sql.SQL(verb + " role {} login nosuperuser nocreatedb nocreaterole noreplication "
+                                    "nobypassrls password {}").format(sql.Identifier(role), sql.Literal(password)))
+                cur.execute("create schema if not exists analytics")
+                for statement in ("grant usage on schema analytics to {}",
+                                  "grant select on all tables in schema analytics to {}",
+                                  "alter default privileges in schema analytics grant select on tables to {}"):
+                    cur.execute(sql.SQL(statement).format(sql.Identifier(role)))
+
+    def is_superuser(self) -> bool:
+        """PostgreSQL: True when this URL's user is a superuser (False on DuckDB)."""
+        if self.kind != "postgres":
+            return False
+        with self.connect(read_only=True) as conn:
+            return bool(conn.query("select rolsuper from pg_roles where rolname = current_user")[0]["rolsuper"])
+
     def pg_params(self) -> dict[str, Any]:
         """Connection parameters of a PostgreSQL URL."""
         parts = urlsplit(self.url)
@@ -133,54 +215,120 @@ class Warehouse:
             for name, value in settings.items():
                 raw.execute(f"set {name} = {value!r}" if isinstance(value, str) else f"set {name} = {str(value).lower()}")
 
+    def _open_duckdb(self, path: Path, read_only: bool) -> Any:
+        import duckdb
+
+        try:
+            raw = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise WarehouseError(f"cannot open warehouse {path}: {exc}") from None
+        self.limit_memory(raw)
+        return raw
+
+    def _open_locked_reader(self, path: Path) -> Any | None:
+        """The locked-down read-only instance, or None when a handle opened outside
+        ``writing`` (dlt's or dbt's, closing) still holds the file with other settings."""
+        import duckdb
+
+        try:
+            return duckdb.connect(str(path), read_only=True, config={**LOCKED_READER, **self.duckdb_settings()})
+        except duckdb.Error as exc:
+            if "different configuration" in str(exc):
+                return None
+            raise WarehouseError(f"cannot open warehouse {path}: {exc}") from None
+
+    @contextmanager
+    def writing(self, wait_seconds: float = 30.0) -> Iterator[None]:
+        """Announce a writer of this DuckDB file in this process for the ``with`` block.
+
+        The SQL explorer's queries on the locked-down instance are interrupted, and the block
+        starts when that instance has closed (dashboards' queries on it are short), so dlt's,
+        dbt's and Storeboard's read-write connections can open the file. A no-op on PostgreSQL.
+        """
+        if self.kind != "duckdb":
+            yield
+            return
+        import duckdb
+
+        use = _file_use(self.duckdb_path)
+        deadline = time.monotonic() + wait_seconds
+        with use.changed:
+            use.writers += 1
+        try:
+            with use.changed:
+                while use.readers and time.monotonic() < deadline:
+                    for raw, is_explorer in list(use.readers.items()):
+                        if is_explorer:
+                            try:
+                                raw.interrupt()
+                            except duckdb.Error:
+                                pass  # closed a moment ago: it leaves the readers next
+                    use.changed.wait(0.05)
+            yield
+        finally:
+            with use.changed:
+                use.writers -= 1
+                use.changed.notify_all()
+
     @contextmanager
     def connect(self, read_only: bool = False, timeout_seconds: float | None = None,
-                dedicated: bool = False) -> Iterator[Connection]:
+                explorer: bool = False, wait_seconds: float = 2.0) -> Iterator[Connection]:
         """Open a connection; read-only connections cannot change anything.
 
-        DuckDB refuses, within one process, a read-only and a read-write connection to the same
-        file at the same time. So that dashboards keep answering while the in-process scheduler
-        refreshes, a read-only DuckDB connection normally joins the process's read-write database
-        instance inside a READ ONLY transaction. ``dedicated`` asks for a database instance of its
-        own opened read-only (for instance-wide settings, as the SQL explorer's), falling back to
-        the shared instance while a writer is open in this process.
+        DuckDB refuses, within one process, two instances of one file with different settings.
+        A read-write connection counts as a writer (``writing``). A read-only one opens (or joins)
+        the locked-down read-only instance (``LOCKED_READER``) while nothing writes in this
+        process, and otherwise joins the writers' instance inside a READ ONLY transaction, so
+        dashboards keep answering during a refresh. The SQL explorer's connection (``explorer``)
+        never joins a writer's instance: it waits up to ``wait_seconds`` for the writers to
+        finish and otherwise raises ``WarehouseBusy``.
 
         Args:
             read_only: no writes: a DuckDB read-only transaction or instance / a read-only
                 Postgres session.
             timeout_seconds: Postgres statement timeout for this session.
-            dedicated: DuckDB only, with ``read_only``: prefer an instance of its own.
+            explorer: DuckDB only, with ``read_only``: the locked-down instance or nothing.
+            wait_seconds: how long the explorer waits for a refresh to let go of the file.
 
         Raises:
+            WarehouseBusy: ``explorer`` and a refresh is writing the file.
             WarehouseError: the warehouse cannot be reached or opened.
         """
         if self.kind == "duckdb":
-            import duckdb
-
             path = self.duckdb_path
             if read_only and not path.exists():
                 raise WarehouseError(f"warehouse {path} does not exist yet: run `storeboard run` first")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            attempts = [True, False] if read_only and dedicated else [False, True] if read_only else [False]
-            raw, error = None, None
-            for as_read_only in attempts:
-                try:
-                    raw = duckdb.connect(str(path), read_only=as_read_only)
-                    break
-                except duckdb.Error as exc:
-                    error = exc
-                    if "different configuration" not in str(exc):
+            if not read_only:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with self.writing():
+                    raw = self._open_duckdb(path, read_only=False)
+                    try:
+                        yield Connection(raw, "duckdb")
+                    finally:
+                        raw.close()
+                return
+            use = _file_use(path)
+            with use.changed:
+                deadline = time.monotonic() + (wait_seconds if explorer else 0.0)
+                while True:
+                    raw = self._open_locked_reader(path) if not use.writers else None
+                    if raw is not None or time.monotonic() >= deadline:
                         break
+                    use.changed.wait(0.05)
+                if raw is not None:
+                    use.readers[raw] = explorer
             if raw is None:
-                raise WarehouseError(f"cannot open warehouse {path}: {error}") from None
-            self.limit_memory(raw)
-            shared = read_only and not as_read_only
-            if shared:
+                if explorer:
+                    raise WarehouseBusy("the warehouse is refreshing: try again in a moment")
+                raw = self._open_duckdb(path, read_only=False)
                 raw.execute("begin transaction read only")
             try:
-                yield Connection(raw, "duckdb", shared=shared)
+                yield Connection(raw, "duckdb", locked=raw in use.readers)
             finally:
-                raw.close()
+                raw.close()  # before a waiting writer is told: it opens the file next
+                with use.changed:
+                    use.readers.pop(raw, None)
+                    use.changed.notify_all()
             return
         import psycopg
 

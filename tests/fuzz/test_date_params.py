@@ -101,7 +101,7 @@ def client():
         config = Config(warehouse=SecretStr("duckdb:///fuzz.duckdb"), base_dir=Path(tmp), web=WebSettings(login=False))
         with Warehouse.from_config(config).connect() as conn:
             conn.execute("create schema if not exists analytics")
-        yield TestClient(create_app(config), client=("127.0.0.1", 50000), raise_server_exceptions=False)
+        yield TestClient(create_app(config), client=("127.0.0.1", 50000), raise_server_exceptions=False, base_url="http://localhost")
 
 
 param_value = st.one_of(date_text, st.text(max_size=12), st.sampled_from(["day", "week", "month", "asc", "desc", "sku",

@@ -139,3 +139,90 @@ def test_what_the_guard_lets_through_reads_only_marts(database, prefix, item, ta
        suffix=st.sampled_from(["", " for update", " for share", " into temp t"]))
 def test_postgres_server_functions_and_locks_are_refused(item, table, suffix):
     assert guard(f"select {item} from {table}{suffix}", "postgres") is None
+
+
+# -- function calls and nested SQL (issue 23) ---------------------------------------------------
+#: SQL an attacker would hide in a string for a function to run
+NESTED_SQL = ["select * from raw_shopify.tokens", "select token from tokens", "from main.tokens",
+              "select getenv('STOREBOARD_FUZZ_SECRET')", "select * from read_text('{path}')",
+              "select getvariable('secret')", "select * from duckdb_settings()"]
+FUNCTIONS = [
+    # pure ones the allow-list keeps
+    "upper", "lower", "coalesce", "concat", "length", "abs", "round", "md5", "list_value", "string_split",
+    "to_json", "json_extract_string", "struct_pack", "array_to_string", "format", "regexp_replace",
+    # ones that take SQL, paths, names or settings
+    "json_execute_serialized_sql", "json_serialize_sql", "query", "query_table", "read_text", "read_csv",
+    "read_json", "glob", "sniff_csv", "getenv", "getvariable", "current_setting", "pragma_storage_info",
+    "pragma_table_info", "pragma_show", "duckdb_tables", "duckdb_settings", "duckdb_functions", "test_all_types",
+    "parquet_metadata", "json_deserialize_sql", "query_to_xml", "table_to_xml", "pg_read_file", "which_secret",
+]
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+sql_strings = st.sampled_from(NESTED_SQL).map(_literal)
+serialised = st.sampled_from(NESTED_SQL).map(lambda q: f"json_serialize_sql({_literal(q)})")
+plain_args = st.sampled_from(["net_sales", "date", "1", "'raw_shopify.tokens'", "'tokens'", "'{path}'",
+                              "'STOREBOARD_FUZZ_SECRET'", "'secret'", "'home_directory'", "'*'", "[1, 2]"])
+
+
+def calls(argument):
+    """``name(args)`` in the ways a name can be called: plainly, quoted, qualified, as a method."""
+    return st.builds(
+        lambda name, args, style: {
+            "plain": f"{name}({', '.join(args)})",
+            "quoted": f"\"{name}\"({', '.join(args)})",
+            "upper": f"{name.upper()}({', '.join(args)})",
+            "qualified": f"main.{name}({', '.join(args)})",
+            "method": f"({args[0]}).{name}({', '.join(args[1:])})" if args else f"{name}()",
+        }[style],
+        st.sampled_from(FUNCTIONS), st.lists(argument, max_size=3),
+        st.sampled_from(["plain", "quoted", "upper", "qualified", "method"]))
+
+
+expressions = st.recursive(st.one_of(plain_args, sql_strings, serialised), calls, max_leaves=6)
+
+
+@FUZZ
+@given(expression=expressions, form=st.sampled_from([
+    "select {e} from analytics.rpt_revenue_daily", "select {e}", "select * from {e}",
+    "select * from analytics.rpt_revenue_daily where {e} is not null",
+    "select * from analytics.rpt_revenue_daily, lateral (select {e}) as x",
+    "with t as (select {e} as v) select * from t", "select (select {e}) as v"]))
+@example(expression="json_execute_serialized_sql(json_serialize_sql('select * from raw_shopify.tokens'))",
+         form="select * from {e}")
+@example(expression="'select token from raw_shopify.tokens'.query()", form="select {e}")
+@example(expression="pragma_storage_info('raw_shopify.tokens')", form="select * from {e}")
+def test_function_calls_and_nested_sql_read_only_marts(database, expression, form):
+    conn, secret_file = database
+    sql = form.format(e=expression).replace(PATH, str(secret_file))
+    statement = guard(sql, "duckdb")
+    if statement is None:
+        return
+    before = catalog(conn)
+    cursor = conn.cursor()
+    timer = threading.Timer(5, cursor.interrupt)
+    timer.start()
+    try:
+        rows = cursor.execute(statement).fetchall()
+    except duckdb.Error:
+        return  # the engine refused it: nothing was read
+    finally:
+        timer.cancel()
+        cursor.close()
+    assert CANARY not in repr(rows), f"{statement!r} read a secret: {rows!r}"
+    assert catalog(conn) == before
+
+
+@FUZZ
+@given(expression=expressions.map(lambda e: e.replace("json_serialize_sql", "query_to_xml")))
+def test_postgres_refuses_every_call_that_is_not_pure(expression):
+    """Whatever nests them, a call of a function off the allow-list is refused on PostgreSQL."""
+    sql = f"select {expression} from rpt_revenue_daily"
+    tokens = sqlglot.tokenize(sql, read="postgres")
+    called = {t.text.lower() for t, after in zip(tokens, tokens[1:])
+              if after.token_type == sqlglot.TokenType.L_PAREN and t.token_type != sqlglot.TokenType.STRING}
+    if called & set(FUNCTIONS[16:]):  # a call (not text in a string) of a function off the list
+        assert guard(sql, "postgres") is None, sql

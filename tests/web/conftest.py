@@ -84,7 +84,7 @@ def login(client: TestClient, username: str = USER, password: str = PASSWORD):
 @pytest.fixture(scope="session")
 def client(web_config) -> TestClient:
     """A TestClient logged in as the test user."""
-    client = TestClient(create_app(web_config))
+    client = TestClient(create_app(web_config), base_url="http://localhost")
     assert login(client).status_code == 303
     return client
 

@@ -181,7 +181,11 @@ def test_stored_events_count_once(tmp_path):
     assert events.record(warehouse, event) == "duplicate"
     # The same body and topic under another (unsigned) webhook id header: the same event.
     assert events.record(warehouse, events.Event("shopify:b", "shopify", "orders/create", event.objects, body)) == "duplicate"
-    assert events.record(warehouse, events.Event("shopify:c", "shopify", "products/update", (), body)) == "ignored"
+    # The same body under a new topic: the topic header is not signed either, so it is a replay
+    # (issue 23: it stored a new ignored row)
+    assert events.record(warehouse, events.Event("shopify:c", "shopify", "products/update", (), body)) == "duplicate"
+    other = json.dumps({"id": 2}).encode()
+    assert events.record(warehouse, events.Event("shopify:d", "shopify", "products/update", (), other)) == "ignored"
     assert events.counts(warehouse) == {"pending": 1, "ignored": 1}
     events.finish(warehouse, [], {"shopify:a": "down"})
     for _ in range(events.MAX_ATTEMPTS - 1):

@@ -114,33 +114,33 @@ def record(conn: Connection, config: Config, results: dict[str, list[rules.Findi
         firing = {r["alert_key"] for r in conn.query(
             f"select alert_key from {SCHEMA}.alert_states where rule = %(rule)s and state = 'firing'", {"rule": rule})}
         current = {f.key: f for f in findings}
+        new = [f for f in current.values() if f.key not in firing]
+        # A flood (an inventory file with a million SKUs below their reorder point) is one
+        # digest message, so it neither floods the channel nor delays the other rules' alerts.
+        if len(new) > config.alerts.digest_threshold:
+            messages = [rules.digest(rule, new, f"digest:{now:%Y%m%dT%H%M%S}:{uuid.uuid4().hex[:8]}")]
+        else:
+            messages = new
         conn.execute("begin transaction")
         try:
-            for key, finding in current.items():
-                if key in firing:
-                    conn.execute(f"update {SCHEMA}.alert_states set last_seen_at = %(now)s "
-                                 "where rule = %(rule)s and alert_key = %(key)s", {"now": now, "rule": rule, "key": key})
-                    continue
+            seen = [key for key in current if key in firing]
+            if seen:
+                conn.execute(f"update {SCHEMA}.alert_states set last_seen_at = %(now)s where rule = %(rule)s "
+                             "and state = 'firing' and alert_key in (select unnest(%(keys)s))"
+                             if conn.kind == "duckdb" else
+                             f"update {SCHEMA}.alert_states set last_seen_at = %(now)s where rule = %(rule)s "
+                             "and state = 'firing' and alert_key = any(%(keys)s)",
+                             {"now": now, "rule": rule, "keys": seen})
+            alert_of: dict[str, str] = {}
+            for finding in messages:
                 alert_id = uuid.uuid4().hex
-                payload = {
-                    "rule": rule, "key": key, "title": finding.title, "summary": finding.summary,
-                    "link": config.alerts.dashboard_url + finding.link, "data": finding.data,
-                    "message": message_for(finding, config.alerts.dashboard_url),
-                }
-                conn.execute(
-                    f"insert into {SCHEMA}.alerts (alert_id, rule, alert_key, title, payload, status, created_at, attempts) "
-                    "values (%(id)s, %(rule)s, %(key)s, %(title)s, %(payload)s, %(status)s, %(now)s, 0)",
-                    {"id": alert_id, "rule": rule, "key": key, "title": finding.title[:500],
-                     "payload": json.dumps(payload, default=_json_default), "status": status, "now": now},
-                )
-                conn.execute(f"delete from {SCHEMA}.alert_states where rule = %(rule)s and alert_key = %(key)s",
-                             {"rule": rule, "key": key})
-                conn.execute(
-                    f"insert into {SCHEMA}.alert_states (rule, alert_key, state, changed_at, last_seen_at, alert_id) "
-                    "values (%(rule)s, %(key)s, 'firing', %(now)s, %(now)s, %(id)s)",
-                    {"rule": rule, "key": key, "now": now, "id": alert_id},
-                )
-                fired.append(f"{rule}:{key}")
+                _queue(conn, config, finding, alert_id, status, now)
+                if finding.key.startswith("digest:"):
+                    alert_of.update({f.key: alert_id for f in new})
+                else:
+                    alert_of[finding.key] = alert_id
+            _set_firing(conn, rule, alert_of, now)
+            fired += [f"{rule}:{f.key}" for f in new]
             for key in sorted(firing - set(current)):
                 conn.execute(f"update {SCHEMA}.alert_states set state = 'ok', changed_at = %(now)s "
                              "where rule = %(rule)s and alert_key = %(key)s", {"now": now, "rule": rule, "key": key})
@@ -154,11 +154,46 @@ def record(conn: Connection, config: Config, results: dict[str, list[rules.Findi
     return fired, recovered
 
 
+def _queue(conn: Connection, config: Config, finding: rules.Finding, alert_id: str, status: str,
+           now: datetime) -> None:
+    payload = {
+        "rule": finding.rule, "key": finding.key, "title": finding.title, "summary": finding.summary,
+        "link": config.alerts.dashboard_url + finding.link, "data": finding.data,
+        "message": message_for(finding, config.alerts.dashboard_url),
+    }
+    conn.execute(
+        f"insert into {SCHEMA}.alerts (alert_id, rule, alert_key, title, payload, status, created_at, attempts) "
+        "values (%(id)s, %(rule)s, %(key)s, %(title)s, %(payload)s, %(status)s, %(now)s, 0)",
+        {"id": alert_id, "rule": finding.rule, "key": finding.key, "title": finding.title[:500],
+         "payload": json.dumps(payload, default=_json_default), "status": status, "now": now},
+    )
+
+
+def _set_firing(conn: Connection, rule: str, alert_of: dict[str, str], now: datetime) -> None:
+    """Mark each key firing with the alert that told about it, in batches (a flood has many)."""
+    keys = list(alert_of)
+    for start in range(0, len(keys), 5000):
+        batch = keys[start:start + 5000]
+        params = {"rule": rule, "now": now, "keys": batch, "ids": [alert_of[k] for k in batch]}
+        conn.execute(f"delete from {SCHEMA}.alert_states where rule = %(rule)s and alert_key in "
+                     + ("(select unnest(%(keys)s))" if conn.kind == "duckdb" else "(select unnest(%(keys)s::text[]))"),
+                     {"rule": rule, "keys": batch})
+        conn.execute(
+            f"insert into {SCHEMA}.alert_states (rule, alert_key, state, changed_at, last_seen_at, alert_id) "
+            "select %(rule)s, k, 'firing', %(now)s, %(now)s, i from "
+            + ("(select unnest(%(keys)s) as k, unnest(%(ids)s) as i)" if conn.kind == "duckdb" else
+               "unnest(%(keys)s::text[], %(ids)s::text[]) as t(k, i)"),
+            params)
+
+
 def pending(conn: Connection) -> list[dict[str, Any]]:
-    """Alerts waiting for Slack, oldest first."""
+    """Alerts waiting for Slack: each rule's oldest first, taking turns between rules, so a
+    backlog of one rule never holds back the others."""
     ensure_tables(conn)
-    return conn.query(f"select alert_id, rule, alert_key, payload, attempts from {SCHEMA}.alerts "
-                      "where status = 'pending' order by created_at, alert_id")
+    return conn.query(
+        f"select alert_id, rule, alert_key, payload, attempts from (select *, row_number() over "
+        f"(partition by rule order by created_at, alert_id) as turn from {SCHEMA}.alerts where status = 'pending') "
+        "as queued order by turn, created_at, rule, alert_id")
 
 
 def deliver(conn: Connection, config: Config, now: datetime | None = None) -> tuple[int, int, str | None]:

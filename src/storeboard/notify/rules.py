@@ -263,6 +263,36 @@ def sales_drop(conn: Connection, ctx: Context) -> list[Finding] | None:
     )]
 
 
+#: worst cases a digest names (Slack shows at most 10 fields)
+DIGEST_EXAMPLES = 5
+_RULE_NOUNS = {
+    "low_stock": "SKUs at or below their reorder point",
+    "roas_below_target": "campaigns below their ROAS target",
+    "budget_pacing": "budgets pacing off target",
+    "negative_margin": "SKUs with a negative contribution margin",
+    "source_health": "data sources failed or stale",
+    "sales_drop": "days of net sales below normal",
+}
+
+
+def digest(rule: str, findings: list[Finding], key: str) -> Finding:
+    """One finding standing for many new ones of ``rule``: the count and the first
+    ``DIGEST_EXAMPLES`` (each rule lists its worst cases first)."""
+    worst = findings[:DIGEST_EXAMPLES]
+    noun = _RULE_NOUNS.get(rule, f"{rule} alerts")
+    return Finding(
+        rule=rule,
+        key=key,
+        title=f"{len(findings):,} new {noun}",
+        summary=(f"{len(findings):,} new {noun} in this refresh: one message instead of {len(findings):,}. "
+                 f"The worst {len(worst)}:\n" + "\n".join(f"• {f.title}" for f in worst)),
+        fields=[(f.title[:150], f.summary[:300]) for f in worst],
+        link=DASHBOARD_PATHS.get(rule, "/"),
+        data={"count": len(findings), "keys": [f.key for f in findings[:100]],
+              "worst": [{"key": f.key, "title": f.title} for f in worst]},
+    )
+
+
 RULES: dict[str, Callable[[Connection, Context], list[Finding] | None]] = {
     "low_stock": low_stock,
     "roas_below_target": roas_below_target,

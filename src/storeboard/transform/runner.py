@@ -66,6 +66,12 @@ def build(warehouse: Warehouse, state_dir: Path, variables: dict[str, Any], sele
     Raises:
         TransformError: a model failed to build or a test failed, with the failing nodes named.
     """
+    with warehouse.writing():  # dbt-duckdb opens the file itself, read-write
+        return _build(warehouse, state_dir, variables, select, full_refresh)
+
+
+def _build(warehouse: Warehouse, state_dir: Path, variables: dict[str, Any], select: str | None,
+           full_refresh: bool) -> dict[str, int]:
     from dbt.cli.main import dbtRunner
 
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")

@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from storeboard.config import Config
 from storeboard.errors import StoreboardError, WarehouseError
+from storeboard.warehouse import WarehouseBusy
 from storeboard.web import auth
 from storeboard.web.pages import NAVIGATION
 from storeboard.web.routers import (assets, customers, explorer, health, inventory, login, marketing, products,
@@ -53,6 +54,10 @@ def create_app(config: Config) -> FastAPI:
     @app.exception_handler(StoreboardError)
     async def storeboard_error(request: Request, exc: StoreboardError):
         status = 503 if isinstance(exc, WarehouseError) else 500
+        if request.url.path.startswith("/api/"):
+            from fastapi.responses import JSONResponse
+
+            return JSONResponse({"error": str(exc), "refreshing": isinstance(exc, WarehouseBusy)}, status_code=status)
         return templates.TemplateResponse(request, "error.html", {"page": None, "message": str(exc)}, status_code=status)
 
     @app.exception_handler(HTTPException)

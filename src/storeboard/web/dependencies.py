@@ -7,7 +7,7 @@ from typing import Annotated, Iterator
 from fastapi import Depends, Request
 
 from storeboard.config import Config
-from storeboard.warehouse import Connection, Warehouse
+from storeboard.warehouse import Connection, web_warehouse
 
 
 def get_config(request: Request) -> Config:
@@ -16,14 +16,14 @@ def get_config(request: Request) -> Config:
 
 def get_connection(request: Request) -> Iterator[Connection]:
     """A read-only connection, opened per request so a refresh can take the write lock between requests."""
-    with Warehouse.from_config(request.app.state.config).connect(read_only=True, timeout_seconds=30) as conn:
+    with web_warehouse(request.app.state.config).connect(read_only=True, timeout_seconds=30) as conn:
         yield conn
 
 
 def get_explorer_connection(request: Request) -> Iterator[Connection]:
-    """A read-only connection for the SQL explorer: on DuckDB a read-only instance of its own when
-    no refresh is writing in this process, so external access can be switched off for it."""
-    with Warehouse.from_config(request.app.state.config).connect(read_only=True, timeout_seconds=30, dedicated=True) as conn:
+    """A read-only connection for the SQL explorer: on DuckDB the locked-down read-only instance,
+    never a writer's (``WarehouseBusy`` while a refresh writes)."""
+    with web_warehouse(request.app.state.config).connect(read_only=True, timeout_seconds=30, explorer=True) as conn:
         yield conn
 
 

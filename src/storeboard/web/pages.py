@@ -137,13 +137,31 @@ def plain(raw: Any) -> Any:
     return raw
 
 
-def to_csv(table: Table) -> str:
+#: a text cell starting with one of these is a formula to a spreadsheet (=HYPERLINK(…), +cmd|…)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def csv_cell(raw: Any) -> Any:
+    """A CSV cell: ``plain`` values, and text a spreadsheet would run as a formula prefixed with
+    ``'`` so it shows as text (OWASP's advice on CSV injection). Numbers stay numbers."""
+    if raw is None:
+        return ""
+    if isinstance(raw, str) and raw.startswith(FORMULA_STARTS):
+        return "'" + raw
+    return plain(raw)
+
+
+def csv_text(header: list[str], rows) -> str:
+    """``rows`` as CSV under ``header``, every cell through ``csv_cell``."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([c.label for c in table.columns])
-    for row in table.rows:
-        writer.writerow(["" if row.get(c.key) is None else plain(row.get(c.key)) for c in table.columns])
+    writer.writerow([csv_cell(h) for h in header])
+    writer.writerows([csv_cell(v) for v in row] for row in rows)
     return out.getvalue()
+
+
+def to_csv(table: Table) -> str:
+    return csv_text([c.label for c in table.columns], ([row.get(c.key) for c in table.columns] for row in table.rows))
 
 
 def render(request: Request, conn, ctx: Context | None, page: Page) -> HTMLResponse:

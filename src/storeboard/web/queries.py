@@ -7,6 +7,7 @@ Filter values are always bound parameters; nothing a request sends is pasted int
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -308,57 +309,127 @@ class QueryTimeout(Exception):
     """The explorer query ran past its timeout and was stopped."""
 
 
-def run_explorer_query(conn: Connection, sql: str, row_limit: int, timeout_seconds: float) -> dict[str, Any]:
+#: rows fetched and measured at a time, so the byte cap and the deadline are checked as they go
+_CHUNK = 200
+
+
+def run_explorer_query(conn: Connection, sql: str, row_limit: int, timeout_seconds: float,
+                       byte_limit: int = 5_000_000) -> dict[str, Any]:
     """Run one statement already passed by ``sqlguard.check_query``, read-only and bounded.
 
-    DuckDB: external access (files, URLs, extensions) is switched off and the configuration locked
-    for the connection's database before the query, which is interrupted at the timeout.
-    Postgres: a READ ONLY transaction with ``statement_timeout``, rolled back afterwards.
+    DuckDB: only on the locked-down read-only instance (``Connection.locked``: external access
+    off, configuration locked), never on a writer's; the query is interrupted at the timeout,
+    or when a refresh wants the file (``WarehouseBusy``). PostgreSQL: a READ ONLY transaction
+    with ``statement_timeout``, rolled back afterwards. On both, the timeout covers fetching and
+    measuring the rows too, and at most ``row_limit`` rows and about ``byte_limit`` bytes of
+    values (as text) come back.
 
     Returns:
-        ``{"columns": [...], "rows": [[...]], "truncated": bool}`` with at most ``row_limit`` rows.
+        ``{"columns": [...], "rows": [[...]], "truncated": bool, "truncated_by": "rows" | "bytes" | None}``.
 
     Raises:
         QueryTimeout: the query ran longer than ``timeout_seconds``.
+        WarehouseBusy: a refresh interrupted it (DuckDB).
         Exception: the engine's own error for a query it rejects.
     """
     wrapped = f"select * from (\n{sql}\n) as explorer_result limit {int(row_limit) + 1}"
+    deadline = time.monotonic() + timeout_seconds
     if conn.kind == "duckdb":
-        return _run_duckdb(conn.raw, wrapped, row_limit, timeout_seconds, instance_settings=not conn.shared)
-    return _run_postgres(conn.raw, wrapped, row_limit, timeout_seconds)
+        return _run_duckdb(conn, wrapped, row_limit, byte_limit, timeout_seconds, deadline)
+    return _run_postgres(conn.raw, wrapped, row_limit, byte_limit, timeout_seconds, deadline)
 
 
-def _run_duckdb(raw, sql: str, row_limit: int, timeout_seconds: float, instance_settings: bool = True) -> dict[str, Any]:
+def _stopped(timeout_seconds: float) -> QueryTimeout:
+    return QueryTimeout(f"the query ran longer than {timeout_seconds:g} s and was stopped")
+
+
+def _collect(fetch, columns: list[str], row_limit: int, byte_limit: int, timeout_seconds: float,
+             deadline: float) -> dict[str, Any]:
+    """Fetch chunks until the row or byte cap, measuring each value as the text it is sent as."""
+    rows: list[list[Any]] = []
+    size = 0
+    truncated_by = None
+    while True:
+        if time.monotonic() > deadline:
+            raise _stopped(timeout_seconds)
+        chunk = fetch(_CHUNK)
+        if not chunk:
+            break
+        for row in chunk:
+            if len(rows) == row_limit:
+                truncated_by = "rows"
+                break
+            size += sum(len(str(v)) + 1 for v in row)
+            if size > byte_limit:
+                truncated_by = "bytes"
+                break
+            rows.append(list(row))
+        if truncated_by:
+            break
+    if time.monotonic() > deadline:
+        raise _stopped(timeout_seconds)
+    return {"columns": columns, "rows": rows, "truncated": truncated_by is not None, "truncated_by": truncated_by}
+
+
+def _run_duckdb(conn: Connection, sql: str, row_limit: int, byte_limit: int, timeout_seconds: float,
+                deadline: float) -> dict[str, Any]:
     import threading
 
     import duckdb
 
-    if instance_settings:
-        # Instance-wide: only on an instance of the explorer's own. While a refresh writes in this
-        # process the explorer shares its instance (a read-only transaction) and relies on
-        # sqlguard's checks, since switching external access off would break the refresh's loads.
-        raw.execute("set enable_external_access = false")
-        raw.execute("set lock_configuration = true")
-    timer = threading.Timer(timeout_seconds, raw.interrupt)
+    from storeboard.warehouse import WarehouseBusy
+
+    if not conn.locked:
+        # Never on a writer's instance: external access is on there (issue 23, High 1).
+        raise WarehouseBusy("the warehouse is refreshing: try again in a moment")
+    raw = conn.raw
     timed_out = threading.Event()
-    timer.function = lambda: (timed_out.set(), raw.interrupt())
+    timer = threading.Timer(timeout_seconds, lambda: (timed_out.set(), raw.interrupt()))
     timer.start()
     try:
-        cur = raw.execute(sql)
+        cur = raw.execute(_capped_values(raw, sql, byte_limit))
         columns = [d[0] for d in cur.description]
-        rows = cur.fetchmany(row_limit + 1)
-    except duckdb.InterruptException:
-        raise QueryTimeout(f"the query ran longer than {timeout_seconds:g} s and was stopped") from None
-    except duckdb.Error:
+        return _collect(cur.fetchmany, columns, row_limit, byte_limit, timeout_seconds, deadline)
+    except duckdb.Error as exc:
         if timed_out.is_set():
-            raise QueryTimeout(f"the query ran longer than {timeout_seconds:g} s and was stopped") from None
+            raise _stopped(timeout_seconds) from None
+        if isinstance(exc, duckdb.InterruptException):  # a refresh asked for the file
+            raise WarehouseBusy("a refresh started: try again in a moment") from None
         raise
     finally:
         timer.cancel()
-    return {"columns": columns, "rows": [list(r) for r in rows[:row_limit]], "truncated": len(rows) > row_limit}
 
 
-def _run_postgres(raw, sql: str, row_limit: int, timeout_seconds: float) -> dict[str, Any]:
+#: characters of one text, blob or nested value the explorer shows; a chunk of rows stays small
+VALUE_CHARS = 100_000
+#: DuckDB types whose single value can be as large as memory: cut to text in the query
+_UNBOUNDED_TYPES = {"varchar", "blob", "bit", "list", "array", "struct", "map", "union", "json"}
+
+
+def _capped_values(raw, sql: str, byte_limit: int) -> str:
+    """``sql`` with every text, blob or nested value cut by DuckDB to ``VALUE_CHARS`` characters
+    (or ``byte_limit``, when smaller).
+
+    A single value can be huge (``select range(0, 20000000)`` is one row): converting it to
+    Python cannot be interrupted, so DuckDB cuts it first. Binding the relation reads the result
+    types without running the query.
+    """
+    relation = raw.sql(sql)
+    names, types = relation.columns, relation.types
+    if not any(t.id in _UNBOUNDED_TYPES for t in types):
+        return sql
+    columns = []
+    for position, (name, sql_type) in enumerate(zip(names, types), start=1):
+        quoted = '"' + name.replace('"', '""') + '"'
+        if sql_type.id in _UNBOUNDED_TYPES:
+            columns.append(f"left(cast(#{position} as varchar), {min(int(byte_limit), VALUE_CHARS)}) as {quoted}")
+        else:
+            columns.append(f"#{position} as {quoted}")
+    return f"select {', '.join(columns)} from (\n{sql}\n) as explorer_values"
+
+
+def _run_postgres(raw, sql: str, row_limit: int, byte_limit: int, timeout_seconds: float,
+                  deadline: float) -> dict[str, Any]:
     import psycopg
 
     with raw.transaction(force_rollback=True):
@@ -366,10 +437,10 @@ def _run_postgres(raw, sql: str, row_limit: int, timeout_seconds: float) -> dict
         raw.execute(f"set local statement_timeout = {int(timeout_seconds * 1000)}")
         raw.execute("set local search_path = analytics")
         try:
-            with raw.cursor() as cur:
+            # A server-side cursor: rows stream in chunks instead of all arriving at once.
+            with raw.cursor(name="storeboard_explorer") as cur:
                 cur.execute(sql)
                 columns = [d.name for d in cur.description]
-                rows = cur.fetchmany(row_limit + 1)
+                return _collect(cur.fetchmany, columns, row_limit, byte_limit, timeout_seconds, deadline)
         except psycopg.errors.QueryCanceled:
-            raise QueryTimeout(f"the query ran longer than {timeout_seconds:g} s and was stopped") from None
-    return {"columns": columns, "rows": [list(r) for r in rows[:row_limit]], "truncated": len(rows) > row_limit}
+            raise _stopped(timeout_seconds) from None

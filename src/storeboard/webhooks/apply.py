@@ -177,7 +177,8 @@ def apply_pending(config: Config, owner: str | None = None) -> ApplyResult:
             batch.add(event["event_id"], event["objects"])
         failed: dict[str, str] = {}
         try:
-            loaded, problems = _apply(config, batch)
+            with warehouse.writing():  # dlt opens the DuckDB file itself, read-write
+                loaded, problems = _apply(config, batch)
             for obj, error in problems.items():
                 for event_id in batch.objects.get(obj, []):
                     failed[event_id] = pipeline.redact(error, config)

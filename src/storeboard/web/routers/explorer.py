@@ -3,17 +3,16 @@ timeout, results as a table or CSV, and the mart catalog beside the editor."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from storeboard.warehouse import WarehouseBusy
 from storeboard.web import catalog, health, queries
 from storeboard.web.dependencies import ConnectionDep, ExplorerConnectionDep
 from storeboard.web.formatting import value as format_value
-from storeboard.web.pages import plain
+from storeboard.web.pages import csv_text, plain
 from storeboard.web.routers.login import require_csrf
 from storeboard.web.sqlguard import QueryRefused, check_query
 
@@ -28,9 +27,12 @@ def execute(request: Request, conn, sql: str) -> dict[str, Any]:
     marts = {r["table_name"].lower() for r in queries.mart_columns(conn)}
     try:
         statement = check_query(sql, "duckdb" if conn.kind == "duckdb" else "postgres", marts)
-        result = queries.run_explorer_query(conn, statement, settings.sql_row_limit, settings.sql_timeout_seconds)
+        result = queries.run_explorer_query(conn, statement, settings.sql_row_limit, settings.sql_timeout_seconds,
+                                            settings.sql_byte_limit)
     except QueryRefused as exc:
         return {"error": f"Refused: {exc}", "refused": True}
+    except WarehouseBusy as exc:
+        return {"error": f"Refreshing: {exc}", "refreshing": True}
     except queries.QueryTimeout as exc:
         return {"error": f"Stopped: {exc}", "timeout": True}
     except Exception as exc:  # the engine's own message for a bad query (unknown column, type error, …)
@@ -69,11 +71,7 @@ def explorer_csv(request: Request, conn: ExplorerConnectionDep, sql: str = Form(
     result = execute(request, conn, sql)
     if "error" in result:
         return Response(result["error"], status_code=400, media_type="text/plain; charset=utf-8")
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(result["columns"])
-    writer.writerows([["" if v is None else plain(v) for v in row] for row in result["rows"]])
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+    return Response(csv_text(result["columns"], result["rows"]), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="storeboard-query.csv"'})
 
 

@@ -58,6 +58,7 @@ def login_submit(request: Request, username: str = Form("", max_length=200), pas
 @router.post("/logout", include_in_schema=False)
 def logout(request: Request, csrf_token: str = Form("")):
     require_csrf(request, csrf_token)
+    request.app.state.sessions.end(request.state.session)  # the cookie stops working, even if kept
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(auth.SESSION_COOKIE, path="/")
     return response
