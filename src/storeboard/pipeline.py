@@ -317,11 +317,11 @@ def run(
     # dlt and dbt open the DuckDB file themselves: the whole refresh is one writer in this
     # process, so the SQL explorer's locked-down instance is closed for it (issue 23).
     with warehouse_for(config).writing():
-        return _refresh(config, sources, full_refresh, progress, trigger)
+        return _refresh(config, sources, full_refresh, progress, trigger, replay_quarantine)
 
 
 def _refresh(config: Config, sources: list[str] | None, full_refresh: bool, progress: Progress | None,
-             trigger: str) -> RunReport:
+             trigger: str, replay_quarantine: bool) -> RunReport:
     notify = progress or (lambda step, status, detail: None)
     collect_less()
     warehouse = warehouse_for(config)
