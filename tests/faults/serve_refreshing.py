@@ -9,6 +9,7 @@ Each refresh step's start and end is appended to ``refresh-events.jsonl`` beside
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import threading
@@ -24,6 +25,9 @@ from storeboard.web.app import create_app
 
 
 def main(config_path: str, port: int) -> None:
+    # webhook rounds log "webhooks: applied N event(s)" at INFO: a test waits for that line
+    logging.basicConfig(level=logging.WARNING, stream=sys.stdout)
+    logging.getLogger("storeboard.webhooks").setLevel(logging.INFO)
     path = Path(config_path)
     dotenv = {k: v for k, v in dotenv_values(path.parent / ".env").items() if v is not None}
     config = load_config(path, environ={**dotenv, **os.environ})

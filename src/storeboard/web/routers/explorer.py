@@ -24,8 +24,8 @@ EXAMPLE = ("select date, net_sales, orders, average_order_value\nfrom analytics.
 def execute(request: Request, conn, sql: str) -> dict[str, Any]:
     """Check and run ``sql``; returns the result or ``{"error": ...}`` (never raises for bad SQL)."""
     settings = request.app.state.config.web
-    marts = {r["table_name"].lower() for r in queries.mart_columns(conn)}
     try:
+        marts = {r["table_name"].lower() for r in queries.mart_columns(conn)}
         statement = check_query(sql, "duckdb" if conn.kind == "duckdb" else "postgres", marts)
         result = queries.run_explorer_query(conn, statement, settings.sql_row_limit, settings.sql_timeout_seconds,
                                             settings.sql_byte_limit)
@@ -36,12 +36,22 @@ def execute(request: Request, conn, sql: str) -> dict[str, Any]:
     except queries.QueryTimeout as exc:
         return {"error": f"Stopped: {exc}", "timeout": True}
     except Exception as exc:  # the engine's own message for a bad query (unknown column, type error, …)
+        if interrupted(exc):  # a refresh wants the file: it interrupts the explorer's connection
+            return {"error": "Refreshing: a refresh started: try again in a moment", "refreshing": True}
         return {"error": f"The warehouse rejected the query: {str(exc).splitlines()[0][:300]}"}
     result["row_limit"] = settings.sql_row_limit
     return result
 
 
+def interrupted(exc: Exception) -> bool:
+    """True for DuckDB's answer to ``interrupt()`` (only a refresh interrupts the explorer)."""
+    return type(exc).__name__ == "InterruptException"
+
+
 def _page(request: Request, conn, sql: str, result: dict[str, Any] | None, status: int = 200) -> HTMLResponse:
+    if result and result.get("refreshing"):
+        # the page's own queries would be interrupted too: the error page, with a 503
+        raise WarehouseBusy(result["error"].removeprefix("Refreshing: "))
     store = queries.store_info(conn)
     currency = store["currency_code"]
     return request.app.state.templates.TemplateResponse(request, "explorer.html", {
@@ -70,7 +80,8 @@ def explorer_csv(request: Request, conn: ExplorerConnectionDep, sql: str = Form(
     require_csrf(request, csrf_token)
     result = execute(request, conn, sql)
     if "error" in result:
-        return Response(result["error"], status_code=400, media_type="text/plain; charset=utf-8")
+        return Response(result["error"], status_code=503 if result.get("refreshing") else 400,
+                        media_type="text/plain; charset=utf-8")
     return Response(csv_text(result["columns"], result["rows"]), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="storeboard-query.csv"'})
 
