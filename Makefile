@@ -23,9 +23,11 @@ demo: install
 system-deps:
 	bash scripts/system-deps
 
-## test: everything the tests need, then the whole suite
+## test: everything the tests need, then the whole suite on TEST_WORKERS pytest-xdist workers
+## (each file, and each shared warehouse build, stays on one worker: see tests/conftest.py)
+TEST_WORKERS ?= 3
 test: install system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 ## bench: backfill, incremental refresh, pages and connectors at the demo scale on DuckDB and
 ## PostgreSQL; writes the tables in docs/performance.md (e.g. BENCH_SCALES="demo 250k 1M")

@@ -58,6 +58,19 @@ def pytest_sessionfinish(session):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+#: Session fixtures that build a warehouse (the slow part of a test): every test using one runs on
+#: the same pytest-xdist worker, so each is built once per run rather than once per worker.
+SHARED_BUILDS = {"web_folder": "web", "reference": "faults", "built_folder": "notify", "scenario": "scenario"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Group tests for ``--dist loadgroup``: by the shared build they read, else by file (a file's
+    module fixtures are then built once, too)."""
+    for item in items:
+        group = next((g for name, g in SHARED_BUILDS.items() if name in item.fixturenames), None)
+        item.add_marker(pytest.mark.xdist_group(group or item.nodeid.split("::", 1)[0]))
+
+
 @pytest.fixture(scope="session")
 def postgres_server():
     """URL of a PostgreSQL server: STOREBOARD_TEST_POSTGRES_URL, else a throwaway local cluster."""

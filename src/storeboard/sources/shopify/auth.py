@@ -169,8 +169,10 @@ def _refusal(shop_url: str, status: int, body: dict) -> SourceError:
                                        "SHOPIFY_CLIENT_SECRET, then run `storeboard doctor`")
     if status == 404:
         return SourceError(SOURCE, f"Shopify returned 404 for {shop_url}{TOKEN_PATH}: check sources.shopify.shop_url")
-    return SourceError(SOURCE, f"Shopify's token endpoint at {shop_url} returned HTTP {status} after retries: "
-                               "the next run tries again")
+    # Worded like the API's own outage message (docs/reliability.md): with a Dev Dashboard app the
+    # token endpoint is the first request a run makes, so it is where an outage shows first.
+    return SourceError(SOURCE, f"Shopify returned HTTP {status} for {shop_url}{TOKEN_PATH} after retries: the shop "
+                               "may be down or rate-limiting; the next run resumes where this one stopped")
 
 
 #: Providers shared by every client of this process, so a ``storeboard serve`` that re-reads
