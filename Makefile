@@ -24,10 +24,12 @@ system-deps:
 	bash scripts/system-deps
 
 ## test: everything the tests need, then the whole suite on TEST_WORKERS pytest-xdist workers
-## (each file, and each shared warehouse build, stays on one worker: see tests/conftest.py)
+## (each file, and each shared warehouse build, stays on one worker: see tests/conftest.py), and
+## last, alone, the few tests marked serial that time a server or a kill under load
 TEST_WORKERS ?= 3
 test: install system-deps
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup -m "not serial"
+	$(BIN)/python -m pytest -m serial
 
 ## bench: backfill, incremental refresh, pages and connectors at the demo scale on DuckDB and
 ## PostgreSQL; writes the tables in docs/performance.md (e.g. BENCH_SCALES="demo 250k 1M")

@@ -9,6 +9,7 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
+from storeboard import cli
 from storeboard.cli import app
 from storeboard.warehouse import Warehouse
 from tests.conftest import make_config
@@ -59,6 +60,9 @@ def _set_env_file(folder, variable: str, value: str) -> None:
 
 def _doctor_shopify(tmp_path, monkeypatch) -> tuple[int, str]:
     monkeypatch.chdir(tmp_path)
+    # The console's width is fixed when cli.py is imported (80 columns without a terminal, as on a
+    # pytest-xdist worker), so COLUMNS alone does not keep each message on one line.
+    monkeypatch.setattr(cli.console, "width", 400)
     result = runner.invoke(app, ["doctor"], env={"COLUMNS": "400"})
     return result.exit_code, "\n".join(line for line in result.output.splitlines() if line[2:].startswith("shopify"))
 

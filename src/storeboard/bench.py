@@ -541,7 +541,7 @@ def _pages(folder: Path, requests: int, out: Path) -> int:
     config = load_bench_config(folder)
     timings: dict[str, dict[str, Any]] = {}
     # A loopback client address: the demo config has no users, so only this machine is served.
-    with TestClient(create_app(config), client=("127.0.0.1", 50000)) as client:
+    with TestClient(create_app(config), base_url="http://localhost", client=("127.0.0.1", 50000)) as client:
         tables = client.get("/api/revenue").json().get("tables", {})
         form = client.get("/sql").text
         token = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0] if "csrf_token" in form else ""

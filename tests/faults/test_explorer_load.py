@@ -13,12 +13,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
 
 from storeboard.sandbox.server import free_port
 from storeboard.sandbox.shopify_webhooks import order_payload, post_webhook
 from storeboard.warehouse import Warehouse
 from tests.faults.harness import _env
 from tests.faults.test_load import _wait_for
+
+#: It times a server under load: run alone, after the parallel part of the suite (make test).
+pytestmark = pytest.mark.serial
 
 ROOT = Path(__file__).resolve().parents[2]
 QUERY = "select count(*) as orders, sum(net_sales) as net_sales from analytics.rpt_revenue_daily"

@@ -4,6 +4,8 @@ building the models, and every response must be a complete 2xx (no timed asserti
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import subprocess
 import sys
@@ -12,6 +14,9 @@ from pathlib import Path
 
 from storeboard.sandbox.server import free_port
 from tests.faults.harness import _env
+
+#: It times a server under load: run alone, after the parallel part of the suite (make test).
+pytestmark = pytest.mark.serial
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -55,6 +55,7 @@ def _terminate_all(admin_url: str, database: str) -> int:
 
 @pytest.mark.postgres
 @pytest.mark.slow
+@pytest.mark.serial  # it times a kill against a build: run alone, after the parallel part (make test)
 def test_postgres_connections_dropped_during_dbt_build(tmp_path, sandbox, fault_generator, postgres_url,
                                                        postgres_server):
     config = configure(tmp_path, sandbox.url, fault_generator.store, warehouse=postgres_url)

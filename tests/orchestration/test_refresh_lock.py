@@ -28,7 +28,7 @@ def slow_pipeline(monkeypatch):
     state = {"running": 0, "max_running": 0, "calls": 0}
     guard = threading.Lock()
 
-    def fake_run(config, sources=None, full_refresh=False, progress=None, trigger="cli"):
+    def fake_run(config, sources=None, full_refresh=False, progress=None, trigger="cli", replay_quarantine=False):
         with guard:
             state["running"] += 1
             state["calls"] += 1

@@ -125,8 +125,13 @@ def test_webhooks_move_revenue_and_the_pull_reconciles(served, sandbox, generato
     body = serialize(build_event("charge.refunded", dict(charge, amount_refunded=charge["amount"], refunded=True)))
     tampered = body.replace(b'"refunded": true', b'"refunded": false')
     assert httpx.post(stripe_url, content=tampered, headers={"Stripe-Signature": sign(body)}).status_code == 401
-    signed = post_webhook(shopify_url, "orders/updated", order_payload(order, store), store, webhook_id="wh-x")
+    # A real update carries a new updated_at: the same body under another topic is a replay.
+    updated = dict(order_payload(order, store), updated_at="2026-11-20T15:30:00-05:00")
+    signed = post_webhook(shopify_url, "orders/updated", updated, store, webhook_id="wh-x")
     assert signed.json()["status"] == "stored"
+    same_body_new_topic = post_webhook(shopify_url, "orders/updated", order_payload(order, store), store,
+                                       webhook_id="wh-x2")
+    assert same_body_new_topic.json()["status"] == "duplicate"
     raw, headers = delivery("orders/updated", order_payload(order, store), store, webhook_id="wh-forged")
     forged_body = raw.replace(b'"total_price":"', b'"total_price":"9')
     assert forged_body != raw
