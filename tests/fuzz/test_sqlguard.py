@@ -98,6 +98,23 @@ suffixes = st.sampled_from(["", ";", " ;; ", "; select 1", "; drop table analyti
                             " limit 1", ")", " where 1 = 1", "; attach ':memory:' as x", " order by 1"])
 
 
+def assert_reads_only_marts(conn, statement: str) -> None:
+    """Run a statement the guard let through (5 s at most): no secret in its rows, no catalog change."""
+    before = catalog(conn)
+    cursor = conn.cursor()
+    timer = threading.Timer(5, cursor.interrupt)
+    timer.start()
+    try:
+        rows = cursor.execute(statement).fetchall()
+    except duckdb.Error:
+        return  # the engine refused it: nothing was read
+    finally:
+        timer.cancel()
+        cursor.close()
+    assert CANARY not in repr(rows), f"{statement!r} read a secret: {rows!r}"
+    assert catalog(conn) == before
+
+
 @FUZZ
 @given(prefix=prefixes, item=select_items, table=tables, suffix=suffixes, upper=st.booleans(),
        form=st.sampled_from(["select {item} from {table}", "select {item}", "from {table} select {item}",
@@ -114,19 +131,7 @@ def test_what_the_guard_lets_through_reads_only_marts(database, prefix, item, ta
     statement = guard(sql, "duckdb")
     if statement is None:
         return
-    before = catalog(conn)
-    cursor = conn.cursor()
-    timer = threading.Timer(5, cursor.interrupt)
-    timer.start()
-    try:
-        rows = cursor.execute(statement).fetchall()
-    except duckdb.Error:
-        return  # the engine refused it: nothing was read
-    finally:
-        timer.cancel()
-        cursor.close()
-    assert CANARY not in repr(rows), f"{statement!r} read a secret: {rows!r}"
-    assert catalog(conn) == before
+    assert_reads_only_marts(conn, statement)
 
 
 # -- the Postgres dialect refuses what reads the server's files and settings ------------------
@@ -201,19 +206,7 @@ def test_function_calls_and_nested_sql_read_only_marts(database, expression, for
     statement = guard(sql, "duckdb")
     if statement is None:
         return
-    before = catalog(conn)
-    cursor = conn.cursor()
-    timer = threading.Timer(5, cursor.interrupt)
-    timer.start()
-    try:
-        rows = cursor.execute(statement).fetchall()
-    except duckdb.Error:
-        return  # the engine refused it: nothing was read
-    finally:
-        timer.cancel()
-        cursor.close()
-    assert CANARY not in repr(rows), f"{statement!r} read a secret: {rows!r}"
-    assert catalog(conn) == before
+    assert_reads_only_marts(conn, statement)
 
 
 @FUZZ

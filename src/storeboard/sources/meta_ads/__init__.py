@@ -22,8 +22,8 @@ kept whole in ``quarantine`` and does not hold it. A backfill is read in windows
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from typing import Any, Iterator
+from datetime import datetime, timedelta
+from typing import Any, Callable, Iterator
 from zoneinfo import ZoneInfo
 
 import dlt
@@ -102,11 +102,9 @@ def source(settings: MetaAdsSettings) -> Any:
         """Ad sets of every status with their campaign id; budgets in minor units (strings)."""
         yield from objects("adsets", "ad_sets")
 
-    @dlt.resource(name="insights", write_disposition="merge",
-                  primary_key=("date_start", "account_id", "campaign_id", "adset_id"),
-                  merge_key=("date_start", "account_id"))
-    def insights() -> Iterator[Any]:
-        """Daily ad-set insights from the stored cursor minus ``lookback_days`` to today (account time zone)."""
+    def read_insights(table: str, level: str, flatten_for: Callable[[str], Callable[[dict], Any]]) -> Iterator[Any]:
+        """Daily insights at ``level`` from the stored cursor minus ``lookback_days`` to today (account
+        time zone), window by window; each row flattened by ``flatten_for(account_id)``."""
         state = dlt.current.resource_state()
         loaded = state.setdefault("loaded_through", {})
         for account_id in map(_account_path, settings.account_ids):
@@ -117,45 +115,39 @@ def source(settings: MetaAdsSettings) -> Any:
                         today - timedelta(days=36 * 30))
             if since > today:
                 continue
-            settings_of = _attribution_settings(client, account_id)
+            flatten = flatten_for(account_id)
             start = since
             while start <= today:  # window by window, so no single request spans years
                 end = min(today, start + timedelta(days=meta_settings.INSIGHTS_WINDOW_DAYS - 1))
-                for page in client.insights(account_id, start, end):
+                for page in client.insights(account_id, start, end, level=level):
                     for row in page:
                         try:
-                            setting = settings_of.get(str(row.get("adset_id")), meta_settings.ATTRIBUTION_WINDOW_NAME)
-                            yield flatten_insight(row, setting)
+                            yield flatten(row)
                         except RecordProblem as problem:
-                            yield quarantined("insights", row, problem)
+                            yield quarantined(table, row, problem)
                 start = end + timedelta(days=1)
             # a quarantined row does not hold the cursor: it is kept whole in quarantine
             loaded[account_id] = today.isoformat()
+
+    @dlt.resource(name="insights", write_disposition="merge",
+                  primary_key=("date_start", "account_id", "campaign_id", "adset_id"),
+                  merge_key=("date_start", "account_id"))
+    def insights() -> Iterator[Any]:
+        """Daily ad-set insights, each with its ad set's own attribution setting."""
+
+        def flatten_for(account_id: str) -> Callable[[dict], Any]:
+            settings_of = _attribution_settings(client, account_id)
+            return lambda row: flatten_insight(
+                row, settings_of.get(str(row.get("adset_id")), meta_settings.ATTRIBUTION_WINDOW_NAME))
+
+        yield from read_insights("insights", "adset", flatten_for)
 
     @dlt.resource(name="account_insights", write_disposition="merge", primary_key=("date_start", "account_id"),
                   merge_key=("date_start", "account_id"))
     def account_insights() -> Iterator[Any]:
         """Daily account totals (spend, impressions, clicks), deleted and archived objects
         included, for the spend reconciliation; same cursor rule as ``insights``."""
-        state = dlt.current.resource_state()
-        loaded = state.setdefault("loaded_through", {})
-        for account_id in map(_account_path, settings.account_ids):
-            info = account(account_id)
-            today = datetime.now(ZoneInfo(info.get("timezone_name") or "UTC")).date()
-            since = max(lookback.first_day(settings.start_date, settings.lookback_days, loaded.get(account_id)),
-                        today - timedelta(days=36 * 30))
-            start = since
-            while start <= today:
-                end = min(today, start + timedelta(days=meta_settings.INSIGHTS_WINDOW_DAYS - 1))
-                for page in client.insights(account_id, start, end, level="account"):
-                    for row in page:
-                        try:
-                            yield flatten_account_insight(row)
-                        except RecordProblem as problem:
-                            yield quarantined("account_insights", row, problem)
-                start = end + timedelta(days=1)
-            if since <= today:
-                loaded[account_id] = today.isoformat()
+        yield from read_insights("account_insights", "account", lambda account_id: flatten_account_insight)
 
     return campaigns, ad_sets, insights, account_insights
 

@@ -29,16 +29,8 @@ renamed as (
         -- rows loaded before purchases were read by conversion category counted every primary action
         coalesce(attribution_window, 'all_primary_conversions') as attribution_window,
 
-        -- numerics (money in the customer currency; cost = cost_micros ÷ 1,000,000, exact)
-        cast(
-            cast(coalesce(cost_micros, '0') as decimal(24, 0)) * cast(0.000001 as decimal(7, 6))
-            as decimal(18, 6)
-        ) as cost,
-        cast(coalesce(cost_micros, '0') as bigint) as cost_micros,
-        cast(coalesce(impressions, '0') as bigint) as impressions,
-        cast(coalesce(clicks, '0') as bigint) as clicks,
-        cast(coalesce(conversions, '0') as decimal(18, 4)) as conversions,
-        cast(coalesce(conversions_value, '0') as {{ money_type() }}) as conversions_value,
+        -- numerics (customer currency; see the macro for the cost arithmetic)
+        {{ google_ads_delivery_columns() }},
 
         -- dates (the customer's time zone)
         "date" as report_date

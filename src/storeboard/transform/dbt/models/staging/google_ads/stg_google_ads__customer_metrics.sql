@@ -24,14 +24,8 @@ renamed as (
         -- strings
         customer_currency_code as currency_code,
 
-        -- numerics (customer currency)
-        cast(
-            cast(coalesce(cost_micros, '0') as decimal(24, 0)) * cast(0.000001 as decimal(7, 6))
-            as decimal(18, 6)
-        ) as cost,
-        cast(coalesce(cost_micros, '0') as bigint) as cost_micros,
-        cast(coalesce(impressions, '0') as bigint) as impressions,
-        cast(coalesce(clicks, '0') as bigint) as clicks,
+        -- numerics (customer currency; see the macro for the cost arithmetic)
+        {{ google_ads_delivery_columns(conversions=false) }},
 
         -- dates (the customer's time zone)
         "date" as report_date
