@@ -81,7 +81,7 @@ def postgres_server():
     if not pg_cluster.available():
         if _on_ci():
             pytest.fail("PostgreSQL binaries (initdb, pg_ctl) are missing on CI; .ci/run must install them")
-        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not found: install PostgreSQL to run the Postgres tests")
+        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not found: `make system-deps` installs them for the Postgres tests")
     folder = Path(tempfile.mkdtemp(prefix="storeboard-pg-"))
     url = pg_cluster.start(folder)
     yield url

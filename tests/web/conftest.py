@@ -21,7 +21,7 @@ from storeboard.sandbox.shopify import CostBucket
 from storeboard.warehouse import Warehouse
 from storeboard.web.app import create_app
 from storeboard.web.users import add_user
-from tests.conftest import make_config, make_generator
+from tests.conftest import _on_ci, make_config, make_generator
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -110,9 +110,9 @@ def web_url(web_config):
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
+        if _on_ci():
             pytest.fail("Chromium is missing on CI; .ci/run must install Debian's chromium package")
-        pytest.skip("Chromium not installed (apt-get install chromium) — browser tests need it")
+        pytest.skip("Chromium not installed: `make system-deps` (Debian's chromium) — browser tests need it")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
