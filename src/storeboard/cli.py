@@ -163,16 +163,17 @@ def _doctor_web_role(config) -> None:
     if web.kind != "postgres":
         return
     try:
-        superuser = web.is_superuser()
+        name, superuser = web.acting_as()
     except StoreboardError as exc:
         console.print(f"[yellow]![/] the web's warehouse user cannot log in: {exc}")
         return
     if superuser:
-        console.print("[yellow]![/] the dashboards and the SQL explorer would read PostgreSQL as a superuser: set "
-                      "web.reader_password (e.g. ${STOREBOARD_READER_PASSWORD}) so each build creates the "
-                      f"SELECT-only role {config.web.reader_role} and the web logs in as it (docs/security.md)")
+        console.print("[yellow]![/] the dashboards and the SQL explorer would read PostgreSQL as a superuser: "
+                      f"run `storeboard run` so the build creates the SELECT-only role {config.web.reader_role} "
+                      "(the warehouse user needs CREATEROLE), or set web.reader_password (e.g. "
+                      "${STOREBOARD_READER_PASSWORD}) for a login role of its own (docs/security.md)")
     else:
-        console.print(f"[green]✓[/] the web reads PostgreSQL as {web.pg_params()['user']}, not a superuser")
+        console.print(f"[green]✓[/] the web reads PostgreSQL as {name}, not a superuser")
 
 
 @app.command()

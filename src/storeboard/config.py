@@ -271,10 +271,11 @@ class WebSettings(_Strict):
     sql_timeout_seconds: float = Field(default=10, gt=0, le=600)
     #: about this many bytes of values (as text) per explorer result; more is cut off
     sql_byte_limit: int = Field(default=5_000_000, ge=1000, le=500_000_000)
-    #: PostgreSQL: the role the dashboards and the SQL explorer log in as. Each build creates it
-    #: (when ``reader_password`` is set) with SELECT on ``analytics`` and nothing else
+    #: PostgreSQL: the role the dashboards and the SQL explorer read as. Each build creates it
+    #: with SELECT on ``analytics`` and nothing else
     reader_role: str = Field(default="storeboard_reader", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
-    #: e.g. ${STOREBOARD_READER_PASSWORD}; without it the web uses the warehouse URL's user
+    #: e.g. ${STOREBOARD_READER_PASSWORD}: the reader role can log in and the web logs in as it;
+    #: without it the warehouse URL's user takes the role for each web session (SET ROLE)
     reader_password: SecretStr | None = None
 
 

@@ -417,14 +417,16 @@ def replay_step(config: Config, log: RunLog, names: list[str], notify: Progress)
 
 
 def grant_web_reader(config: Config, warehouse: Warehouse) -> None:
-    """PostgreSQL with ``web.reader_password``: (re)create the dashboards' SELECT-only role and
-    grant it the marts just built. A user without CREATEROLE gets a warning, not a failed run."""
-    if warehouse.kind != "postgres" or not config.web.reader_password:
+    """PostgreSQL: (re)create the dashboards' SELECT-only role (``web.reader_role``, a login
+    role when ``web.reader_password`` is set) and grant it the marts just built. A user without
+    CREATEROLE gets a warning, not a failed run."""
+    if warehouse.kind != "postgres":
         return
     import psycopg
 
+    password = config.web.reader_password.get_secret_value() if config.web.reader_password else None
     try:
-        warehouse.grant_reader(config.web.reader_role, config.web.reader_password.get_secret_value())
+        warehouse.grant_reader(config.web.reader_role, password)
     except psycopg.Error as exc:
         logger.warning("could not create the web's reader role %s: %s (the warehouse user needs CREATEROLE; "
                        "see docs/security.md)", config.web.reader_role, redact(str(exc), config))

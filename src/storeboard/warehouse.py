@@ -6,11 +6,12 @@ The pipeline opens it read-write; the web app and the notifiers open it read-onl
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import quote, unquote, urlsplit
@@ -19,6 +20,11 @@ from storeboard.config import redact_url
 from storeboard.errors import WarehouseError
 
 _NAMED_PARAM = re.compile(r"%\((\w+)\)s")
+logger = logging.getLogger(__name__)
+#: PostgreSQL roles found missing or not granted to the URL's user → when; tried again after
+#: ``ROLE_RETRY_SECONDS`` (a build in another process may have created the role since)
+_UNUSABLE_ROLES: dict[tuple[str, str], float] = {}
+ROLE_RETRY_SECONDS = 60.0
 
 
 class WarehouseBusy(WarehouseError):
@@ -100,12 +106,17 @@ class Connection:
 
 
 def web_warehouse(config) -> "Warehouse":
-    """Where the dashboards and the SQL explorer read: on PostgreSQL the reader role
-    (``web.reader_role``) when ``web.reader_password`` is set, else the warehouse URL's user."""
+    """Where the dashboards and the SQL explorer read. On PostgreSQL always as the SELECT-only
+    reader role (``web.reader_role``) that each build creates: logged in as it when
+    ``web.reader_password`` is set, otherwise the warehouse URL's user taking that role for the
+    session (``SET ROLE`` at connection start). Until a build has created the role (or when the
+    warehouse user may not create roles) the URL's user reads, and ``storeboard doctor`` says so."""
     warehouse = Warehouse.from_config(config)
-    if warehouse.kind == "postgres" and config.web.reader_password:
+    if warehouse.kind != "postgres":
+        return warehouse
+    if config.web.reader_password:
         return warehouse.as_user(config.web.reader_role, config.web.reader_password.get_secret_value())
-    return warehouse
+    return replace(warehouse, role=config.web.reader_role)
 
 
 @dataclass(frozen=True)
@@ -118,11 +129,14 @@ class Warehouse:
         base_dir: folder that a relative DuckDB path resolves against.
         memory_limit: DuckDB's memory limit (``1GB``) for every connection this process opens;
             None keeps DuckDB's default (80 % of the machine's memory).
+        role: PostgreSQL only: the role every session takes at connection start (``SET ROLE``),
+            so it has that role's privileges and no more; the web's reader role.
     """
 
     url: str
     base_dir: Path = Path(".")
     memory_limit: str | None = None
+    role: str | None = None
 
     @classmethod
     def from_config(cls, config) -> "Warehouse":
@@ -151,33 +165,48 @@ class Warehouse:
         netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{host}" + (f":{parts.port}" if parts.port else "")
         return Warehouse(parts._replace(netloc=netloc).geturl(), self.base_dir, self.memory_limit)
 
-    def grant_reader(self, role: str, password: str) -> None:
-        """Create or update the login ``role`` that may only SELECT from ``analytics`` (PostgreSQL).
+    def grant_reader(self, role: str, password: str | None) -> None:
+        """Create or update the ``role`` that may only SELECT from ``analytics`` (PostgreSQL).
 
         No superuser, database, role or replication rights; USAGE on ``analytics`` and SELECT on
         its tables (now and those this user creates later), nothing on ``raw_*``, ``staging`` or
-        ``storeboard_meta``. The dashboards and the SQL explorer log in as it (issue 23).
+        ``storeboard_meta``. The dashboards and the SQL explorer read as it (issue 23): with a
+        ``password`` they log in as it; without one it cannot log in, and this URL's user is made
+        a member so that its web sessions can take the role (``web_warehouse``).
         """
         from psycopg import sql
 
         with self.connect() as conn:
             exists = conn.query("select 1 as found from pg_roles where rolname = %(role)s", {"role": role})
             verb = "alter" if exists else "create"
+            login = sql.SQL("login password {}").format(sql.Literal(password)) if password else sql.SQL("nologin")
             with conn.raw.cursor() as cur:
-                cur.execute(sql.SQL(verb + " role {} login nosuperuser nocreatedb nocreaterole noreplication "
-                                    "nobypassrls password {}").format(sql.Identifier(role), sql.Literal(password)))
+                cur.execute(sql.SQL(verb + " role {} {} nosuperuser nocreatedb nocreaterole noreplication "
+                                    "nobypassrls").format(sql.Identifier(role), login))
+                if not password:
+                    member = conn.query("select pg_has_role(current_user, %(role)s, 'MEMBER') as yes", {"role": role})
+                    if not member[0]["yes"]:
+                        cur.execute(sql.SQL("grant {} to current_user").format(sql.Identifier(role)))
                 cur.execute("create schema if not exists analytics")
                 for statement in ("grant usage on schema analytics to {}",
                                   "grant select on all tables in schema analytics to {}",
                                   "alter default privileges in schema analytics grant select on tables to {}"):
                     cur.execute(sql.SQL(statement).format(sql.Identifier(role)))
+        for key in [key for key in _UNUSABLE_ROLES if key[1] == role]:
+            del _UNUSABLE_ROLES[key]  # a web in this process (serve's scheduler) takes it from now on
 
     def is_superuser(self) -> bool:
-        """PostgreSQL: True when this URL's user is a superuser (False on DuckDB)."""
+        """PostgreSQL: True when this warehouse's sessions act as a superuser (False on DuckDB)."""
+        return self.acting_as()[1]
+
+    def acting_as(self) -> tuple[str, bool]:
+        """PostgreSQL: the role its sessions act as (after any ``role``) and whether that is a
+        superuser; on DuckDB ``("duckdb", False)``."""
         if self.kind != "postgres":
-            return False
+            return "duckdb", False
         with self.connect(read_only=True) as conn:
-            return bool(conn.query("select rolsuper from pg_roles where rolname = current_user")[0]["rolsuper"])
+            row = conn.query("select current_user as name, rolsuper from pg_roles where rolname = current_user")[0]
+            return row["name"], bool(row["rolsuper"])
 
     def pg_params(self) -> dict[str, Any]:
         """Connection parameters of a PostgreSQL URL."""
@@ -337,14 +366,31 @@ class Warehouse:
             options.append("-c default_transaction_read_only=on")
         if timeout_seconds:
             options.append(f"-c statement_timeout={int(timeout_seconds * 1000)}")
-        try:
-            raw = psycopg.connect(
-                **self.pg_params(), options=" ".join(options) or None, autocommit=True, connect_timeout=10
-            )
-        except psycopg.Error as exc:
-            message = str(exc).replace(self.pg_params()["password"] or "\0", "***")
-            raise WarehouseError(f"cannot connect to warehouse {self.display_url}: {message}") from None
+        raw = self._connect_postgres(options)
         try:
             yield Connection(raw, "postgres")
         finally:
             raw.close()
+
+    def _connect_postgres(self, options: list[str]) -> Any:
+        """A psycopg connection with ``options``, taking ``role`` when it is usable. A role not
+        created yet, or not granted to this user, is warned about once and the URL's user reads."""
+        import psycopg
+
+        params = self.pg_params()
+        key = (self.url, self.role or "")
+        usable = time.monotonic() - _UNUSABLE_ROLES.get(key, -ROLE_RETRY_SECONDS) >= ROLE_RETRY_SECONDS
+        with_role = options + [f"-c role={self.role}"] if self.role and usable else options
+        try:
+            return psycopg.connect(**params, options=" ".join(with_role) or None, autocommit=True, connect_timeout=10)
+        except psycopg.Error as exc:
+            message = str(exc).replace(params["password"] or "\0", "***")
+            # "role "x" does not exist", "permission denied to set role "x"", or a bad "role" value
+            if with_role is options or f'"{self.role}"' not in message and '"role"' not in message:
+                raise WarehouseError(f"cannot connect to warehouse {self.display_url}: {message}") from None
+            if key not in _UNUSABLE_ROLES:
+                logger.warning("the reader role %s cannot be used yet (%s): reading as %s until a build creates "
+                               "it (the warehouse user needs CREATEROLE; docs/security.md)", self.role,
+                               message.strip(), params["user"])
+            _UNUSABLE_ROLES[key] = time.monotonic()
+        return self._connect_postgres(options)

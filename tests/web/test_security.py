@@ -503,3 +503,61 @@ def test_test_all_types_is_a_clear_refusal_not_a_500(client):
     assert response.status_code == 200 and response.json()["refused"] is True
     assert "test_all_types" in response.json()["error"]
     assert client.post("/api/sql", data={"sql": "select 1 as one", "csrf_token": csrf_of(client)}).json()["rows"] == [[1]]
+
+
+@pytest.mark.postgres
+def test_on_postgres_the_web_reads_as_the_reader_role_by_default(postgres_url, tmp_path):
+    """Issue 23: without web.reader_password the reader role is still the default. Before a
+    build creates it the URL's user reads (and doctor warns); once it exists, every web session
+    takes it, so the superuser's reach is gone even for what the allow-list would not stop."""
+    import uuid
+
+    import psycopg
+
+    from storeboard.config import load_config
+    from storeboard.warehouse import Warehouse, web_warehouse
+    from storeboard.web import queries
+
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("create schema if not exists analytics")
+        conn.execute("create table analytics.fct_default_role as select 7.25 as amount")
+        conn.execute("create schema if not exists raw_default_role")
+        conn.execute("create table raw_default_role.orders as select 'CANARY-raw' as email")
+    role = f"reader_{uuid.uuid4().hex[:8]}"
+    (tmp_path / "storeboard.yml").write_text(f"warehouse: {postgres_url}\nweb:\n  reader_role: {role}\n")
+    web = web_warehouse(load_config(tmp_path / "storeboard.yml", environ={}))
+    owner = Warehouse(postgres_url)
+    assert web.acting_as() == owner.acting_as() and owner.is_superuser(), "no role yet: the URL's user reads"
+    owner.grant_reader(role, None)
+    owner.grant_reader(role, None)  # the next build: no error; this process's web takes the role at once
+    fresh = web_warehouse(load_config(tmp_path / "storeboard.yml", environ={}))
+    assert fresh.acting_as() == (role, False)
+    with fresh.connect(read_only=True, timeout_seconds=30) as conn:
+        result = queries.run_explorer_query(conn, "select amount from fct_default_role", 10, 5)
+        assert [str(v) for v in result["rows"][0]] == ["7.25"]
+        for attack in ["select pg_read_file('/etc/hostname')", "select * from pg_authid",
+                       "select query_to_xml('select * from raw_default_role.orders', true, true, '')"]:
+            with pytest.raises((psycopg.errors.InsufficientPrivilege, psycopg.errors.UndefinedTable)):
+                queries.run_explorer_query(conn, attack, 10, 5)
+    with psycopg.connect(postgres_url) as conn:
+        can_login = conn.execute("select rolcanlogin from pg_roles where rolname = %s", [role]).fetchone()[0]
+    assert can_login is False, "without a password the reader role cannot log in"
+
+
+@pytest.mark.postgres
+def test_postgres_explorer_cuts_one_huge_value_in_the_engine(postgres_url):
+    """Medium 6 on PostgreSQL: a single half-gigabyte-capable value is cut by the server, and
+    duplicate column names and non-text types survive the wrapping."""
+    from storeboard.warehouse import Warehouse
+    from storeboard.web import queries
+
+    with Warehouse(postgres_url).connect(read_only=True, timeout_seconds=30) as conn:
+        started = time.monotonic()
+        result = queries.run_explorer_query(
+            conn, "select repeat('x', 30000000) as big, 1 as a, 2.50::numeric(18, 2) as a, array[1, 2] as l", 10, 30)
+        assert time.monotonic() - started < 30
+        assert result["columns"] == ["big", "a", "a", "l"]
+        big, one, amount, array = result["rows"][0]
+        assert big == "x" * 100_000 and one == 1 and amount == Decimal("2.50") and array == "{1,2}"
+        plain = queries.run_explorer_query(conn, "select 1 as a, 2.5 as b", 10, 5)
+        assert plain["rows"] == [[1, Decimal("2.5")]]

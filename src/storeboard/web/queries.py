@@ -322,7 +322,7 @@ def run_explorer_query(conn: Connection, sql: str, row_limit: int, timeout_secon
     or when a refresh wants the file (``WarehouseBusy``). PostgreSQL: a READ ONLY transaction
     with ``statement_timeout``, rolled back afterwards. On both, the timeout covers fetching and
     measuring the rows too, and at most ``row_limit`` rows and about ``byte_limit`` bytes of
-    values (as text) come back.
+    values (as text) come back, a single large value cut by the engine (``VALUE_CHARS``).
 
     Returns:
         ``{"columns": [...], "rows": [[...]], "truncated": bool, "truncated_by": "rows" | "bytes" | None}``.
@@ -428,6 +428,35 @@ def _capped_values(raw, sql: str, byte_limit: int) -> str:
     return f"select {', '.join(columns)} from (\n{sql}\n) as explorer_values"
 
 
+#: PostgreSQL type categories (``pg_type.typcategory``) whose single value can be large: strings,
+#: user-defined types (json, jsonb, xml, bytea …), arrays, composites, bit strings, unknown
+_PG_UNBOUNDED_CATEGORIES = {"S", "U", "A", "C", "V", "X", "P"}
+
+
+def _capped_values_postgres(raw, sql: str, byte_limit: int) -> str:
+    """``sql`` with every text-like, array or composite value cut by PostgreSQL to
+    ``VALUE_CHARS`` characters (or ``byte_limit``, when smaller), as ``_capped_values`` does on
+    DuckDB: one ``repeat('x', 500000000)`` is a single row of half a gigabyte. Describing the
+    query (``limit 0``) reads the result types without producing rows."""
+    with raw.cursor() as cur:
+        cur.execute(f"select * from (\n{sql}\n) as explorer_describe limit 0")
+        described = list(cur.description)
+        cur.execute("select oid, typcategory from pg_catalog.pg_type where oid = any(%s)",
+                    [[d.type_code for d in described]])
+        categories = {oid: category for oid, category in cur.fetchall()}
+    if not any(categories.get(d.type_code, "X") in _PG_UNBOUNDED_CATEGORIES for d in described):
+        return sql
+    aliases = [f"c{position}" for position in range(1, len(described) + 1)]
+    columns = []
+    for alias, column in zip(aliases, described):
+        quoted = '"' + column.name.replace('"', '""') + '"'
+        if categories.get(column.type_code, "X") in _PG_UNBOUNDED_CATEGORIES:
+            columns.append(f"left({alias}::text, {min(int(byte_limit), VALUE_CHARS)}) as {quoted}")
+        else:
+            columns.append(f"{alias} as {quoted}")
+    return f"select {', '.join(columns)} from (\n{sql}\n) as explorer_values({', '.join(aliases)})"
+
+
 def _run_postgres(raw, sql: str, row_limit: int, byte_limit: int, timeout_seconds: float,
                   deadline: float) -> dict[str, Any]:
     import psycopg
@@ -438,8 +467,9 @@ def _run_postgres(raw, sql: str, row_limit: int, byte_limit: int, timeout_second
         raw.execute("set local search_path = analytics")
         try:
             # A server-side cursor: rows stream in chunks instead of all arriving at once.
+            capped = _capped_values_postgres(raw, sql, byte_limit)
             with raw.cursor(name="storeboard_explorer") as cur:
-                cur.execute(sql)
+                cur.execute(capped)
                 columns = [d.name for d in cur.description]
                 return _collect(cur.fetchmany, columns, row_limit, byte_limit, timeout_seconds, deadline)
         except psycopg.errors.QueryCanceled:
