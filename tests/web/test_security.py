@@ -483,7 +483,9 @@ def test_every_response_carries_the_security_headers(client):
     for response in responses:
         headers = response.headers
         assert "frame-ancestors 'none'" in headers["content-security-policy"], response.url
-        assert "script-src 'self'" in headers["content-security-policy"]
+        assert "script-src 'self';" in headers["content-security-policy"]
+        scripts = headers["content-security-policy"].split("style-src")[0]
+        assert "unsafe" not in scripts, "no inline or evaluated scripts"
         assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "same-origin"
         assert headers["x-frame-options"] == "DENY"
 
