@@ -239,6 +239,9 @@ class MetricsSettings(_Strict):
     stale_after_hours: Decimal | None = Field(default=None, gt=0, le=24 * 90)
     #: pin "today" for reproducible reports; default: the current date in the store's time zone
     report_date: date | None = None
+    #: a closed period's headline figure is restated (the restatement log, the Monday email)
+    #: when it moves from what was last reported by more than this percent of it (and a cent)
+    restatement_threshold_pct: Decimal = Field(default=Decimal("0.5"), ge=0, le=100)
     fx_rates: list[FxRate] = Field(default_factory=list)
     budgets: list[Budget] = Field(default_factory=list)
     shipping_rates: list[ShippingRate] = Field(default_factory=list)

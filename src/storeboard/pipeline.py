@@ -232,6 +232,7 @@ def dbt_vars(config: Config, warehouse: Warehouse) -> dict[str, object]:
         "velocity_window_days": m.velocity_window_days,
         "stale_after_minutes": int(stale_after(config).total_seconds() // 60),
         "report_date": m.report_date.isoformat() if m.report_date else None,
+        "restatement_threshold_pct": str(m.restatement_threshold_pct),
         "stripe_order_reference_key": config.sources.stripe.order_reference_key if config.sources.stripe else "order_id",
     }
 

@@ -59,7 +59,9 @@ def scenario(tmp_path_factory) -> Config:
 
 
 #: Columns that describe when a run happened, not the data: they differ between two builds.
-RUN_TIME_COLUMNS = {"built_at", "last_attempt_at", "last_success_at", "minutes_since_success", "last_quarantined_at"}
+RUN_TIME_COLUMNS = {"built_at", "last_attempt_at", "last_success_at", "minutes_since_success", "last_quarantined_at",
+                    # the restatement log's: when each refresh recorded a figure
+                    "recorded_at", "reported_at", "restated_from_at", "restated_at", "restatement_id"}
 
 
 def normalise(value):

@@ -261,6 +261,11 @@ def test_marketing_channels_and_blended(scenario):
         date(2026, 10, 5): (D("108"), D("40"), 1, D("0.3704"), D("108")),
         date(2026, 10, 6): (D("50"), D("81"), 1, D("1.62"), D("50")),
     }
+    # a new customer on a day without ad spend: no spend means no CAC, not 0.00 (issue 22)
+    no_spend = by_key(scenario, """
+        select date, ad_spend, new_customers, blended_cac from analytics.rpt_marketing_daily
+        where date = '2026-10-07'""")
+    assert no_spend == {date(2026, 10, 7): (D("0"), 1, None)}
 
 
 def test_budget_pacing(scenario):

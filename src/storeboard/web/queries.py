@@ -48,6 +48,14 @@ def ratio(numerator, denominator, places: int = 2) -> Decimal | None:
     return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal(1).scaleb(-places), rounding="ROUND_HALF_UP")
 
 
+def cac(spend, new_customers) -> Decimal | None:
+    """Ad spend ÷ new customers, as the ``cac`` macro: None (shown "–") when nothing was spent,
+    not 0.00, and when nobody new came."""
+    if not spend or spend <= 0:
+        return None
+    return ratio(spend, new_customers)
+
+
 # --- revenue -------------------------------------------------------------------------------
 
 REVENUE_COLUMNS = ("gross_sales", "discounts", "returns", "net_sales", "shipping", "taxes", "total_sales", "orders",
@@ -116,7 +124,7 @@ def marketing_summary(conn: Connection, start: date, end: date) -> dict[str, Any
     )[0]
     row["new_customers"] = int(row["new_customers"])
     row["blended_roas"] = ratio(row["net_sales"], row["ad_spend"])
-    row["blended_cac"] = ratio(row["ad_spend"], row["new_customers"])
+    row["blended_cac"] = cac(row["ad_spend"], row["new_customers"])
     return row
 
 
@@ -132,7 +140,7 @@ def marketing_channels(conn: Connection, start: date, end: date) -> list[dict[st
     )
     for r in rows:
         r["new_customers"] = int(r["new_customers"])
-        r["channel_cac"] = ratio(r["spend"], r["new_customers"]) if r["is_paid"] else None
+        r["channel_cac"] = cac(r["spend"], r["new_customers"]) if r["is_paid"] else None
         r["platform_roas"] = ratio(r["platform_conversion_value"], r["spend"]) if r["is_paid"] else None
     return rows
 

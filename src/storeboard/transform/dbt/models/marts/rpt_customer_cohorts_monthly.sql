@@ -197,7 +197,7 @@ final as (
         {{ divide_exact('cumulative.cumulative_contribution_margin', 'cumulative.cohort_customers') }} as ltv_contribution_margin,
         cumulative.repeat_customers,
         {{ divide_exact('cumulative.repeat_customers', 'cumulative.cohort_customers', 4) }} as repeat_rate,
-        {{ divide_exact('channel_cac.spend', 'channel_cac.new_customers') }} as channel_cac,
+        {{ cac('channel_cac.spend', 'channel_cac.new_customers') }} as channel_cac,
         {{ divide_exact(
             divide_exact('cumulative.cumulative_net_sales', 'cumulative.cohort_customers'),
             divide_exact('channel_cac.spend', 'channel_cac.new_customers'), 2) }} as ltv_to_cac,

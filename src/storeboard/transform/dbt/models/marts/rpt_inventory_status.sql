@@ -1,6 +1,6 @@
 {#
-  One row per SKU in the latest inventory CSV snapshot of that SKU (docs/metrics.md,
-  Inventory): on hand, velocity (average daily net units sold over the var
+  One row per SKU in the latest inventory CSV snapshot of that SKU dated on or before the
+  report date (docs/metrics.md, Inventory; a pinned var report_date reads the stock as it was): on hand, velocity (average daily net units sold over the var
   velocity_window_days days ending on the report date), days of cover, reorder point (the
   CSV's, else velocity × lead time + var safety_stock_units), low-stock flag and projected
   stockout date. Days of cover and stockout date are null when velocity is 0 (infinite cover).
@@ -10,6 +10,7 @@ with
 snapshots as (
     select * from {{ ref('stg_files__inventory_snapshots') }}
     where sku is not null
+      and snapshot_date <= {{ report_date() }}
 ),
 
 sales_events as (
@@ -43,7 +44,7 @@ velocity as (
 ),
 
 catalogue as (
-    select sku, min(product_title) as product_title, min(unit_cost) as shopify_unit_cost
+    select sku, min(product_title) as product_title, min(unit_cost) as current_unit_cost
     from products
     where sku is not null
     group by sku
@@ -55,8 +56,8 @@ measured as (
         catalogue.product_title,
         latest.snapshot_date,
         latest.on_hand,
-        -- an empty cost in the CSV means Shopify's unit cost applies
-        coalesce(latest.unit_cost, catalogue.shopify_unit_cost) as unit_cost,
+        -- an empty cost in the CSV means the current cost applies (an earlier CSV's, else Shopify's)
+        coalesce(latest.unit_cost, catalogue.current_unit_cost) as unit_cost,
         greatest(coalesce(velocity.window_net_units, 0), 0) as window_net_units,
         {{ divide_exact('greatest(coalesce(velocity.window_net_units, 0), 0)', var('velocity_window_days'), 4) }} as velocity,
         coalesce(latest.lead_time_days, {{ var('default_lead_time_days') }}) as lead_time_days,

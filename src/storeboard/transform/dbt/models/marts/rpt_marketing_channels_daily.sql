@@ -56,7 +56,7 @@ final as (
         coalesce(spend_by_day.spend, 0) as spend,
         coalesce(spend_by_day.platform_conversion_value, 0) as platform_conversion_value,
         coalesce(new_by_day.new_customers, 0) as new_customers,
-        {{ divide_exact('spend_by_day.spend', 'new_by_day.new_customers') }} as channel_cac
+        {{ cac('spend_by_day.spend', 'new_by_day.new_customers') }} as channel_cac
     from calendar
     cross join channels
     left join spend_by_day

@@ -31,7 +31,7 @@ final as (
         coalesce(revenue.net_sales, 0) as net_sales,
         coalesce(channels.new_customers, 0) as new_customers,
         {{ divide_exact('revenue.net_sales', 'channels.spend', 4) }} as blended_roas,
-        {{ divide_exact('channels.spend', 'channels.new_customers') }} as blended_cac
+        {{ cac('channels.spend', 'channels.new_customers') }} as blended_cac
     from days
     left join revenue on days.date = revenue.date
     left join channels on days.date = channels.date

@@ -17,12 +17,8 @@ marketing as (
     select * from {{ ref('rpt_marketing_daily') }}
 ),
 
-sales_events as (
-    select * from {{ ref('int_sales_events') }}
-),
-
-lines as (
-    select * from {{ ref('int_order_lines_allocated') }}
+margin as (
+    select * from {{ ref('int_contribution_margin_daily') }}
 ),
 
 weekly_revenue as (
@@ -53,19 +49,9 @@ weekly_marketing as (
 ),
 
 weekly_margin as (
-    select week_start, sum(amount) as contribution_margin
-    from (
-        select
-            {{ week_start('event_date') }} as week_start,
-            gross_sales - discounts - returns - coalesce(cogs, 0) + shipping as amount
-        from sales_events
-        union all
-        select
-            {{ week_start(to_local_date('processed_at')) }} as week_start,
-            -(shipping_cost + payment_fees) as amount
-        from lines
-    ) as parts
-    group by week_start
+    select {{ week_start('date') }} as week_start, sum(contribution_margin) as contribution_margin
+    from margin
+    group by 1
 ),
 
 weeks as (
@@ -84,7 +70,7 @@ weekly as (
         coalesce(weekly_marketing.new_customers, 0) as new_customers,
         coalesce(weekly_marketing.ad_spend, 0) as ad_spend,
         {{ divide_exact('weekly_revenue.net_sales', 'weekly_marketing.ad_spend', 4) }} as blended_roas,
-        {{ divide_exact('weekly_marketing.ad_spend', 'weekly_marketing.new_customers') }} as blended_cac,
+        {{ cac('weekly_marketing.ad_spend', 'weekly_marketing.new_customers') }} as blended_cac,
         coalesce(weekly_margin.contribution_margin, 0) as contribution_margin
     from weeks
     left join weekly_revenue on weeks.week_start = weekly_revenue.week_start

@@ -1,0 +1,206 @@
+"""Restatements of closed periods (issue 22), hand-computed on a small store refreshed twice.
+
+The store (UTC, USD) sells in week W, the ISO week two weeks before today, so W is closed:
+
+- #1001 on W Tuesday: 2 mugs at 20.00 (cost 8.00 each), Shopify Payments fee 1.46, customer Ana;
+- #1002 on W Wednesday: a lamp at 50.00 (cost 20.00), fee 1.75, customer Bo;
+- Meta spends 100.00 on W Wednesday and claims 150.00 of purchases. No shipping rate card and no
+  shipping-cost CSV yet, so shipping costs are 0.
+
+First refresh (the baseline): W Tuesday net sales 40.00, contribution margin 40 − 16 − 1.46 =
+22.54; W Wednesday net sales 50.00, contribution margin 50 − 20 − 1.75 = 28.25; week W net sales
+90.00, contribution margin 50.79, ad spend (Meta) 100.00, shipping cost 0.00.
+
+Then, before the second refresh, three late changes arrive:
+
+1. a refund of one of #1001's mugs dated W Thursday (20.00, no tax) reaches Shopify's API only now:
+   W Thursday's returns 0.00 → 20.00 and net sales 0.00 → −20.00 (both restated from 0: the day
+   was already closed at the first refresh), week W's returns 0.00 → 20.00 and net sales
+   90.00 → 70.00, all "1 late refund dated in the period". Contribution margin of W Thursday:
+   −20 + 8 (the mug's cost comes back) = −12.00, and its COGS 0.00 → −8.00 (week W 36.00 → 28.00).
+2. Meta restates W Wednesday's spend from 100.00 to 90.00 ("Meta Ads restated its spend").
+3. the shipping-cost CSV for the month arrives with a 7.50 label for #1002: W Wednesday's
+   shipping cost 0.00 → 7.50 and contribution margin 28.25 → 20.75; week W's shipping cost
+   0.00 → 7.50; "shipping-cost CSV: labels for 1 order arrived".
+
+Week W's contribution margin therefore moves 50.79 → 50.79 − 12.00 − 7.50 = 31.29, for both
+causes. Nothing else is restated: orders, new customers and the order days' COGS stay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal as D
+
+import psycopg
+import pytest
+
+from storeboard import pipeline
+from storeboard.demo import DROP_FOLDER
+from storeboard.sandbox import SandboxServer
+from storeboard.sandbox.files_data import write_drop
+from storeboard.sandbox.shopify import CostBucket
+from storeboard.sandbox.store import Refund, RefundLine, Transaction
+from storeboard.sandbox.storefile import store_from_dict
+from tests.models.conftest import configure, query
+
+TODAY = date.today()
+MONDAY = TODAY - timedelta(days=TODAY.weekday() + 14)
+TUESDAY, WEDNESDAY, THURSDAY = MONDAY + timedelta(1), MONDAY + timedelta(2), MONDAY + timedelta(3)
+META_ACCOUNT = "act_1029384756"  # the ids the sandbox config lists
+GOOGLE_ACCOUNTS = ("4445556667", "7778889990")
+
+
+def at(day: date, hour: int = 10) -> str:
+    return datetime.combine(day, time(hour), tzinfo=UTC).isoformat()
+
+
+def store_dict() -> dict:
+    return {
+        "shop": {"name": "Restated Store", "timezone": "UTC", "currency": "USD"},
+        "products": [
+            {"sku": "MUG", "price": "20.00", "unit_cost": "8.00", "weight_grams": 400},
+            {"sku": "LAMP", "price": "50.00", "unit_cost": "20.00", "weight_grams": 1400},
+        ],
+        "customers": [
+            {"id": 1, "email": "ana@example.com", "first_name": "Ana", "created_at": at(MONDAY - timedelta(30))},
+            {"id": 2, "email": "bo@example.com", "first_name": "Bo", "created_at": at(MONDAY - timedelta(30))},
+        ],
+        "orders": [
+            {"number": 1001, "processed_at": at(TUESDAY), "customer": 1, "gateway": "shopify_payments",
+             "fee": "1.46", "lines": [{"sku": "MUG", "quantity": 2}]},
+            {"number": 1002, "processed_at": at(WEDNESDAY), "customer": 2, "gateway": "shopify_payments",
+             "fee": "1.75", "lines": [{"sku": "LAMP"}]},
+        ],
+        "extras": {
+            "stripe": {"charges": [], "refunds": [], "balance_transactions": [], "customers": []},
+            "hubspot": {"contacts": [], "companies": [], "deals": []},
+            "marketing": {
+                "accounts": [{"platform": "meta", "account_id": META_ACCOUNT, "name": "Shop - Meta",
+                              "currency": "USD", "timezone": "UTC"},
+                             *({"platform": "google_ads", "account_id": account, "name": "Shop - Google",
+                                "currency": "USD", "timezone": "UTC"} for account in GOOGLE_ACCOUNTS)],
+                "campaigns": [{"platform": "meta", "account_id": META_ACCOUNT, "campaign_id": "8101",
+                               "name": "prospecting", "objective": "OUTCOME_SALES", "status": "ACTIVE",
+                               "daily_budget": None, "created_at": at(MONDAY - timedelta(30))}],
+                "ad_groups": [{"platform": "meta", "account_id": META_ACCOUNT, "campaign_id": "8101",
+                               "ad_group_id": "8201", "name": "all", "status": "ACTIVE", "daily_budget": None,
+                               "created_at": at(MONDAY - timedelta(30))}],
+                "daily": [{"platform": "meta", "account_id": META_ACCOUNT, "campaign_id": "8101",
+                           "ad_group_id": "8201", "day": WEDNESDAY.isoformat(), "spend": "100.00",
+                           "impressions": 4000, "clicks": 90, "purchases": 3, "purchase_value": "150.00"}],
+            },
+            "files": {
+                f"inventory_{(MONDAY - timedelta(30)).isoformat()}.csv": [
+                    {"sku": "MUG", "on_hand": 40, "unit_cost": "", "reorder_point": 5, "lead_time_days": 10},
+                ],
+            },
+        },
+    }
+
+
+def late_changes(store, folder) -> None:
+    """The three changes that arrive between the refreshes."""
+    order = next(o for o in store.orders if o.number == 1001)
+    mug = order.lines[0]
+    refunded_at = datetime.combine(THURSDAY, time(12), tzinfo=UTC)
+    order.refunds = [*order.refunds, Refund(9_100_000_900, refunded_at, [RefundLine(20_000_000_900, mug.line_item_id, 1,
+                                                                                    D("20.00"), D("0.00"))])]
+    order.transactions.append(Transaction(7_420_000_000_900, "REFUND", "SUCCESS", "shopify_payments", refunded_at,
+                                          D("20.00"), D("0.00")))
+    order.updated_at = datetime.now(UTC)  # Shopify's API shows it only now
+    store.extras["marketing"]["daily"][0]["spend"] = "90.00"
+    store.extras["files"][f"shipping_costs_{WEDNESDAY:%Y-%m}.csv"] = [
+        {"order_id": "#1002", "carrier": "UPS", "label_cost": "7.50"}]
+    store.revision += 1
+    write_drop(store, folder / DROP_FOLDER)
+
+
+def metrics_yaml() -> str:
+    return f"\nmetrics:\n  report_date: {TODAY.isoformat()}\n"
+
+
+@pytest.fixture(scope="module", params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def refreshed(request, tmp_path_factory):
+    """The store refreshed twice, with the late changes in between; the config."""
+    folder = tmp_path_factory.mktemp(f"restated-{request.param}")
+    if request.param == "duckdb":
+        warehouse = "duckdb:///storeboard.duckdb"
+    else:
+        server = request.getfixturevalue("postgres_server")
+        name = f"restated_{TODAY:%Y%m%d}_{id(folder) % 100000}"
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f"drop database if exists {name}")
+            conn.execute(f"create database {name}")
+        warehouse = f"{server.rsplit('/', 1)[0]}/{name}"
+    store = store_from_dict(store_dict())
+    with SandboxServer(store, shopify_bucket=CostBucket(1_000_000.0, 1_000_000.0)) as server:
+        config = configure(folder, warehouse, server.url, store, metrics_yaml())
+        first = pipeline.run(config)
+        assert first.ok, first.errors
+        assert query(config, "select count(*) as n from analytics.rpt_restatements")[0]["n"] == 0, "a baseline"
+        late_changes(store, folder)
+        second = pipeline.run(config)
+        assert second.ok, second.errors
+        after_second = history(config)
+        third = pipeline.run(config)  # nothing changed since: nothing to record
+        assert third.ok, third.errors
+    return Refreshed(config, after_second)
+
+
+@dataclass
+class Refreshed:
+    config: object
+    history_after_second: list[tuple]
+
+
+def history(config) -> list[tuple]:
+    return sorted((r["headline_figure_id"], str(r["recorded_at"])) for r in query(
+        config, "select headline_figure_id, recorded_at from analytics.fct_headline_figure_history"))
+
+
+def restatements(config, grains=("day", "week")) -> dict[tuple, tuple]:
+    rows = query(config, "select grain, period_start, metric, ad_platform, old_value, new_value, change, cause_source, "
+                         "cause from analytics.rpt_restatements")
+    return {(r["grain"], r["period_start"], r["metric"], r["ad_platform"]):
+            (D(r["old_value"]).normalize(), D(r["new_value"]).normalize(), D(r["change"]).normalize(), r["cause_source"],
+             r["cause"])
+            for r in rows if r["grain"] in grains}
+
+
+def test_each_late_change_is_one_restatement_with_its_cause(refreshed):
+    refund, meta, csv = "1 late refund dated in the period", "Meta Ads restated its spend for the period", \
+        "shipping-cost CSV: labels for 1 order arrived"
+    assert restatements(refreshed.config) == {
+        ("day", THURSDAY, "returns", ""): (D("0"), D("20"), D("20"), "shopify", refund),
+        ("day", THURSDAY, "net_sales", ""): (D("0"), D("-20"), D("-20"), "shopify", refund),
+        ("day", THURSDAY, "contribution_margin", ""): (D("0"), D("-12"), D("-12"), "shopify", refund),
+        ("day", THURSDAY, "cogs", ""): (D("0"), D("-8"), D("-8"), "shopify", refund),
+        ("day", WEDNESDAY, "ad_spend", "meta_ads"): (D("100"), D("90"), D("-10"), "meta_ads", meta),
+        ("day", WEDNESDAY, "shipping_cost", ""): (D("0"), D("7.5"), D("7.5"), "files", csv),
+        ("day", WEDNESDAY, "contribution_margin", ""): (D("28.25"), D("20.75"), D("-7.5"), "shopify", csv),
+        ("week", MONDAY, "returns", ""): (D("0"), D("20"), D("20"), "shopify", refund),
+        ("week", MONDAY, "net_sales", ""): (D("90"), D("70"), D("-20"), "shopify", refund),
+        ("week", MONDAY, "contribution_margin", ""): (D("50.79"), D("31.29"), D("-19.5"), "shopify", f"{refund}; {csv}"),
+        ("week", MONDAY, "ad_spend", "meta_ads"): (D("100"), D("90"), D("-10"), "meta_ads", meta),
+        ("week", MONDAY, "shipping_cost", ""): (D("0"), D("7.5"), D("7.5"), "files", csv),
+        ("week", MONDAY, "cogs", ""): (D("36"), D("28"), D("-8"), "shopify", refund),
+    }
+
+
+def test_months_agree_with_their_days(refreshed):
+    """A closed month's restatement is the sum of its days' (W may straddle two months)."""
+    days = restatements(refreshed.config, grains=("day",))
+    months = restatements(refreshed.config, grains=("month",))
+    if (TODAY.replace(day=1) - timedelta(1)) < WEDNESDAY:  # W's month is not closed yet
+        assert all(key[1] < TODAY.replace(day=1) for key in months)
+    for (grain, start, metric, platform), (old, new, change, _, _) in months.items():
+        in_month = [v for k, v in days.items() if k[2] == metric and k[3] == platform
+                    and (k[1].year, k[1].month) == (start.year, start.month)]
+        assert change == sum((v[2] for v in in_month), D("0")).normalize(), (start, metric)
+
+
+def test_a_refresh_without_changes_records_nothing(refreshed):
+    """The third refresh re-reads Meta's look-back and the same raw data: no new history row."""
+    assert history(refreshed.config) == refreshed.history_after_second
