@@ -204,3 +204,49 @@ def test_months_agree_with_their_days(refreshed):
 def test_a_refresh_without_changes_records_nothing(refreshed):
     """The third refresh re-reads Meta's look-back and the same raw data: no new history row."""
     assert history(refreshed.config) == refreshed.history_after_second
+
+
+def test_the_monday_email_lists_the_changes_to_earlier_weeks(refreshed):
+    """The report of the week after W, never sent before: W's restated headline figures, each in
+    one sentence with its cause, newest first (then by metric); no day or month lines."""
+    from storeboard.notify import email
+    from storeboard.warehouse import Warehouse
+
+    label = f"{MONDAY.day}–{(MONDAY + timedelta(6)).day} {MONDAY + timedelta(6):%b %Y}" \
+        if MONDAY.month == (MONDAY + timedelta(6)).month else None
+    with Warehouse.from_config(refreshed.config).connect(read_only=True) as conn:
+        report = email.build_report(refreshed.config, conn, MONDAY + timedelta(7))
+    week = label or report.restated[0].split(" for ", 1)[1].split(" restated", 1)[0]
+    assert report.restated == [
+        f"Ad spend (Meta Ads) for {week} restated from $100.00 to $90.00 (−$10.00: Meta Ads restated its spend "
+        "for the period)",
+        f"Contribution margin for {week} restated from $50.79 to $31.29 (−$19.50: 1 late refund dated in the period; "
+        "shipping-cost CSV: labels for 1 order arrived)",
+        f"Net sales for {week} restated from $90.00 to $70.00 (−$20.00: 1 late refund dated in the period)",
+    ]
+    html, text = email.render(report, {"sales": "cid:sales", "spend_roas": "cid:spend_roas"})
+    assert "CHANGES TO EARLIER WEEKS" in text and report.restated[2] in text
+    assert 'data-block="restated"' in html and "Changes to earlier weeks" in html
+    # the week W report itself has no earlier week restated
+    with Warehouse.from_config(refreshed.config).connect(read_only=True) as conn:
+        assert email.build_report(refreshed.config, conn, MONDAY).restated == []
+
+
+def test_pages_show_the_restatements(refreshed):
+    """Revenue (week view of W): the ▼ on W's bar and the table; marketing: Meta's restated
+    spend; data health: the whole log, newest first."""
+    from fastapi.testclient import TestClient
+
+    from storeboard.web.app import create_app
+
+    client = TestClient(create_app(refreshed.config), client=("127.0.0.1", 50000), base_url="http://localhost")
+    week = f"start={MONDAY}&end={MONDAY + timedelta(6)}"
+    revenue = client.get(f"/revenue?{week}&grain=week")
+    assert revenue.status_code == 200
+    restated = revenue.text.split('id="restated"', 1)[1].split("</table>", 1)[0]
+    assert "Net sales" in restated and "$90.00" in restated and "$70.00" in restated and "1 late refund" in restated
+    assert "Net sales for" in revenue.text.split('id="restated"', 1)[0], "the chart's ▼ carries the sentence"
+    marketing = client.get(f"/marketing?{week}")
+    assert "Ad spend (Meta Ads)" in marketing.text and "Meta Ads restated its spend" in marketing.text
+    health = client.get("/health").text.split('id="restated"', 1)[1].split("</table>", 1)[0]
+    assert health.count("<tr") - 1 == query(refreshed.config, "select count(*) as n from analytics.rpt_restatements")[0]["n"]

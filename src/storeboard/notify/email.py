@@ -26,13 +26,14 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from storeboard import restatements
 from storeboard.config import Config
 from storeboard.errors import StoreboardError
+from storeboard.formatting import count, money
 from storeboard.notify import charts, queries, rules
 from storeboard.orchestration import lock
 from storeboard.runlog import RunLog
 from storeboard.warehouse import Connection, Warehouse
-from storeboard.web.formatting import count, money
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,8 @@ METRICS = [
     ("contribution_margin", "Contribution margin", "money"),
 ]
 #: Figures where a rise is bad news (coloured red) or neither (grey); the rest: a rise is good.
+#: at most this many restatements of earlier weeks in one email (the rest are on data health)
+RESTATEMENTS_IN_EMAIL = 10
 RISE_IS_BAD = {"blended_cac"}
 RISE_IS_NEUTRAL = {"ad_spend"}
 #: Flags, in order: rule, heading.
@@ -115,6 +118,8 @@ class WeeklyReport:
     metrics: list[MetricLine]
     flags: list[tuple[str, str, list[rules.Finding]]]
     charts: dict[str, bytes] = field(default_factory=dict)
+    #: earlier weeks whose figures moved since the last email, in words (docs/metrics.md, Restatements)
+    restated: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -191,8 +196,25 @@ def build_report(config: Config, conn: Connection, week_start: date) -> WeeklyRe
         "sales": charts.sales_png(queries.revenue_days(conn, chart_start, week_end), currency),
         "spend_roas": charts.spend_roas_png(queries.marketing_days(conn, chart_start, week_end), currency),
     }
+    restated = [restatements.sentence(r, currency) for r in restatements.read(
+        conn, restated_after=_previous_email_at(conn, week_start), periods_to=week_start - timedelta(days=1),
+        grains=("week",), metrics=restatements.EMAIL_METRICS, limit=RESTATEMENTS_IN_EMAIL)]
     return WeeklyReport(week_start, week_end, currency, store["timezone"], config.alerts.dashboard_url,
-                        lines, flags, images)
+                        lines, flags, images, restated)
+
+
+def _previous_email_at(conn: Connection, week_start: date) -> datetime:
+    """When the email before this one was sent (UTC, naive like the restatement log's times): an
+    earlier week's figures that moved since then differ from what that email said. Without one,
+    the week before this report's Monday send."""
+    sent = []
+    if conn.table_exists(SCHEMA, "reports_sent"):
+        sent = conn.query(f"select max(sent_at) as sent_at from {SCHEMA}.reports_sent "
+                          "where status = 'sent' and week_start < %(week)s", {"week": week_start})
+    moment = sent[0]["sent_at"] if sent and sent[0]["sent_at"] else None
+    if moment is None:
+        return datetime.combine(week_start + timedelta(days=7), time())
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def _value(line: MetricLine, value: Decimal | int | None, currency: str) -> str:
@@ -248,6 +270,7 @@ def render(report: WeeklyReport, image_src: dict[str, str]) -> tuple[str, str]:
         "rows": rows,
         "flags": report.flags,
         "images": image_src,
+        "restated": report.restated,
         "title": f"Week {report.week_start:%d %b} – {report.week_end:%d %b %Y}",
         "dashboard_url": report.dashboard_url.rstrip("/"),
     }

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from storeboard.config import Config
 from storeboard.notify import queries
 from storeboard.warehouse import Connection
-from storeboard.web.formatting import money
+from storeboard.formatting import money
 
 logger = logging.getLogger(__name__)
 

@@ -35,9 +35,11 @@ def _base(description: str, values: list[dict[str, Any]], height: int = 240) -> 
             "autosize": {"type": "fit", "contains": "padding"}, "data": {"values": values}, "config": BASE_CONFIG}
 
 
-def bars_with_trend(rows, x: str, y: str, trend: str | None, y_title: str, trend_title: str, time_unit: str):
-    """Bars of ``y`` per period with ``trend`` (a moving average) as a dashed line over them."""
-    keys = [x, y] + ([trend] if trend else [])
+def bars_with_trend(rows, x: str, y: str, trend: str | None, y_title: str, trend_title: str, time_unit: str,
+                    marker: str | None = None):
+    """Bars of ``y`` per period with ``trend`` (a moving average) as a dashed line over them, and
+    a ▼ above the bars whose row has a ``marker`` text (e.g. why the period was restated)."""
+    keys = [x, y] + ([trend] if trend else []) + ([marker] if marker else [])
     x_enc = {"field": x, "type": "temporal", "timeUnit": time_unit, "title": None,
              "axis": {"labelOverlap": True, "labelAngle": 0, "format": "%b %Y" if time_unit == "yearmonth" else "%b %d"}}
     layers: list[dict[str, Any]] = [{
@@ -51,8 +53,17 @@ def bars_with_trend(rows, x: str, y: str, trend: str | None, y_title: str, trend
             "mark": {"type": "line", "color": "#1d2430", "strokeDash": [6, 3], "strokeWidth": 2},
             "encoding": {"x": x_enc, "y": {"field": trend, "type": "quantitative"}},
         })
-    spec = _base(f"{y_title} per period" + (f" with {trend_title} as a dashed line" if trend else ""),
-                 _values(rows, keys))
+    if marker:
+        layers.append({
+            "transform": [{"filter": {"field": marker, "valid": True}}],
+            "mark": {"type": "point", "shape": "triangle-down", "filled": True, "color": PALETTE[4], "size": 90,
+                     "yOffset": -10},
+            "encoding": {"x": x_enc, "y": {"field": y, "type": "quantitative"},
+                         "tooltip": [{"field": x, "type": "temporal", "timeUnit": time_unit, "title": "Period"},
+                                     {"field": marker, "type": "nominal", "title": "Restated"}]},
+        })
+    spec = _base(f"{y_title} per period" + (f" with {trend_title} as a dashed line" if trend else "")
+                 + ("; ▼ marks a period restated since first reported" if marker else ""), _values(rows, keys))
     spec["layer"] = layers
     return spec
 

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 
 from storeboard.web import charts, periods, queries
-from storeboard.web.formatting import money
+from storeboard.formatting import money
 from storeboard.web.pages import Chart, Column, Context, Page, Table, add_dashboard, missing
 
 router = APIRouter(tags=["customers"])

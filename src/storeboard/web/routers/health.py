@@ -1,16 +1,20 @@
 """Data health: last successful refresh per source, freshness, rows loaded, failures with their
-error, quarantined records, the Shopify ↔ Stripe reconciliation gaps and the ad spend
-reconciliation (modelled spend vs each ad account's own total) in the range."""
+error, quarantined records, the closed periods restated by the range's refreshes, the Shopify ↔
+Stripe reconciliation gaps and the ad spend reconciliation (modelled spend vs each ad account's
+own total) in the range."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
+from storeboard import restatements
 from storeboard.freshness import stale_after
-from storeboard.web import charts, health, queries
+from storeboard.web import charts, health, queries, restated as restated_view
 from storeboard.web.pages import Chart, Column, Context, Page, Table, Tile, add_dashboard, missing
 
 router = APIRouter(tags=["health"])
+#: restatements listed on the page (the whole log is analytics.rpt_restatements)
+RESTATEMENTS_SHOWN = 50
 STATUS = {"ok": "✓ ok", "warning": "! warning", "stale": "⚠ stale", "failed": "✗ failed"}
 
 
@@ -54,6 +58,12 @@ def build(ctx: Context) -> Page:
     ], rows, flag="is_bad", flag_label="needs attention",
         note=f"Stale: last success older than {health.age_text(limit).removesuffix(' ago')} (metrics.stale_after_hours, "
              "by default twice the refresh interval)."))
+    # the refreshes' own record, newest first, whatever range the page shows
+    seen = restatements.read(ctx.conn, limit=RESTATEMENTS_SHOWN)
+    table = restated_view.table(seen, ctx.currency, empty="No closed day, week or month has been restated yet.")
+    table.note = (f"The {RESTATEMENTS_SHOWN} most recent, newest first. " if len(seen) == RESTATEMENTS_SHOWN else "") \
+        + table.note
+    page.tables.append(table)
     if queries.mart_exists(ctx.conn, "rpt_payment_reconciliation_daily"):
         days = queries.reconciliation_days(ctx.conn, ctx.range.start, ctx.range.end)
         page.tiles.append(Tile("reconciliation_gaps", "Days with payment gaps", len(days), "count",

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from storeboard.web import charts, periods, queries
+from storeboard import restatements
+from storeboard.web import charts, periods, queries, restated as restated_view
 from storeboard.web.pages import Chart, Column, Context, Page, Table, Tile, add_dashboard, missing
 
 router = APIRouter(tags=["marketing"])
@@ -43,6 +44,10 @@ def build(ctx: Context) -> Page:
     page.tables.append(Table("spend_daily", "Spend per day", [
         Column("date", "Day", "date"), Column("channel", "Channel"), Column("spend", "Spend", "money")],
         list(reversed(daily)), hidden=True))
+    page.tables.append(restated_view.table(
+        restatements.read(conn, periods_from=rng.start, periods_to=rng.end, metrics=restatements.MARKETING_METRICS),
+        cur, empty="No day, week or month in this range had its ad spend, platform conversion value or new "
+                   "customers restated since first reported."))
     channels = queries.marketing_channels(conn, rng.start, rng.end)
     page.tables.append(Table("channels", "By acquisition channel", [
         Column("channel", "Channel"), Column("spend", "Spend", "money"), Column("new_customers", "New customers", "count"),

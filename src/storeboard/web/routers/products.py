@@ -10,7 +10,7 @@ from datetime import timedelta
 from fastapi import APIRouter, HTTPException
 
 from storeboard.web import charts, periods, queries
-from storeboard.web.formatting import money
+from storeboard.formatting import money
 from storeboard.web.pages import Chart, Column, Context, Page, Table, Tile, add_dashboard, missing
 
 router = APIRouter(tags=["products"])

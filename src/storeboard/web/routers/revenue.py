@@ -10,7 +10,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from storeboard.web import charts, periods, queries
+from storeboard import restatements
+from storeboard.web import charts, periods, queries, restated as restated_view
 from storeboard.web.pages import Chart, Column, Context, Page, Table, Tile, add_dashboard, missing
 
 router = APIRouter(tags=["revenue"])
@@ -90,11 +91,15 @@ def build(ctx: Context) -> Page:
     shown = bucket_rows([r for r in daily if r["date"] >= rng.start], grain)
     with_trend(shown, history, window)
     rows = list(shown.values())
+    restated = restatements.read(conn, periods_from=rng.start, periods_to=rng.end, grains=(grain,),
+                                 metrics=restatements.REVENUE_METRICS)
+    restated_view.mark(rows, restated, "net_sales", cur)
     unit = {"day": "yearmonthdate", "week": "yearmonthdate", "month": "yearmonth"}[grain]
     page.charts.append(Chart(
         "trend", f"Net sales per {grain}", charts.bars_with_trend(
-            rows, "period", "net_sales", "net_sales_trend", f"Net sales ({cur})", trend_label, unit),
-        "periods", f"Bar chart of net sales per {grain}; the dashed line is the {trend_label}."))
+            rows, "period", "net_sales", "net_sales_trend", f"Net sales ({cur})", trend_label, unit, marker="restated"),
+        "periods", f"Bar chart of net sales per {grain}; the dashed line is the {trend_label}; a ▼ marks a "
+        f"{grain} whose net sales were restated since first reported."))
     page.tables.append(Table("periods", f"By {grain}", [
         Column("period", {"day": "Day", "week": "Week of", "month": "Month"}[grain], "date"),
         Column("gross_sales", "Gross sales", "money", phone=False), Column("discounts", "Discounts", "money", phone=False),
@@ -104,6 +109,7 @@ def build(ctx: Context) -> Page:
         Column("average_order_value", "AOV", "money", phone=False),
         Column("net_sales_trend", trend_label.capitalize(), "money", phone=False),
     ], list(reversed(rows)), note="Weeks start on Monday; the first and last period may be partial."))
+    page.tables.append(restated_view.table(restated, cur, grain))
     _channels(page, ctx, grain, unit)
     return page
 
