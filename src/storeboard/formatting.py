@@ -63,6 +63,8 @@ def value(raw, kind: str, currency: str) -> str:
         return number(raw, 1)
     if kind == "number":
         return number(raw, 2)
+    if kind == "number4":  # MER changes and their parts, at the marts' 4 places
+        return number(raw, 4)
     if kind == "bool":
         return "yes" if raw else "no"
     if kind == "timestamp" and hasattr(raw, "hour"):

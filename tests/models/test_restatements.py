@@ -6,6 +6,8 @@ The store (UTC, USD) sells in week W, the ISO week two weeks before today, so W 
 - #1002 on W Wednesday: a lamp at 50.00 (cost 20.00), fee 1.75, customer Bo;
 - Meta spends 100.00 on W Wednesday and claims 150.00 of purchases. No shipping rate card and no
   shipping-cost CSV yet, so shipping costs are 0.
+- the week before W: a guest's order #1000 of one mug (20.00) and 50.00 of Meta spend; nothing
+  about it changes, so nothing of it is restated.
 
 First refresh (the baseline): W Tuesday net sales 40.00, contribution margin 40 − 16 − 1.46 =
 22.54; W Wednesday net sales 50.00, contribution margin 50 − 20 − 1.75 = 28.25; week W net sales
@@ -68,6 +70,9 @@ def store_dict() -> dict:
             {"id": 2, "email": "bo@example.com", "first_name": "Bo", "created_at": at(MONDAY - timedelta(30))},
         ],
         "orders": [
+            # a guest's order the week before W, so that W's week-over-week parts have a base
+            {"number": 1000, "processed_at": at(MONDAY - timedelta(7)), "gateway": "shopify_payments",
+             "fee": "0.88", "lines": [{"sku": "MUG"}]},
             {"number": 1001, "processed_at": at(TUESDAY), "customer": 1, "gateway": "shopify_payments",
              "fee": "1.46", "lines": [{"sku": "MUG", "quantity": 2}]},
             {"number": 1002, "processed_at": at(WEDNESDAY), "customer": 2, "gateway": "shopify_payments",
@@ -89,7 +94,10 @@ def store_dict() -> dict:
                                "created_at": at(MONDAY - timedelta(30))}],
                 "daily": [{"platform": "meta", "account_id": META_ACCOUNT, "campaign_id": "8101",
                            "ad_group_id": "8201", "day": WEDNESDAY.isoformat(), "spend": "100.00",
-                           "impressions": 4000, "clicks": 90, "purchases": 3, "purchase_value": "150.00"}],
+                           "impressions": 4000, "clicks": 90, "purchases": 3, "purchase_value": "150.00"},
+                          {"platform": "meta", "account_id": META_ACCOUNT, "campaign_id": "8101",
+                           "ad_group_id": "8201", "day": (MONDAY - timedelta(5)).isoformat(), "spend": "50.00",
+                           "impressions": 2000, "clicks": 40, "purchases": 1, "purchase_value": "20.00"}],
             },
             "files": {
                 f"inventory_{(MONDAY - timedelta(30)).isoformat()}.csv": [
@@ -224,8 +232,10 @@ def test_the_monday_email_lists_the_changes_to_earlier_weeks(refreshed):
         "shipping-cost CSV: labels for 1 order arrived)",
         f"Net sales for {week} restated from $90.00 to $70.00 (−$20.00: 1 late refund dated in the period)",
     ]
+    assert report.drivers[0].startswith("Net sales −$70.00 against the week before ($0.00 from $70.00)")
     html, text = email.render(report, {"sales": "cid:sales", "spend_roas": "cid:spend_roas"})
     assert "CHANGES TO EARLIER WEEKS" in text and report.restated[2] in text
+    assert "WHAT DROVE THE WEEK" in text and report.drivers[0] in text and 'data-block="drivers"' in html
     assert 'data-block="restated"' in html and "Changes to earlier weeks" in html
     # the week W report itself has no earlier week restated
     with Warehouse.from_config(refreshed.config).connect(read_only=True) as conn:
@@ -250,3 +260,37 @@ def test_pages_show_the_restatements(refreshed):
     assert "Ad spend (Meta Ads)" in marketing.text and "Meta Ads restated its spend" in marketing.text
     health = client.get("/health").text.split('id="restated"', 1)[1].split("</table>", 1)[0]
     assert health.count("<tr") - 1 == query(refreshed.config, "select count(*) as n from analytics.rpt_restatements")[0]["n"]
+
+
+def test_what_drove_week_w_adds_up(refreshed):
+    """Week W against the week before, as it stands after the late changes. Net sales 70 (order
+    value 90, returns 20) against 20 (the guest's mug): +50. Orders 2 against 1 at last week's AOV
+    20.00: +20; order value 90 − 20 − 20 = +50; returns −20; no other channel. By customer: new
+    +90 (Ana's and Bo's first orders), returning 0, guests −20. MER 70 ÷ 90 = 0.7778 against
+    20 ÷ 50 = 0.4000: +0.3778, of which Meta's spend (+40.00): −20 × 40 ÷ (50 × 90) = −0.1778,
+    and net sales the rest, +0.5556."""
+    got = query(refreshed.config, f"""
+        select change, orders_effect, average_order_value_effect, returns_effect, other_channels_effect,
+               new_customers_effect, returning_customers_effect, guests_effect, shopify_effect
+        from analytics.rpt_net_sales_change_weekly where week_start = '{MONDAY}'""")
+    assert [tuple(D(v).normalize() for v in row.values()) for row in got] == [
+        (D("50"), D("20"), D("50"), D("-20"), D("0"), D("90"), D("0"), D("-20"), D("50"))]
+    parts = {r["part"]: (D(r["spend_change"]).normalize(), D(r["mer"]), D(r["previous_mer"]), D(r["mer_change"]),
+                         D(r["mer_effect"]))
+             for r in query(refreshed.config, f"select * from analytics.rpt_ad_spend_change_weekly "
+                                              f"where week_start = '{MONDAY}'")}
+    assert parts == {"meta_ads": (D("40"), D("0.7778"), D("0.4"), D("0.3778"), D("-0.1778")),
+                     "net_sales": (D("0"), D("0.7778"), D("0.4"), D("0.3778"), D("0.5556"))}
+    from storeboard import drivers
+    from storeboard.warehouse import Warehouse
+
+    with Warehouse.from_config(refreshed.config).connect(read_only=True) as conn:
+        [week] = drivers.net_sales_weeks(conn, MONDAY, MONDAY)
+        spend = drivers.ad_spend_sentence(drivers.ad_spend_weeks(conn, MONDAY, MONDAY), "USD")
+    assert drivers.net_sales_sentences(week, "USD") == [
+        "Net sales +$50.00 against the week before ($70.00 from $20.00): orders +$20.00 (2 orders against 1), "
+        "average order value +$50.00, returns −$20.00, other channels $0.00.",
+        "By customer: new customers +$90.00, returning customers $0.00, guests −$20.00, with the same returns and "
+        "other channels."]
+    assert spend == ("Ad spend +$40.00 (Meta Ads +$40.00). MER 0.78 from 0.40 (+0.3778): Meta Ads spend −0.1778, "
+                     "net sales +0.5556.")

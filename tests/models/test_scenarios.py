@@ -343,3 +343,33 @@ def test_weekly_summary(scenario):
         # #1007 18.10 + #1008 24.83 + #1010 −3.47, against 23.30 + 37.50 − 10 + 0 + 23.25
         "contribution_margin": (D("39.46"), D("74.05"), D("-34.59"), D("-0.4671")),
     }
+
+
+def test_what_drove_the_week(scenario):
+    """Week of 12 October against 5–11 October (net sales 186 against 153, as in the weekly
+    summary). Order value 30 (#1007) + 30 (#1008) + 6 (#1010) = 66 against 40 + 81 + 50 (#1003,
+    sold and cancelled on its day) + 50 = 221; 3 orders against 4, so the orders part is last
+    week's AOV 55.25 × −1 = −55.25 and the order-value part −155 + 55.25 = −99.75; returns 0
+    against 68 (#1003's reversal 50, #1002's mug 18): +68; the direct Stripe invoice: +120.
+    −55.25 − 99.75 + 68 + 120 = 33. By customer: new 0 against 171 (#1001, #1002, #1003 were
+    first orders), returning 36 (#1008, #1010) against 50 (#1005), guests 30 (#1007) against 0:
+    −171 − 14 + 30 + 68 + 120 = 33. Shopify 66 against 153: −87, + 120 = 33."""
+    got = by_key(scenario, """
+        select week_start, net_sales, previous_net_sales, change, orders_effect, average_order_value_effect,
+               returns_effect, other_channels_effect, new_customers_effect, returning_customers_effect,
+               guests_effect, shopify_effect
+        from analytics.rpt_net_sales_change_weekly where week_start = '2026-10-12'""")
+    assert got == {date(2026, 10, 12): (D("186"), D("153"), D("33"), D("-55.25"), D("-99.75"), D("68"), D("120"),
+                                        D("-171"), D("-14"), D("30"), D("-87"))}
+    # ad spend 158 (Meta 100 EUR × 1.08, Google 50) the week before, none this week: no MER to compare
+    spend = by_key(scenario, """
+        select week_part_id, spend, previous_spend, spend_change, mer, previous_mer, mer_change, mer_effect
+        from analytics.rpt_ad_spend_change_weekly where week_start in ('2026-10-05', '2026-10-12')""")
+    assert spend == {
+        "2026-10-05:google_ads": (D("50"), D("0"), D("50"), D("0.9684"), None, None, None),
+        "2026-10-05:meta_ads": (D("108"), D("0"), D("108"), D("0.9684"), None, None, None),
+        "2026-10-05:net_sales": (D("0"), D("0"), D("0"), D("0.9684"), None, None, None),
+        "2026-10-12:google_ads": (D("0"), D("50"), D("-50"), None, D("0.9684"), None, None),
+        "2026-10-12:meta_ads": (D("0"), D("108"), D("-108"), None, D("0.9684"), None, None),
+        "2026-10-12:net_sales": (D("0"), D("0"), D("0"), None, D("0.9684"), None, None),
+    }

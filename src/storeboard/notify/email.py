@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from storeboard import restatements
+from storeboard import drivers, restatements
 from storeboard.config import Config
 from storeboard.errors import StoreboardError
 from storeboard.formatting import count, money
@@ -120,6 +120,8 @@ class WeeklyReport:
     charts: dict[str, bytes] = field(default_factory=dict)
     #: earlier weeks whose figures moved since the last email, in words (docs/metrics.md, Restatements)
     restated: list[str] = field(default_factory=list)
+    #: what drove the change against the week before, in words (docs/metrics.md, What drove the week)
+    drivers: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -199,8 +201,13 @@ def build_report(config: Config, conn: Connection, week_start: date) -> WeeklyRe
     restated = [restatements.sentence(r, currency) for r in restatements.read(
         conn, restated_after=_previous_email_at(conn, week_start), periods_to=week_start - timedelta(days=1),
         grains=("week",), metrics=restatements.EMAIL_METRICS, limit=RESTATEMENTS_IN_EMAIL)]
+    explained = []
+    for week in drivers.net_sales_weeks(conn, week_start, week_start):
+        explained += drivers.net_sales_sentences(week, currency)
+    spend = drivers.ad_spend_sentence(drivers.ad_spend_weeks(conn, week_start, week_start), currency)
+    explained += [spend] if spend else []
     return WeeklyReport(week_start, week_end, currency, store["timezone"], config.alerts.dashboard_url,
-                        lines, flags, images, restated)
+                        lines, flags, images, restated, explained)
 
 
 def _previous_email_at(conn: Connection, week_start: date) -> datetime:
@@ -271,6 +278,7 @@ def render(report: WeeklyReport, image_src: dict[str, str]) -> tuple[str, str]:
         "flags": report.flags,
         "images": image_src,
         "restated": report.restated,
+        "drivers": report.drivers,
         "title": f"Week {report.week_start:%d %b} – {report.week_end:%d %b %Y}",
         "dashboard_url": report.dashboard_url.rstrip("/"),
     }

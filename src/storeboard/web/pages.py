@@ -34,7 +34,7 @@ NAVIGATION = [
 class Column:
     key: str
     label: str
-    kind: str = "text"  # text, money, count, pct, ratio, days, number, date, bool
+    kind: str = "text"  # text, money, count, pct, ratio, days, number, number4, date, bool
     phone: bool = True  # False: hidden below 600 px, still in the CSV
 
 

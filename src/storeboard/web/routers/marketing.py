@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from storeboard import restatements
+from storeboard import drivers, restatements
 from storeboard.web import charts, periods, queries, restated as restated_view
 from storeboard.web.pages import Chart, Column, Context, Page, Table, Tile, add_dashboard, missing
 
@@ -44,6 +44,15 @@ def build(ctx: Context) -> Page:
     page.tables.append(Table("spend_daily", "Spend per day", [
         Column("date", "Day", "date"), Column("channel", "Channel"), Column("spend", "Spend", "money")],
         list(reversed(daily)), hidden=True))
+    page.tables.append(Table("drivers", "What drove ad spend and MER, week over week", [
+        Column("week_start", "Week of", "date"), Column("part_label", "Part"),
+        Column("spend", "Spend", "money"), Column("spend_change", "Spend change", "money"),
+        Column("mer", "MER", "ratio", phone=False), Column("mer_change", "MER change", "number4", phone=False),
+        Column("mer_effect", "Effect on MER", "number4"),
+    ], drivers.ad_spend_weeks(conn, periods.bucket_start(rng.start, "week"), rng.end),
+        note="Each week against the one before: the platforms' spend changes add up to the change in ad spend, "
+             "and the parts' effects to the change in MER (net sales ÷ ad spend) exactly (docs/metrics.md, "
+             "What drove the week). Empty MER: a week without ad spend."))
     page.tables.append(restated_view.table(
         restatements.read(conn, periods_from=rng.start, periods_to=rng.end, metrics=restatements.MARKETING_METRICS),
         cur, empty="No day, week or month in this range had its ad spend, platform conversion value or new "

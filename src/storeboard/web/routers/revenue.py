@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from storeboard import restatements
+from storeboard import drivers, restatements
 from storeboard.web import charts, periods, queries, restated as restated_view
 from storeboard.web.pages import Chart, Column, Context, Page, Table, Tile, add_dashboard, missing
 
@@ -109,6 +109,18 @@ def build(ctx: Context) -> Page:
         Column("average_order_value", "AOV", "money", phone=False),
         Column("net_sales_trend", trend_label.capitalize(), "money", phone=False),
     ], list(reversed(rows)), note="Weeks start on Monday; the first and last period may be partial."))
+    weeks = drivers.net_sales_weeks(conn, periods.bucket_start(rng.start, "week"), rng.end)
+    page.tables.append(Table("drivers", "What drove net sales, week over week", [
+        Column("week_start", "Week of", "date"), Column("net_sales", "Net sales", "money"),
+        Column("change", "Change", "money"), Column("orders_effect", "Orders", "money"),
+        Column("average_order_value_effect", "Order value", "money"), Column("returns_effect", "Returns", "money"),
+        Column("other_channels_effect", "Other channels", "money", phone=False),
+        Column("new_customers_effect", "New customers", "money", phone=False),
+        Column("returning_customers_effect", "Returning", "money", phone=False),
+        Column("guests_effect", "Guests", "money", phone=False),
+    ], weeks, note="Each week against the one before. Orders + order value + returns + other channels = change; "
+                   "new + returning + guests + returns + other channels = change (docs/metrics.md, What drove the "
+                   "week). Weeks of the range, Monday to Sunday; the last may not be over yet."))
     page.tables.append(restated_view.table(restated, cur, grain))
     _channels(page, ctx, grain, unit)
     return page
