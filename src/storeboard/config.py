@@ -332,6 +332,16 @@ class SalesDropRule(_Strict):
     weeks: int = Field(default=4, ge=1, le=26)
 
 
+class RestatementRule(_Strict):
+    """A closed week's or month's headline figure was restated in the last ``days`` days by at
+    least ``min_change_pct`` percent of what was reported (``rpt_restatements``). Off by default:
+    the data-health page and the Monday email already show every restatement."""
+
+    enabled: bool = False
+    min_change_pct: Decimal = Field(default=Decimal("5"), ge=0, le=1000)
+    days: int = Field(default=7, ge=1, le=90)
+
+
 class AlertRules(_Strict):
     """Every alert rule, each with its own switch and thresholds."""
 
@@ -341,6 +351,7 @@ class AlertRules(_Strict):
     negative_margin: NegativeMarginRule = NegativeMarginRule()
     source_health: SourceHealthRule = SourceHealthRule()
     sales_drop: SalesDropRule = SalesDropRule()
+    restatement: RestatementRule = RestatementRule()
 
 
 class AlertsSettings(_Strict):

@@ -294,3 +294,24 @@ def test_what_drove_week_w_adds_up(refreshed):
         "other channels."]
     assert spend == ("Ad spend +$40.00 (Meta Ads +$40.00). MER 0.78 from 0.40 (+0.3778): Meta Ads spend −0.1778, "
                      "net sales +0.5556.")
+
+
+def test_the_restatement_alert_names_the_large_ones(refreshed):
+    """alerts.rules.restatement (off by default) with min_change_pct 15: week W's net sales
+    (−22 %), contribution margin (−38 %), COGS (−22 %) and the figures restated from 0 (returns,
+    shipping cost) fire; Meta's −10 % does not. Largest relative change first."""
+    from storeboard.notify import rules
+    from storeboard.warehouse import Warehouse
+
+    config = refreshed.config.model_copy(deep=True)
+    assert config.alerts.rules.restatement.enabled is False
+    config.alerts.rules.restatement.enabled = True
+    config.alerts.rules.restatement.min_change_pct = D("15")
+    with Warehouse.from_config(config).connect(read_only=True) as conn:
+        findings = rules.restatement(conn, rules.Context(config, "USD", TODAY))
+    weekly = [f for f in findings if f.data["grain"] == "week"]
+    assert [f.data["metric"] for f in weekly] == ["returns", "shipping_cost", "contribution_margin", "cogs", "net_sales"]
+    net = weekly[-1]
+    assert net.title.startswith("Net sales for ") and net.title.endswith("restated: −$20.00")
+    assert net.fields == [("Was", "$90.00"), ("Now", "$70.00"), ("Why", "1 late refund dated in the period")]
+    assert net.link == "/health" and len({f.key for f in findings}) == len(findings)

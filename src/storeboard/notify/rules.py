@@ -16,10 +16,11 @@ from decimal import Decimal
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
+from storeboard import restatements
 from storeboard.config import Config
+from storeboard.formatting import money
 from storeboard.notify import queries
 from storeboard.warehouse import Connection
-from storeboard.formatting import money
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ DASHBOARD_PATHS = {
     "negative_margin": "/products",
     "source_health": "/health",
     "sales_drop": "/revenue",
+    "restatement": "/health",
 }
 
 
@@ -263,6 +265,32 @@ def sales_drop(conn: Connection, ctx: Context) -> list[Finding] | None:
     )]
 
 
+def restatement(conn: Connection, ctx: Context) -> list[Finding] | None:
+    """Closed weeks' and months' headline figures restated in the last ``days`` days by at least
+    ``min_change_pct`` percent of the value reported before (any change of a figure reported as 0),
+    largest first; each restatement fires once (docs/metrics.md, Restatements)."""
+    rule = ctx.config.alerts.rules.restatement
+    if not conn.table_exists("analytics", "rpt_restatements"):
+        return None
+    since = datetime.combine(ctx.today - timedelta(days=rule.days), datetime.min.time())
+    large = [r for r in restatements.read(conn, restated_after=since, grains=("week", "month"), limit=10_000)
+             if r["old_value"] == 0 or abs(r["change"]) * 100 >= abs(r["old_value"]) * rule.min_change_pct]
+    # restated from 0 first (an infinite relative change), then by relative change
+    large.sort(key=lambda r: (r["old_value"] != 0, -abs(r["change"]) / (abs(r["old_value"]) or 1)))
+    return [Finding(
+        rule="restatement",
+        key=r["restatement_id"],
+        title=f"{r['metric_label']} for {r['period']} restated: "
+              f"{restatements.amount(r['metric'], r['change'], ctx.currency, signed=True)}",
+        summary=restatements.sentence(r, ctx.currency) + ".",
+        fields=[("Was", restatements.amount(r["metric"], r["old_value"], ctx.currency)),
+                ("Now", restatements.amount(r["metric"], r["new_value"], ctx.currency)), ("Why", r["cause"][:300])],
+        link=DASHBOARD_PATHS["restatement"],
+        data={"grain": r["grain"], "period_start": r["period_start"], "metric": r["metric"],
+              "ad_platform": r["ad_platform"], "old_value": r["old_value"], "new_value": r["new_value"]},
+    ) for r in large]
+
+
 #: worst cases a digest names (Slack shows at most 10 fields)
 DIGEST_EXAMPLES = 5
 _RULE_NOUNS = {
@@ -272,6 +300,7 @@ _RULE_NOUNS = {
     "negative_margin": "SKUs with a negative contribution margin",
     "source_health": "data sources failed or stale",
     "sales_drop": "days of net sales below normal",
+    "restatement": "restated figures of earlier weeks and months",
 }
 
 
@@ -300,6 +329,7 @@ RULES: dict[str, Callable[[Connection, Context], list[Finding] | None]] = {
     "negative_margin": negative_margin,
     "source_health": source_health,
     "sales_drop": sales_drop,
+    "restatement": restatement,
 }
 
 
