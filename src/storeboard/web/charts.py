@@ -55,7 +55,9 @@ def bars_with_trend(rows, x: str, y: str, trend: str | None, y_title: str, trend
         })
     if marker:
         layers.append({
-            "transform": [{"filter": {"field": marker, "valid": True}}],
+            # an expression, not a field predicate: {"field", "valid"} draws nothing under the
+            # expression interpreter the pages use (static/charts.js), found in Chromium
+            "transform": [{"filter": f"isValid(datum[{marker!r}])"}],
             "mark": {"type": "point", "shape": "triangle-down", "filled": True, "color": PALETTE[4], "size": 90,
                      "yOffset": -10},
             "encoding": {"x": x_enc, "y": {"field": y, "type": "quantitative"},
