@@ -187,12 +187,15 @@ def test_doctor_warns_when_the_web_would_read_postgres_as_a_superuser(tmp_path, 
 
     make_config(tmp_path, postgres_url, sandbox.url, store=generator.store)
     monkeypatch.chdir(tmp_path)
+    # a role no build has created yet (roles are cluster-wide: other tests' builds create the default)
+    role = f"reader_{uuid.uuid4().hex[:8]}"
+    text = (tmp_path / "storeboard.yml").read_text()
+    (tmp_path / "storeboard.yml").write_text(text + f"\nweb:\n  reader_role: {role}\n")
     result = runner.invoke(app, ["doctor"])
     assert "would read PostgreSQL as a superuser" in result.output and "web.reader_password" in result.output
-    role = f"reader_{uuid.uuid4().hex[:8]}"
     Warehouse(postgres_url).grant_reader(role, "reader-password-1")
-    with (tmp_path / "storeboard.yml").open("a") as config:
-        config.write(f"\nweb:\n  reader_role: {role}\n  reader_password: ${{READER_PASSWORD}}\n")
+    (tmp_path / "storeboard.yml").write_text(
+        text + f"\nweb:\n  reader_role: {role}\n  reader_password: ${{READER_PASSWORD}}\n")
     monkeypatch.setenv("READER_PASSWORD", "reader-password-1")
     result = runner.invoke(app, ["doctor"])
     assert f"the web reads PostgreSQL as {role}, not a superuser" in result.output, result.output
