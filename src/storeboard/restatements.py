@@ -80,18 +80,12 @@ def read(conn, *, restated_after: datetime | None = None, restated_before: datet
     if not conn.table_exists("analytics", "rpt_restatements"):
         return []
     where, params = ["true"], {}
-    if restated_after is not None:
-        where.append("restated_at >= %(after)s")
-        params["after"] = restated_after
-    if restated_before is not None:
-        where.append("restated_at < %(before)s")
-        params["before"] = restated_before
-    if periods_from is not None:
-        where.append("period_end >= %(periods_from)s")
-        params["periods_from"] = periods_from
-    if periods_to is not None:
-        where.append("period_start <= %(periods_to)s")
-        params["periods_to"] = periods_to
+    bounds = (("restated_at >=", restated_after), ("restated_at <", restated_before),
+              ("period_end >=", periods_from), ("period_start <=", periods_to))
+    for i, (condition, value) in enumerate(bounds):
+        if value is not None:
+            where.append(f"{condition} %(bound_{i})s")
+            params[f"bound_{i}"] = value
     for name, values in (("grain", grains), ("metric", metrics)):
         if values:
             names = {f"{name}_{i}": v for i, v in enumerate(values)}
