@@ -390,7 +390,9 @@ class ShopifyAPI:
         if fault is None:
             return nodes, cursors
         if fault.kind == "malformed":
-            broken = dict(nodes[0], id=None, totalPriceSet={"shopMoney": {"amount": "not-a-number", "currencyCode": "USD"}})
+            # A value the schema allows but the order cannot be loaded with (``Decimal`` is a
+            # string scalar); the id stays: ``Order.id`` is ``ID!`` in the Admin schema.
+            broken = dict(nodes[0], totalPriceSet={"shopMoney": {"amount": "not-a-number", "currencyCode": "USD"}})
             return [broken, *nodes[1:]], cursors
         if fault.kind == "duplicate":
             return [nodes[0], *nodes], [cursors[0], *cursors]

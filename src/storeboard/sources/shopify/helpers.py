@@ -267,12 +267,13 @@ class ShopifyClient:
         if unknown:
             logger.warning("shopify bulk result had lines of kinds the backfill does not read: %s", ", ".join(sorted(unknown)))
         if waiting:
-            # Their order's own line was unreadable (quarantined, which holds the cursor back), so
-            # the next run reads those orders again.
-            logger.warning("shopify bulk result had children of %d orders without a readable line", len(waiting))
+            # Children whose order's own line never came (or came without its id): the order is
+            # read again whole by the id they name, so nothing of it is lost.
+            logger.warning("shopify bulk result had children of %d orders without a readable line; re-reading them",
+                           len(waiting))
         # Rare: children that arrived after their order left the window. Re-read those orders
         # whole; the merge by id keeps one row each.
-        for order_id in sorted(late):
+        for order_id in sorted(late | {i for i in waiting if str(i).startswith("gid://shopify/Order/")}):
             order = self.order(order_id)
             if order:
                 yield [order]
