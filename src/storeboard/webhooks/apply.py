@@ -80,7 +80,7 @@ def _shopify_rows(config: Config, order_gids: list[str], problems: dict[str, str
             # The connector's own read and flattening (one record shape, every query under the cap).
             order = client.order(gid)
         except SourceError as exc:
-            problems[gid] = str(exc)
+            problems[f"orders:{gid}"] = str(exc)  # keyed like the batch, so its events stay pending
             continue
         if order is None:
             logger.info("webhook order %s is no longer at Shopify; nothing to load", gid)
