@@ -160,14 +160,31 @@ def extract_load(config: Config, name: str, full_refresh: bool = False) -> int:
         # cursors are now committed, so extract this run's data on top of them.
         pipeline.run(build_source(config, name), refresh=refresh, loader_file_format=file_format)
         info = pipeline.last_trace.last_extract_info
-    # Records extracted per top-level table (child tables such as orders__line_items not
-    # counted): what users call "rows loaded". dlt's normalize counts are wrong for CSV files.
+    total = _records_extracted(info)
+    # A long backfill committed in steps (Meta's insight windows): each step is loaded with its
+    # cursor before the next is read, so a run stopped part-way resumes after the last step.
+    while _more_to_read(pipeline, name):
+        pipeline.run(build_source(config, name), loader_file_format=file_format)
+        total += _records_extracted(pipeline.last_trace.last_extract_info)
+    return total
+
+
+def _records_extracted(info) -> int:
+    """Records extracted per top-level table (child tables such as orders__line_items not
+    counted): what users call "rows loaded". dlt's normalize counts are wrong for CSV files."""
     total = 0
     for package in ((info.metrics if info else None) or {}).values():
         for step in package:
             total += sum(m.items_count for t, m in step["table_metrics"].items()
                          if not t.startswith("_dlt") and "__" not in t)
     return total
+
+
+def _more_to_read(pipeline, name: str) -> bool:
+    """Whether a resource of source ``name`` stopped at a step of a longer read and asks to be run
+    again (``more_to_read`` in its committed resource state)."""
+    resources = pipeline.state.get("sources", {}).get(name, {}).get("resources", {})
+    return any(isinstance(r, dict) and r.get("more_to_read") for r in resources.values())
 
 
 def _drop_unfinished_extracts(pipeline, name: str) -> None:

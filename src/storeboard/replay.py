@@ -8,7 +8,7 @@ from the vendor by its id; what passes is loaded through the source's own dlt pi
 table (merged by id) and its quarantine rows are removed. What still fails stays, with the
 newest reason.
 
-Replayed sources are those whose lists are read once (Stripe, HubSpot). The ad platforms re-read
+Replayed sources are those whose lists are read once (Shopify, Stripe, HubSpot). The ad platforms re-read
 their look-back days and every campaign each run, and a CSV file is read again when it changes,
 so a fixed record there loads by itself.
 """
@@ -122,6 +122,33 @@ def _split(records: list[_Kept], check: Callable[[Any], None], reread: Callable[
     return passing, failing
 
 
+# -- Shopify ----------------------------------------------------------------------------------
+def _shopify_split(config: Config, resource: str, records: list[_Kept]) -> Split:
+    from storeboard.sources import shopify
+    from storeboard.sources.shopify.helpers import check_customer, check_order
+
+    checks = {"orders": check_order, "customers": check_customer}
+    if resource not in checks:
+        return [], records
+    client = shopify.client_for(config.sources.shopify)
+
+    def check(record: Any) -> None:
+        if not isinstance(record, dict):
+            raise RecordProblem("record", "expected an object")
+        checks[resource](record)
+
+    # An order is read again whole by its id (flattened like a run reads it); a customer is only
+    # checked again as kept (after an upgrade), and a customer corrected at Shopify comes back by
+    # itself: the correction moves its updatedAt past the cursor.
+    return _split(records, check, client.order if resource == "orders" else None)
+
+
+def _shopify_items(config: Config, resource: str, records: list[Any]) -> Iterator[Any]:
+    from storeboard.sources import shopify
+
+    yield from shopify.items_for(records, resource)
+
+
 # -- Stripe -----------------------------------------------------------------------------------
 def _stripe_split(config: Config, resource: str, records: list[_Kept]) -> Split:
     from storeboard.sources import stripe
@@ -167,5 +194,7 @@ def _hubspot_items(config: Config, resource: str, records: list[Any]) -> Iterato
     yield from hubspot.items_for(config.sources.hubspot, resource, records)
 
 
-_REPLAYERS: dict[str, Callable[[Config, str, list[_Kept]], Split]] = {"stripe": _stripe_split, "hubspot": _hubspot_split}
-_ITEMS: dict[str, Callable[[Config, str, list[Any]], Iterator[Any]]] = {"stripe": _stripe_items, "hubspot": _hubspot_items}
+_REPLAYERS: dict[str, Callable[[Config, str, list[_Kept]], Split]] = {
+    "shopify": _shopify_split, "stripe": _stripe_split, "hubspot": _hubspot_split}
+_ITEMS: dict[str, Callable[[Config, str, list[Any]], Iterator[Any]]] = {
+    "shopify": _shopify_items, "stripe": _stripe_items, "hubspot": _hubspot_items}

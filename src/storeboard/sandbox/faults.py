@@ -36,6 +36,8 @@ class Fault:
         retry_after: seconds sent in Retry-After with a 429.
         delay: seconds a ``slow`` response waits.
         path_contains: only requests whose path contains this text.
+        after: matching requests (or lists) let through untouched before it fires: a fault in
+            the middle of a long read.
     """
 
     api: str
@@ -44,6 +46,7 @@ class Fault:
     retry_after: float = 1.0
     delay: float = 2.0
     path_contains: str | None = None
+    after: int = 0
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -76,6 +79,9 @@ class FaultPlan:
         with self._lock:
             for fault in self._faults:
                 if fault.kind in kinds and fault.api in (api, "*") and (not fault.path_contains or fault.path_contains in path):
+                    if fault.after > 0:
+                        fault.after -= 1
+                        return None
                     if fault.count > 0:
                         fault.count -= 1
                         if fault.count == 0:

@@ -130,6 +130,8 @@ class ShopifyAPI:
         self.points_spent = 0
         #: this server's address, for bulk download URLs (set from each request)
         self.base_url = "http://127.0.0.1"
+        #: the API version of the request being served (bulk concurrency depends on it)
+        self.version = SUPPORTED_VERSIONS[-1]
         self._index: dict[str, tuple[int, list[tuple[Any, int]], list[Order]]] = {}
 
     @property
@@ -172,6 +174,7 @@ class ShopifyAPI:
         served = version if version in SUPPORTED_VERSIONS or version == "unstable" else SUPPORTED_VERSIONS[0]
         headers = {"X-Shopify-API-Version": served}
         self.base_url = str(request.base_url).rstrip("/")
+        self.version = served if served != "unstable" else SUPPORTED_VERSIONS[-1]
         if not self.auth.accepts(request.headers.get("x-shopify-access-token")):
             return JSONResponse({"errors": INVALID_TOKEN}, status_code=401, headers=headers)
         try:
@@ -263,6 +266,8 @@ class ShopifyAPI:
             },
             "bulkOperation": lambda id: self.bulk.get(id),
             "currentBulkOperation": self.bulk.current,
+            "bulkOperations": self.bulk.list,
+            "bulkOperationCancel": self.bulk.cancel,
             "node": lambda id: self.bulk.get(id) or self._order_by_gid(id),
             "webhookSubscriptionCreate": self.webhook_subscriptions.create,
         }
@@ -390,7 +395,9 @@ class ShopifyAPI:
         if fault is None:
             return nodes, cursors
         if fault.kind == "malformed":
-            broken = dict(nodes[0], id=None, totalPriceSet={"shopMoney": {"amount": "not-a-number", "currencyCode": "USD"}})
+            # A value the schema allows but the order cannot be loaded with (``Decimal`` is a
+            # string scalar); the id stays: ``Order.id`` is ``ID!`` in the Admin schema.
+            broken = dict(nodes[0], totalPriceSet={"shopMoney": {"amount": "not-a-number", "currencyCode": "USD"}})
             return [broken, *nodes[1:]], cursors
         if fault.kind == "duplicate":
             return [nodes[0], *nodes], [cursors[0], *cursors]

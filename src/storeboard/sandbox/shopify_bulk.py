@@ -6,7 +6,9 @@ reference): ``bulkOperationRunQuery`` refuses, with ``userErrors`` worded as Sho
 a query with no connection, more than five, connections nested more than two deep, a connection
 inside a list field, connections read through ``nodes`` instead of ``edges { node }``, a nested
 connection whose parent node does not select ``id``, or a top-level ``node``. From API 2026-01
-an app runs up to five bulk queries per shop at once (``LIMIT_REACHED`` beyond).
+an app runs up to five bulk queries per shop at once (``LIMIT_REACHED`` beyond); before it, one
+(``OPERATION_IN_PROGRESS``). ``bulkOperations`` lists the app's operations (newest first, filtered
+by ``status`` and ``operation_type``) and ``bulkOperationCancel`` stops a running one.
 
 The JSONL is flattened like Shopify's: every node of every connection is its own line carrying
 ``__parentId`` (the id of the node it hangs under); objects and lists that are not connections
@@ -26,6 +28,7 @@ import os
 import secrets
 import tempfile
 import threading
+import time
 import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -57,6 +60,8 @@ class BulkOperation:
     #: the JSONL result on disk (removed when the operation is dropped or the process ends)
     path: Path | None = None
     size: int = 0
+    #: tests: keeps running until released or canceled (``BulkOperations.hold``)
+    held: bool = False
 
     def node(self, base_url: str) -> dict[str, Any]:
         size = self.size
@@ -88,8 +93,17 @@ NODES = ("All connection fields in a bulk query must select their contents using
          "e.g: '{0} {{ edges {{ node {{'. Selecting via 'nodes' is not supported. Invalid connection fields: '{1}'.")
 NO_PARENT_ID = ("The parent 'node' field for a nested connection must select the 'id' field without an alias "
                 "and must be of 'ID' return type. Connection fields without 'id': {0}.")
-#: Concurrent bulk queries per shop from API 2026-01 (one before).
+#: Concurrent bulk queries per shop and app: five from API 2026-01, one before ("Perform bulk
+#: operations with the GraphQL Admin API", limitations; changelog "Faster bulk operations").
 MAX_RUNNING = 5
+MAX_RUNNING_BEFORE_2026_01 = 1
+#: ``BulkOperationUserErrorCode`` (Admin schema): LIMIT_REACHED "Bulk operations limit reached.
+#: Please try again later."; OPERATION_IN_PROGRESS "A bulk operation is already in progress.",
+#: worded in the message with the operation's id as Shopify words it for one running query.
+LIMIT_REACHED = "Bulk operations limit reached. Please try again later."
+IN_PROGRESS = "A bulk query operation for this app and shop is already in progress: {0}."
+#: Statuses of an operation that still holds one of the shop's slots.
+ACTIVE = ("CREATED", "RUNNING", "CANCELING")
 
 
 def _is_connection(field_type) -> bool:
@@ -204,6 +218,13 @@ class BulkOperations:
         self.operations: dict[str, BulkOperation] = {}
         self._lock = threading.Lock()
         self._next = 1_000_000
+        #: tests: operations started while set stay RUNNING until ``release()`` or a cancel
+        self.hold = threading.Event()
+
+    def release(self) -> None:
+        """Let every held operation finish (tests)."""
+        for operation in list(self.operations.values()):
+            operation.held = False
 
     def run_query(self, query: str, groupObjects: bool = False, **_: Any) -> dict[str, Any]:
         """The ``bulkOperationRunQuery`` mutation payload."""
@@ -228,11 +249,14 @@ class BulkOperations:
             # Shopify reads any connection; the sandbox serves the three the project reads.
             return refused(f"The sandbox serves bulk queries on {', '.join(self.ROOTS)} only.")
         with self._lock:
-            running = [o for o in self.operations.values() if o.status in ("CREATED", "RUNNING")]
+            running = [o for o in self.operations.values() if o.status in ACTIVE]
+            if self.api.version < "2026-01" and len(running) >= MAX_RUNNING_BEFORE_2026_01:
+                return refused(IN_PROGRESS.format(running[0].id), "OPERATION_IN_PROGRESS")
             if len(running) >= MAX_RUNNING:
-                return refused(f"A shop can run at most {MAX_RUNNING} bulk query operations at a time.", "LIMIT_REACHED")
+                return refused(LIMIT_REACHED, "LIMIT_REACHED")
             self._next += 1
-            operation = BulkOperation(f"gid://shopify/BulkOperation/{self._next}", query, datetime.now(UTC))
+            operation = BulkOperation(f"gid://shopify/BulkOperation/{self._next}", query, datetime.now(UTC),
+                                      held=self.hold.is_set())
             self.operations[operation.id] = operation
             for old in list(self.operations.values())[:-self.KEEP_FILES]:
                 _remove(old)
@@ -240,6 +264,13 @@ class BulkOperations:
         return {"bulkOperation": operation.node(self.api.base_url), "userErrors": []}
 
     def _build(self, operation: BulkOperation, run: _Run, root: FieldNode) -> None:
+        if operation.held:
+            operation.status = "RUNNING"
+            while operation.held and operation.status == "RUNNING":  # tests: runs until released or canceled
+                time.sleep(0.05)
+        if operation.status in ("CANCELING", "CANCELED"):
+            operation.status, operation.completed_at = "CANCELED", datetime.now(UTC)
+            return
         operation.status = "RUNNING"
         if self.api._access_denied(operation.query):
             # Shopify fails the operation itself (BulkOperationErrorCode.ACCESS_DENIED).
@@ -281,7 +312,7 @@ class BulkOperations:
         lines = operation.path.read_bytes().splitlines(keepends=True)  # faults are for small test stores
         if fault.kind == "malformed":
             first = json.loads(lines[0])
-            first["id"] = None
+            # as on a page: the id stays (``Order.id: ID!``), the money does not parse
             first["totalPriceSet"] = {"shopMoney": {"amount": "not-a-number", "currencyCode": "USD"}}
             lines[0] = json.dumps(first, separators=(",", ":")).encode() + b"\n"
         elif fault.kind == "duplicate":
@@ -291,6 +322,39 @@ class BulkOperations:
         body = b"".join(lines)
         operation.path.write_bytes(body)
         operation.size = len(body)
+
+    def cancel(self, id: str, **_: Any) -> dict[str, Any]:
+        """``bulkOperationCancel``: a running operation goes CANCELING, then CANCELED ("there may be
+        a short delay from when a cancelation starts until the operation is actually canceled")."""
+        operation = self.operations.get(id)
+        if operation is None:
+            return {"bulkOperation": None, "userErrors": [{"field": ["id"], "message": "Bulk operation does not exist"}]}
+        if operation.status not in ("CREATED", "RUNNING"):
+            return {"bulkOperation": operation.node(self.api.base_url),
+                    "userErrors": [{"field": None, "message": f"A bulk operation cannot be canceled when it is {operation.status.lower()}"}]}
+        operation.status = "CANCELING"
+        payload = {"bulkOperation": operation.node(self.api.base_url), "userErrors": []}
+        threading.Timer(0.2, self._canceled, args=(operation,)).start()
+        return payload
+
+    @staticmethod
+    def _canceled(operation: BulkOperation) -> None:
+        if operation.status == "CANCELING":
+            operation.status, operation.completed_at = "CANCELED", datetime.now(UTC)
+
+    def list(self, first: int | None = None, query: str | None = None, reverse: bool = False, **_: Any) -> dict[str, Any]:
+        """``bulkOperations``: the app's operations, newest first (the default sort, CREATED_AT),
+        filtered by ``status:`` and ``operation_type:`` terms (the query's documented filters)."""
+        if first is None:
+            raise QueryError([{"message": "you must provide one of first or last", "extensions": {"code": "BAD_REQUEST"}}])
+        terms = dict(t.split(":", 1) for t in (query or "").split() if ":" in t)
+        found = sorted(self.operations.values(), key=lambda o: o.created_at, reverse=not reverse)
+        found = [o for o in found if terms.get("status", o.status.lower()).lower() == o.status.lower()
+                 and terms.get("operation_type", "query").lower() == "query"]
+        nodes = [o.node(self.api.base_url) for o in found[:first]]
+        return {"nodes": nodes, "edges": [{"cursor": n["id"], "node": n} for n in nodes],
+                "pageInfo": {"hasNextPage": len(found) > first, "hasPreviousPage": False,
+                             "startCursor": nodes[0]["id"] if nodes else None, "endCursor": nodes[-1]["id"] if nodes else None}}
 
     def get(self, operation_id: str) -> dict[str, Any] | None:
         operation = self.operations.get(operation_id)

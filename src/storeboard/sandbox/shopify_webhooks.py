@@ -22,7 +22,7 @@ from storeboard.sandbox.credentials import SHOPIFY_WEBHOOK_SECRET
 from storeboard.sandbox.shopify import SUPPORTED_VERSIONS, iso
 from storeboard.sandbox.store import Order, Refund, Store
 
-TOPICS = ("orders/create", "orders/updated", "orders/cancelled", "orders/paid", "refunds/create")
+TOPICS = ("orders/create", "orders/updated", "orders/cancelled", "orders/paid", "orders/delete", "refunds/create")
 
 
 def sign(body: bytes, secret: str = SHOPIFY_WEBHOOK_SECRET) -> str:
@@ -52,6 +52,17 @@ def refund_payload(refund: Refund, order: Order) -> dict[str, Any]:
             [{"kind": "shipping_refund", "amount": _amount(-refund.shipping), "tax_amount": "0.00"}] if refund.shipping else []
         ),
     }
+
+
+def delete_order(order: Order, store: Store) -> dict[str, Any]:
+    """Delete ``order`` from the store, as the admin's "Delete order" (or ``orderDelete``) does: it
+    is gone from every read afterwards (``order(id:)`` is null), with no trace in the Admin
+    GraphQL API (``deletionEvents`` covers products and collections only, and is deprecated).
+    Returns the ``orders/delete`` body, which carries only the order's numeric id (shopify.dev,
+    webhook topics reference, ``orders/delete``)."""
+    store.orders.remove(order)
+    store.revision += 1
+    return {"id": order.order_id}
 
 
 def order_payload(order: Order, store: Store) -> dict[str, Any]:

@@ -6,8 +6,7 @@ not parse) is never dropped silently and never stops the other records: it is wr
 the data-health view lists it. The source's cursor moves on past it, like past any record read:
 holding the cursor would read the record again forever and, on lists read oldest first, stop
 every record after it. ``storeboard run --replay-quarantine`` (``storeboard.replay``) loads the
-kept records that pass the checks after a fix and removes them from quarantine. (Shopify's
-connector still holds its cursor at a quarantined record.)
+kept records that pass the checks after a fix and removes them from quarantine.
 """
 
 from __future__ import annotations

@@ -80,13 +80,53 @@ def _shopify_rows(config: Config, order_gids: list[str], problems: dict[str, str
             # The connector's own read and flattening (one record shape, every query under the cap).
             order = client.order(gid)
         except SourceError as exc:
-            problems[gid] = str(exc)
+            problems[f"orders:{gid}"] = str(exc)  # keyed like the batch, so its events stay pending
             continue
         if order is None:
             logger.info("webhook order %s is no longer at Shopify; nothing to load", gid)
             continue
         orders.append(order)
     yield from shopify.items_for(orders)
+
+
+def _delete_shopify_orders(config: Config, order_gids: list[str], problems: dict[str, str]) -> int:
+    """Act on ``orders/delete``: each order is read again, and only one Shopify no longer has is
+    removed from ``raw_shopify.orders`` and its child tables (every ``orders__*`` table keyed by
+    ``order_id``); the order-keyed marts drop it on the rebuild. An order Shopify still returns
+    (a stale or replayed delivery) is loaded as it is instead. Returns the orders removed.
+
+    Shopify's Admin GraphQL API keeps no trace of a deleted order (its ``deletionEvents`` cover
+    products and collections only), so this webhook is how a deletion reaches Storeboard; a
+    ``--full-refresh`` also drops orders deleted while no webhook was received."""
+    from storeboard.sources import shopify
+
+    client = shopify.client_for(config.sources.shopify)
+    gone, still_there = [], []
+    for gid in order_gids:
+        try:
+            order = client.order(gid)
+        except SourceError as exc:
+            problems[f"order_deletions:{gid}"] = str(exc)
+            continue
+        (still_there if order is not None else gone).append(order if order is not None else gid)
+    if still_there:
+        pipeline.load_items(config, "shopify", {"orders": shopify.items_for(still_there)})
+    if not gone:
+        return 0
+    warehouse = Warehouse.from_config(config)
+    with warehouse.connect() as conn:
+        if not conn.table_exists("raw_shopify", "orders"):
+            return 0
+        children = [r["table_name"] for r in conn.query(
+            "select table_name from information_schema.tables where table_schema = 'raw_shopify'")
+            if r["table_name"].startswith("orders__")]
+        params = {f"o{i}": gid for i, gid in enumerate(gone)}
+        ids = ", ".join(f"%({k})s" for k in params)
+        for table in children:
+            conn.execute(f"delete from raw_shopify.{table} where order_id in ({ids})", params)
+        conn.execute(f"delete from raw_shopify.orders where id in ({ids})", params)
+    logger.info("webhooks: removed %d order(s) Shopify deleted", len(gone))
+    return len(gone)
 
 
 def _stripe_rows(config: Config, kind: str, ids: list[str], problems: dict[str, str]) -> Iterator[Any]:
@@ -109,6 +149,12 @@ def _apply(config: Config, batch: _Batch) -> tuple[dict[str, int], dict[str, str
     that could not be read (object -> error)."""
     problems: dict[str, str] = {}
     loaded: dict[str, int] = {}
+    deletions = batch.of("order_deletions:")
+    if deletions:
+        if config.sources.shopify is None or not config.sources.shopify.enabled:
+            problems.update({f"order_deletions:{o}": "sources.shopify is not configured" for o in deletions})
+        else:
+            loaded["shopify_deleted"] = _delete_shopify_orders(config, deletions, problems)
     orders = batch.of("orders:")
     if orders:
         if config.sources.shopify is None or not config.sources.shopify.enabled:

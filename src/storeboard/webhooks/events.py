@@ -69,7 +69,13 @@ class Event:
 
 
 def shopify_objects(topic: str, payload: dict[str, Any]) -> tuple[str, ...]:
-    """The order a Shopify delivery changed, as ``orders:<gid>`` (empty for other topics)."""
+    """The order a Shopify delivery changed, as ``orders:<gid>``, or ``order_deletions:<gid>`` for
+    ``orders/delete`` (whose body is only the id); empty for other topics."""
+    if topic == "orders/delete":
+        order_id = payload.get("id")
+        if isinstance(order_id, bool) or not isinstance(order_id, (int, str)) or not str(order_id).isdigit():
+            return ()
+        return (f"order_deletions:gid://shopify/Order/{int(order_id)}",)
     if topic in SHOPIFY_ORDER_TOPICS:
         order_id = payload.get("id")
     elif topic == "refunds/create":

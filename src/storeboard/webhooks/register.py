@@ -20,7 +20,7 @@ from pathlib import Path
 from storeboard.config import Config
 from storeboard.errors import ConfigError, SourceError
 
-SHOPIFY_TOPICS = ("ORDERS_CREATE", "ORDERS_UPDATED", "ORDERS_CANCELLED", "REFUNDS_CREATE")
+SHOPIFY_TOPICS = ("ORDERS_CREATE", "ORDERS_UPDATED", "ORDERS_CANCELLED", "ORDERS_DELETE", "REFUNDS_CREATE")
 STRIPE_EVENTS = ("charge.succeeded", "charge.captured", "charge.updated", "charge.refunded", "charge.refund.updated",
                  "charge.dispute.created", "charge.dispute.closed", "refund.created", "refund.updated")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from storeboard import pipeline
@@ -44,18 +46,34 @@ def test_duplicated_and_reordered_records_load_once(config, sandbox, generator, 
     assert_matches_truth(config, generator.store)
 
 
-def test_malformed_order_is_quarantined_then_recovered(config, sandbox, generator):
+def test_malformed_order_is_quarantined_whole_and_replayed_once_intact(config, sandbox, generator):
+    """A malformed order is kept whole in quarantine and the cursor moves past it (the next run
+    does not read it again); ``--replay-quarantine`` reads it again by id and loads it once
+    Shopify sends it intact. (The fault used to drop the order's id, which the Admin schema
+    forbids, ``Order.id: ID!``, and which left nothing to read it again by.)"""
     sandbox.faults.add(Fault(api="shopify", kind="malformed", count=1))
     first = pipeline.run(config, sources=SHOPIFY)
     assert first.ok, first.errors
     with Warehouse.from_config(config).connect(read_only=True) as conn:
-        [row] = conn.query("select resource, record_id, field, reason from raw_shopify.quarantine")
-    assert row["resource"] == "orders" and row["field"] == "id"
+        [row] = conn.query("select resource, record_id, field, reason, payload from raw_shopify.quarantine")
+    assert (row["resource"], row["field"]) == ("orders", "totalPriceSet.shopMoney.amount")
+    kept = json.loads(row["payload"])
+    assert kept["id"] == row["record_id"] and kept["totalPriceSet"]["shopMoney"]["amount"] == "not-a-number"
+    assert kept["lineItems"] and all(line["orderId"] == kept["id"] for line in kept["lineItems"]), "kept whole"
+    assert row["record_id"] not in {i for i, _ in order_ids(config)}
     assert len(order_ids(config)) == len(generator.store.orders) - 1
 
-    second = pipeline.run(config, sources=SHOPIFY)  # the sandbox now sends the order intact
-
+    # The cursor moved on: a plain run does not read the order again, so it stays in quarantine.
+    second = pipeline.run(config, sources=SHOPIFY)
     assert second.ok, second.errors
+    assert len(order_ids(config)) == len(generator.store.orders) - 1
+
+    third = pipeline.run(config, sources=SHOPIFY, replay_quarantine=True)  # Shopify now sends it intact
+
+    assert third.ok, third.errors
+    assert [s.rows_loaded for s in third.steps if s.step == "replay_quarantine"] == [1]
+    with Warehouse.from_config(config).connect(read_only=True) as conn:
+        assert conn.query("select count(*) as n from raw_shopify.quarantine")[0]["n"] == 0
     assert len(order_ids(config)) == len(generator.store.orders)
     assert_matches_truth(config, generator.store)
 

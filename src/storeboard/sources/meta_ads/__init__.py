@@ -17,7 +17,10 @@ Loads into ``raw_meta_ads``:
 
 The cursor (last day read per account) lives in dlt's resource state; a quarantined row is
 kept whole in ``quarantine`` and does not hold it. A backfill is read in windows of
-``INSIGHTS_WINDOW_DAYS``.
+``INSIGHTS_WINDOW_DAYS`` and committed every ``INSIGHTS_WINDOWS_PER_LOAD`` windows: the resource
+state keeps the first day of the next window (``backfill_next``) and says ``more_to_read``, and
+``pipeline.extract_load`` runs the source again until it is done. A run stopped part-way resumes
+at the first window not yet loaded.
 """
 
 from __future__ import annotations
@@ -107,17 +110,29 @@ def source(settings: MetaAdsSettings) -> Any:
         time zone), window by window; each row flattened by ``flatten_for(account_id)``."""
         state = dlt.current.resource_state()
         loaded = state.setdefault("loaded_through", {})
+        # account -> first day of the next window of a backfill not finished yet (no look-back:
+        # the windows before it are committed, and were read just now)
+        unfinished = state.setdefault("backfill_next", {})
+        state.pop("more_to_read", None)
+        windows = 0
         for account_id in map(_account_path, settings.account_ids):
             info = account(account_id)
             today = datetime.now(ZoneInfo(info.get("timezone_name") or "UTC")).date()
-            # Insights reach back about 37 months; older start dates are clamped.
-            since = max(lookback.first_day(settings.start_date, settings.lookback_days, loaded.get(account_id)),
-                        today - timedelta(days=36 * 30))
+            if account_id in unfinished:
+                since = datetime.fromisoformat(unfinished[account_id]).date()
+            else:
+                # Insights reach back about 37 months; older start dates are clamped.
+                since = max(lookback.first_day(settings.start_date, settings.lookback_days, loaded.get(account_id)),
+                            today - timedelta(days=36 * 30))
             if since > today:
                 continue
             flatten = flatten_for(account_id)
             start = since
             while start <= today:  # window by window, so no single request spans years
+                if windows == meta_settings.INSIGHTS_WINDOWS_PER_LOAD:
+                    # commit what was read; extract_load runs the source again for the rest
+                    unfinished[account_id], state["more_to_read"] = start.isoformat(), True
+                    return
                 end = min(today, start + timedelta(days=meta_settings.INSIGHTS_WINDOW_DAYS - 1))
                 for page in client.insights(account_id, start, end, level=level):
                     for row in page:
@@ -125,8 +140,10 @@ def source(settings: MetaAdsSettings) -> Any:
                             yield flatten(row)
                         except RecordProblem as problem:
                             yield quarantined(table, row, problem)
+                windows += 1
                 start = end + timedelta(days=1)
             # a quarantined row does not hold the cursor: it is kept whole in quarantine
+            unfinished.pop(account_id, None)
             loaded[account_id] = today.isoformat()
 
     @dlt.resource(name="insights", write_disposition="merge",

@@ -35,6 +35,9 @@ INSIGHTS_FILTERING = ({"field": "adset.effective_status", "operator": "IN",
 #: Days per insights request: a long backfill is read window by window (each well under what
 #: Meta answers synchronously) instead of one report over years that a large account may never finish.
 INSIGHTS_WINDOW_DAYS = 90
+#: Windows read per load: a backfill is committed (rows with their cursor) every this many windows,
+#: so a run stopped part-way resumes at the first window not yet loaded.
+INSIGHTS_WINDOWS_PER_LOAD = 4
 #: Meta reports one purchase under several overlapping action types; the first one present is
 #: used and the others are ignored, never added up.
 PURCHASE_ACTION_TYPES = ("omni_purchase", "purchase", "offsite_conversion.fb_pixel_purchase")

@@ -2,7 +2,8 @@
 
 Loads into ``raw_shopify``: ``orders`` merged by ``id`` and incremental on ``updatedAt`` (the
 cursor is kept in dlt's resource state in the warehouse, so it only advances once the data is
-committed, and never past a quarantined record), with child tables ``orders__line_items``, ``orders__refunds``,
+committed; a malformed record is kept whole in ``raw_shopify.quarantine`` and the cursor moves
+past it, ``storeboard run --replay-quarantine`` loading it once it passes), with child tables ``orders__line_items``, ``orders__refunds``,
 ``orders__refunds__refund_line_items`` and friends merged by ``order_id`` (``tables.py``);
 ``customers`` (same rules); and, replaced on every run, ``product_variants`` (SKU, price, unit
 cost, weight) and ``shop`` (time zone, currency). Orders and customers reach dlt as Arrow tables.
@@ -16,7 +17,7 @@ import dlt
 
 from storeboard.config import ShopifySettings
 from storeboard.sources.arrow_tables import BATCH_ROWS
-from storeboard.sources.quarantine import RecordProblem, quarantined
+from storeboard.sources.quarantine import RecordProblem, quarantined, require_timestamp
 from storeboard.errors import SourceAuthError
 from storeboard.sources.shopify.auth import provider_for
 from storeboard.sources.shopify.helpers import ShopifyClient, check_customer, check_order
@@ -65,8 +66,8 @@ def source(settings: ShopifySettings) -> Any:
     @dlt.resource(name="orders", write_disposition="merge", primary_key="id")
     def orders() -> Iterator[Any]:
         """Orders updated since the stored cursor, oldest first; money as decimal strings in
-        shop currency (``shopMoney``), timestamps UTC. Malformed orders go to ``quarantine`` and
-        hold the cursor back so they are read again next run."""
+        shop currency (``shopMoney``), timestamps UTC. Malformed orders go to ``quarantine``
+        whole; the cursor moves past them (``storeboard.replay`` loads them after a fix)."""
         # The first load reads the whole history through one bulk operation into new tables;
         # later runs page, and may replace an order's child rows with none (tombstones).
         first = "updated_at_cursor" not in dlt.current.resource_state()
@@ -110,21 +111,24 @@ def check_scopes(client: ShopifyClient, start_date: str) -> None:
         raise SourceAuthError("shopify", "; ".join(problems) + " (Shopify admin: the app's API access scopes)")
 
 
-def items_for(orders: list[dict[str, Any]]) -> Iterator[Any]:
-    """The dlt items that load ``orders`` (flattened by the client) exactly as a run does: checks,
-    quarantine, the raw tables' columns, child rows replaced. The webhook applier loads re-read
-    orders through this; no cursor moves."""
+def items_for(records: list[dict[str, Any]], resource: str = "orders") -> Iterator[Any]:
+    """The dlt items that load ``records`` of ``resource`` (``orders``, flattened by the client, or
+    ``customers``) exactly as a run does: checks, quarantine, the raw tables' columns, an order's
+    child rows replaced. The webhook applier and the quarantine replay load through this; no
+    cursor moves."""
+    check, convert = ((check_order, lambda batch: order_items(batch, tombstones=True)) if resource == "orders"
+                      else (check_customer, _one_table(CUSTOMERS)))
     checked = []
-    for order in orders:
+    for record in records:
         try:
-            check_order(order)
+            check(record)
         except RecordProblem as problem:
-            yield quarantined("orders", order, problem)
+            yield quarantined(resource, record, problem)
             continue
-        checked.append(order)
-    items, problems = order_items(checked, tombstones=True)
-    for order, problem in problems:
-        yield quarantined("orders", order, problem)
+        checked.append(record)
+    items, problems = convert(checked)
+    for record, problem in problems:
+        yield quarantined(resource, record, problem)
     yield from items
 
 
@@ -141,24 +145,34 @@ def _incremental(resource: str, start: str, fetch: Callable[[str], Iterator[list
 
     The search is inclusive (``updated_at:>=``), so records already loaded at the cursor's
     instant are skipped. The cursor is written with the load (it moves only once the data is
-    committed) and never past a quarantined record, which is therefore read again next run.
-    Records are converted ``batch_size`` at a time.
+    committed). A record that fails its checks is kept whole in ``quarantine`` and the cursor
+    moves past it like past any record read: holding it would read the record again every run
+    and, oldest first, everything after it (``sources/quarantine.py``). Records are converted
+    ``batch_size`` at a time.
     """
     state = dlt.current.resource_state()
     since = state.get("updated_at_cursor", start)
     seen_at_cursor = set(state.get("ids_at_cursor", []))
-    newest, held_back, ids_at_newest = since, None, set(seen_at_cursor)
+    newest, ids_at_newest = since, set(seen_at_cursor)
     batch: list[dict[str, Any]] = []
 
-    def hold(stamp: str) -> None:
-        nonlocal held_back
-        held_back = min(held_back or stamp, stamp)
+    def read(record: dict[str, Any]) -> None:
+        """Move the cursor to the record (loaded or quarantined alike)."""
+        nonlocal newest, ids_at_newest
+        stamp, record_id = record.get("updatedAt"), record.get("id")
+        try:
+            require_timestamp(record, "updatedAt")
+        except RecordProblem:
+            return  # no instant to move to; the records around it move the cursor
+        if stamp > newest:
+            newest, ids_at_newest = stamp, set()
+        if stamp == newest and isinstance(record_id, str):
+            ids_at_newest.add(record_id)
 
     def flush() -> Iterator[Any]:
         items, problems = convert(batch)
         for record, problem in problems:
             yield quarantined(resource, record, problem)
-            hold(record["updatedAt"])
         yield from items
         batch.clear()
 
@@ -166,16 +180,12 @@ def _incremental(resource: str, start: str, fetch: Callable[[str], Iterator[list
         for record in page:
             if record.get("updatedAt") == since and record.get("id") in seen_at_cursor:
                 continue
+            read(record)
             try:
                 check(record)
             except RecordProblem as problem:
                 yield quarantined(resource, record, problem)
-                hold(record.get("updatedAt") if isinstance(record.get("updatedAt"), str) else since)
                 continue
-            if record["updatedAt"] > newest:
-                newest, ids_at_newest = record["updatedAt"], set()
-            if record["updatedAt"] == newest:
-                ids_at_newest.add(record["id"])
             batch.append(record)
         if len(batch) >= batch_size:
             yield from flush()
@@ -183,7 +193,4 @@ def _incremental(resource: str, start: str, fetch: Callable[[str], Iterator[list
         yield None
     if batch:
         yield from flush()
-    if held_back:
-        state["updated_at_cursor"], state["ids_at_cursor"] = min(newest, held_back), []
-    else:
-        state["updated_at_cursor"], state["ids_at_cursor"] = newest, sorted(ids_at_newest)
+    state["updated_at_cursor"], state["ids_at_cursor"] = newest, sorted(ids_at_newest)

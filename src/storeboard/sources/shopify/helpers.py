@@ -9,6 +9,7 @@ would run dry, instead of hitting the throttle.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections import OrderedDict
 from typing import Any, Iterator
@@ -174,11 +175,8 @@ class ShopifyClient:
         ``__parentId``; Shopify does not promise children follow their parent, so orders wait in
         a bounded window, and the few whose children arrive after it are re-read one by one.
         """
-        payload = self.execute(settings.BULK_RUN_MUTATION, {"query": settings.bulk_orders_query(updated_since)})
-        payload = payload["bulkOperationRunQuery"]
-        if payload["userErrors"]:
-            raise SourceError("shopify", f"Shopify refused the bulk backfill for {self.shop_url}: {payload['userErrors'][0]['message']}")
-        operation_id = payload["bulkOperation"]["id"]
+        query = settings.bulk_orders_query(updated_since)
+        operation_id = self._running_backfill(query) or self._start_bulk(query)
         waited = 0.0
         while True:
             node = self.execute(settings.BULK_POLL_QUERY, {"id": operation_id})["node"]
@@ -195,6 +193,47 @@ class ShopifyClient:
             return  # an empty result has no file
         logger.info("shopify bulk backfill ready: %s objects", node.get("objectCount"))
         yield from self._reassemble(self._jsonl(node["url"]), batch)
+
+    def _bulk_operations(self) -> list[dict[str, Any]]:
+        """The app's bulk query operations on this shop, newest first: ``bulkOperations`` where
+        several run at once (API 2026-01 on), else the one ``currentBulkOperation``."""
+        if self.api_version >= settings.BULK_CONCURRENT_FROM:
+            return self.execute(settings.BULK_OPERATIONS_QUERY)["bulkOperations"]["nodes"]
+        current = self.execute(settings.CURRENT_BULK_QUERY).get("currentBulkOperation")
+        return [current] if current else []
+
+    def _running_backfill(self, query: str) -> str | None:
+        """The id of a still running backfill of this very document (a run stopped while it ran):
+        this run polls it instead of starting the export again."""
+        for operation in self._bulk_operations():
+            if operation["status"] in ("CREATED", "RUNNING") and operation["query"].strip() == query.strip():
+                logger.info("shopify bulk backfill %s from a stopped run is still running; resuming it", operation["id"])
+                return operation["id"]
+        return None
+
+    def _start_bulk(self, query: str) -> str:
+        """Start the bulk query; when the app's bulk slots are all taken (``LIMIT_REACHED``, or
+        ``OPERATION_IN_PROGRESS`` before 2026-01), cancel the app's stale order backfills (a
+        stopped run's, for another start date) with ``bulkOperationCancel``, else wait for a slot."""
+        waited = 0.0
+        while True:
+            payload = self.execute(settings.BULK_RUN_MUTATION, {"query": query})["bulkOperationRunQuery"]
+            errors = payload["userErrors"]
+            if not errors:
+                return payload["bulkOperation"]["id"]
+            if errors[0].get("code") not in ("LIMIT_REACHED", "OPERATION_IN_PROGRESS"):
+                raise SourceError("shopify", f"Shopify refused the bulk backfill for {self.shop_url}: {errors[0]['message']}")
+            stale = [o for o in self._bulk_operations()
+                     if o["status"] in ("CREATED", "RUNNING") and _backfill_shape(o["query"]) == _backfill_shape(query)]
+            for operation in stale:
+                logger.warning("cancelling shopify bulk backfill %s left running by a stopped run", operation["id"])
+                self.execute(settings.BULK_CANCEL_MUTATION, {"id": operation["id"]})
+            if not stale and waited >= settings.BULK_SLOT_WAIT_SECONDS:
+                raise SourceError("shopify", f"Shopify kept every bulk query slot of this app busy for {waited:.0f}s "
+                                  f"({errors[0]['message']}); the next run tries again")
+            # a cancel takes effect after a short delay; another operation frees its slot when done
+            self._sleep(settings.BULK_POLL_SECONDS)
+            waited += settings.BULK_POLL_SECONDS
 
     def _jsonl(self, url: str) -> Iterator[dict[str, Any]]:
         # The URL is signed: no access token goes with it.
@@ -267,12 +306,13 @@ class ShopifyClient:
         if unknown:
             logger.warning("shopify bulk result had lines of kinds the backfill does not read: %s", ", ".join(sorted(unknown)))
         if waiting:
-            # Their order's own line was unreadable (quarantined, which holds the cursor back), so
-            # the next run reads those orders again.
-            logger.warning("shopify bulk result had children of %d orders without a readable line", len(waiting))
+            # Children whose order's own line never came (or came without its id): the order is
+            # read again whole by the id they name, so nothing of it is lost.
+            logger.warning("shopify bulk result had children of %d orders without a readable line; re-reading them",
+                           len(waiting))
         # Rare: children that arrived after their order left the window. Re-read those orders
         # whole; the merge by id keeps one row each.
-        for order_id in sorted(late):
+        for order_id in sorted(late | {i for i in waiting if str(i).startswith("gid://shopify/Order/")}):
             order = self.order(order_id)
             if order:
                 yield [order]
@@ -383,6 +423,12 @@ class ShopifyClient:
             order["refunds"].append(refund)
         order["transactions"] = [dict(t, orderId=order_id) for t in order.get("transactions") or []]
         return order
+
+
+def _backfill_shape(query: str) -> str:
+    """A bulk orders document without its start instant: two backfills of the same shape differ
+    only in where they start."""
+    return re.sub(r"updated_at:>='[^']*'", "", query).strip()
 
 
 #: Bulk JSONL children by the kind in their gid: the order connection each belongs to.

@@ -225,3 +225,30 @@ SCOPES = {
 #: Without it Shopify serves only the orders of the last 60 days, without an error.
 READ_ALL_ORDERS = "read_all_orders"
 RECENT_ORDER_DAYS = 60
+
+#: The app's bulk query operations, newest first (``bulkOperations``, API 2026-01 and later, where
+#: up to five run at once); earlier versions run one, read through ``currentBulkOperation``.
+BULK_OPERATIONS_QUERY = """
+query BulkOperations {
+  bulkOperations(first: 10, query: "operation_type:query") {
+    nodes { id status query createdAt url }
+  }
+}
+"""
+CURRENT_BULK_QUERY = """
+query CurrentBulk {
+  currentBulkOperation(type: QUERY) { id status query createdAt url }
+}
+"""
+BULK_CANCEL_MUTATION = """
+mutation CancelBulk($id: ID!) {
+  bulkOperationCancel(id: $id) {
+    bulkOperation { id status }
+    userErrors { field message }
+  }
+}
+"""
+#: The API version from which a shop runs five bulk queries at once (one before).
+BULK_CONCURRENT_FROM = "2026-01"
+#: Longest a backfill waits for a bulk slot held by another of the app's operations.
+BULK_SLOT_WAIT_SECONDS = 600.0
