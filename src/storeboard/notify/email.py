@@ -55,9 +55,11 @@ METRICS = [
     ("blended_roas", "Blended ROAS", "ratio"),
     ("blended_cac", "Blended CAC", "money"),
     ("contribution_margin", "Contribution margin", "money"),
+    # within contribution margin: what lost and open disputes took, shown on their own
+    ("chargebacks", "Chargebacks", "money"),
 ]
 #: Figures where a rise is bad news (coloured red) or neither (grey); the rest: a rise is good.
-RISE_IS_BAD = {"blended_cac"}
+RISE_IS_BAD = {"blended_cac", "chargebacks"}
 RISE_IS_NEUTRAL = {"ad_spend"}
 #: Flags, in order: rule, heading.
 FLAGS = [

@@ -1,7 +1,8 @@
 {#
   One row per ISO week (Monday to Sunday, store time) up to the week of the report date, and
   headline metric, with the week before and the change (docs/metrics.md, Weekly summary). Net
-  and total sales cover every sales channel; orders, AOV and contribution margin are Shopify's.
+  and total sales cover every sales channel; orders, AOV, chargebacks and contribution margin are
+  Shopify's; chargebacks (within contribution margin) are dated like payment fees, on the order's date.
 #}
 with
 
@@ -62,10 +63,16 @@ weekly_margin as (
         union all
         select
             {{ week_start(to_local_date('processed_at')) }} as week_start,
-            -(shipping_cost + payment_fees) as amount
+            -(shipping_cost + payment_fees + chargebacks) as amount
         from lines
     ) as parts
     group by week_start
+),
+
+weekly_chargebacks as (
+    select {{ week_start(to_local_date('processed_at')) }} as week_start, sum(chargebacks) as chargebacks
+    from lines
+    group by 1
 ),
 
 weeks as (
@@ -85,18 +92,20 @@ weekly as (
         coalesce(weekly_marketing.ad_spend, 0) as ad_spend,
         {{ divide_exact('weekly_revenue.net_sales', 'weekly_marketing.ad_spend', 4) }} as blended_roas,
         {{ divide_exact('weekly_marketing.ad_spend', 'weekly_marketing.new_customers') }} as blended_cac,
+        coalesce(weekly_chargebacks.chargebacks, 0) as chargebacks,
         coalesce(weekly_margin.contribution_margin, 0) as contribution_margin
     from weeks
     left join weekly_revenue on weeks.week_start = weekly_revenue.week_start
     left join weekly_shopify on weeks.week_start = weekly_shopify.week_start
     left join weekly_marketing on weeks.week_start = weekly_marketing.week_start
     left join weekly_margin on weeks.week_start = weekly_margin.week_start
+    left join weekly_chargebacks on weeks.week_start = weekly_chargebacks.week_start
     where weeks.week_start <= {{ week_start(report_date()) }}
 ),
 
 long as (
     {%- set metrics = ['total_sales', 'net_sales', 'orders', 'average_order_value', 'new_customers', 'ad_spend',
-                       'blended_roas', 'blended_cac', 'contribution_margin'] %}
+                       'blended_roas', 'blended_cac', 'contribution_margin', 'chargebacks'] %}
     {%- for metric in metrics %}
     select
         week_start,
