@@ -166,3 +166,21 @@ def test_pmax_and_deleted_ad_set_spend_is_loaded(built):
         built, "select ad_platform, date, sum(spend) as spend from analytics.fct_ad_performance_daily "
                "group by ad_platform, date")}
     assert got == {("meta_ads", date(2026, 10, 5)): D("135.00"), ("google_ads", date(2026, 10, 6)): D("80.00")}
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"settings": {"metrics": {"fx_rates": [{"currency": "eur", "valid_from": "2026-01-01", "rate": "1"}]}}},
+     "settings.metrics.fx_rates.0.currency"),
+    ({"settings": {"budget": []}}, "settings: expected a mapping with metrics"),
+    ({"extras": {"stripe_orders": {1002: {"dispute": {"opened_at": "2026-10-20T15:00:00Z", "status": "lost"}}}}},
+     "extras.stripe_orders.1002.dispute: a lost dispute needs closed_at"),
+    ({"extras": {"stripe_orders": {1001: {"method": "paypal"}}}}, "extras.stripe_orders.1001.method"),
+    ({"extras": {"marketing": {**MARKETING, "daily": [{**MARKETING["daily"][0], "ad_group_id": None}]}}},
+     "extras.marketing.daily[0]: ad_group_id is needed"),
+])
+def test_a_bad_entry_is_named_when_the_store_file_loads(change, message):
+    from storeboard.sandbox.storefile import StoreFileError
+
+    with pytest.raises(StoreFileError, match=message.replace("[", r"\[").replace("]", r"\]")) as info:
+        store_from_dict({**STORE, **change}, "s.yml")
+    assert str(info.value).startswith("s.yml: ")
