@@ -29,10 +29,9 @@ from decimal import Decimal as D
 
 import pytest
 
+from storeboard.sandbox.storefile import StoreFileError, store_from_dict
 from tests.models.conftest import query, run_store
 from tests.models.scenario import GOOGLE_ACCOUNT, HUBSPOT, MARKETING, META_ACCOUNT
-
-from storeboard.sandbox.storefile import store_from_dict
 
 
 def _marketing() -> dict:
@@ -179,8 +178,6 @@ def test_pmax_and_deleted_ad_set_spend_is_loaded(built):
      "extras.marketing.daily[0]: ad_group_id is needed"),
 ])
 def test_a_bad_entry_is_named_when_the_store_file_loads(change, message):
-    from storeboard.sandbox.storefile import StoreFileError
-
     with pytest.raises(StoreFileError, match=message.replace("[", r"\[").replace("]", r"\]")) as info:
         store_from_dict({**STORE, **change}, "s.yml")
     assert str(info.value).startswith("s.yml: ")
