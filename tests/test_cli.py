@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import date
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from storeboard import cli
@@ -152,6 +154,11 @@ def test_sandbox_serves_a_hand_written_store_and_run_loads_it(tmp_path):
         "orders:\n"
         "  - {processed_at: '2026-11-02T10:00:00Z', lines: [{sku: MUG, quantity: 3}]}\n"
         "  - {processed_at: '2026-11-03T10:00:00Z', lines: [{sku: MUG}], test: true}\n"
+        "settings:\n"
+        "  metrics:\n"
+        "    report_date: 2026-11-20\n"
+        "    fx_rates: [{currency: EUR, valid_from: 2026-01-01, rate: '1.08'}]\n"
+        "    budgets: [{channel: google_ads, month: '2026-11', amount: '500.00'}]\n"
     )
     port = free_port()
     server = subprocess.Popen(
@@ -168,6 +175,11 @@ def test_sandbox_serves_a_hand_written_store_and_run_loads_it(tmp_path):
                 pass
             assert time.monotonic() < deadline and server.poll() is None, server.stdout.read() if server.poll() else "timeout"
             time.sleep(0.2)
+        # the store file's settings are in the config the sandbox wrote: no edits needed
+        written = yaml.safe_load((tmp_path / "storeboard.yml").read_text())["metrics"]
+        assert written["report_date"] == date(2026, 11, 20)
+        assert written["fx_rates"] == [{"currency": "EUR", "valid_from": date(2026, 1, 1), "rate": "1.08"}]
+        assert written["budgets"] == [{"channel": "google_ads", "month": "2026-11", "amount": "500.00"}]
         env = {k: v for k, v in os.environ.items() if k != "SHOPIFY_ACCESS_TOKEN"}
         result = subprocess.run([sys.executable, "-m", "storeboard", "run", "--source", "shopify"], cwd=tmp_path,
                                 env=env, capture_output=True, text=True, timeout=300)

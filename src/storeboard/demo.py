@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from storeboard.config import CONFIG_FILE, example_config
 from storeboard.errors import ConfigError
 from storeboard.gc_tuning import collect_less
@@ -95,6 +97,8 @@ def write_sandbox_config(folder: Path, sandbox_url: str, overwrite_demo: bool, s
                 "so your own configuration and warehouse are not touched"
             )
     text = example_config(sources=sandbox_source_values(sandbox_url, shopify_form), webhooks=True)
+    if store is not None and store.settings:  # a store file's own settings (FX rates, report date …)
+        text += "\n# From the store file's settings.\n" + yaml.safe_dump(store.settings, sort_keys=False)
     config_path.write_text(f"{DEMO_MARKER}: every source points at the local sandbox.\n" + text, encoding="utf-8")
     env_path = folder / ".env"
     env = sandbox_env(shopify_form)

@@ -99,16 +99,20 @@ def test_py_charge_and_pyr_refund_load_as_a_charge_and_its_refund(variants):
 
 
 def test_lost_dispute_is_a_chargeback_in_margin_and_reconciliation(variants):
-    orders = {r["order_name"]: r for r in query(variants, "select order_name, payment_fees, contribution_margin "
-                                                          "from analytics.fct_orders")}
+    orders = {r["order_name"]: r for r in query(variants, "select order_name, payment_fees, chargebacks, "
+                                                          "contribution_margin from analytics.fct_orders")}
     # #1001 exactly as in the plain scenario (test_scenarios.py): the py_ charge changes nothing
-    assert (orders["#1001"]["payment_fees"], orders["#1001"]["contribution_margin"]) == (D("1.70"), D("11.30"))
-    # #1005: fee 1.75 + chargeback 49.90 + dispute fee 15.00 = 66.65; margin 23.25 − 64.90 = −41.65
-    assert (orders["#1005"]["payment_fees"], orders["#1005"]["contribution_margin"]) == (D("66.65"), D("-41.65"))
-    lines = query(variants, "select sum(l.payment_fees) as fees, sum(l.contribution_margin) as margin "
+    assert (orders["#1001"]["payment_fees"], orders["#1001"]["chargebacks"],
+            orders["#1001"]["contribution_margin"]) == (D("1.70"), D("0"), D("11.30"))
+    # #1005: fee 1.75; chargeback 49.90 + dispute fee 15.00 = 64.90 on its own line;
+    # margin 23.25 − 64.90 = −41.65
+    assert (orders["#1005"]["payment_fees"], orders["#1005"]["chargebacks"],
+            orders["#1005"]["contribution_margin"]) == (D("1.75"), D("64.90"), D("-41.65"))
+    lines = query(variants, "select sum(l.payment_fees) as fees, sum(l.chargebacks) as chargebacks, "
+                            "sum(l.contribution_margin) as margin "
                             "from analytics.fct_order_lines as l inner join analytics.fct_orders as o "
                             "on l.order_id = o.order_id where o.order_name = '#1005'")[0]
-    assert (lines["fees"], lines["margin"]) == (D("66.65"), D("-41.65"))
+    assert (lines["fees"], lines["chargebacks"], lines["margin"]) == (D("1.75"), D("64.90"), D("-41.65"))
     day = query(variants, "select chargebacks from analytics.rpt_payment_reconciliation_daily "
                           "where date = '2026-10-20'")
     assert day == [{"chargebacks": D("64.90")}]

@@ -342,6 +342,8 @@ def test_weekly_summary(scenario):
         "blended_cac": (None, D("52.67"), None, None),
         # #1007 18.10 + #1008 24.83 + #1010 −3.47, against 23.30 + 37.50 − 10 + 0 + 23.25
         "contribution_margin": (D("39.46"), D("74.05"), D("-34.59"), D("-0.4671")),
+        # no disputes in this store (test_store_file_sources.py has them)
+        "chargebacks": (D("0"), D("0"), D("0"), None),
     }
 
 

@@ -91,7 +91,8 @@ def parse(raw: bytes):
 LABELS = {"total_sales": ("Total sales", "money"), "net_sales": ("Net sales", "money"), "orders": ("Orders", "count"),
           "average_order_value": ("Average order value", "money"), "new_customers": ("New customers", "count"),
           "ad_spend": ("Ad spend", "money"), "blended_roas": ("Blended ROAS", "ratio"),
-          "blended_cac": ("Blended CAC", "money"), "contribution_margin": ("Contribution margin", "money")}
+          "blended_cac": ("Blended CAC", "money"), "contribution_margin": ("Contribution margin", "money"),
+          "chargebacks": ("Chargebacks", "money")}
 
 
 def shown(value, kind: str) -> str:
@@ -133,8 +134,11 @@ def test_weekly_email_arrives_with_the_marts_numbers_and_inline_charts(warehouse
         line = next(line for line in text.splitlines() if line.startswith(f"{label}: "))
         now, before = shown(row["value"], kind), shown(row["previous_value"], kind)
         assert line.startswith(f"{label}: {now} (week before {before};"), line
-        pct = (row["change_pct"] * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
-        assert line.endswith(f"{'+' if pct > 0 else ''}{pct}%)".replace("-", "−")), line
+        if row["change_pct"] is None:  # nothing the week before (e.g. no chargebacks): no percentage
+            assert line.endswith("–)"), line
+        else:
+            pct = (row["change_pct"] * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+            assert line.endswith(f"{'+' if pct > 0 else ''}{pct}%)".replace("-", "−")), line
         assert f'data-metric="{metric}"' in html and now in html and before in html
     net = week["net_sales"]
     net_line = next(line for line in text.splitlines() if line.startswith("Net sales: "))

@@ -17,7 +17,7 @@ from storeboard.sandbox.credentials import STRIPE_API_KEY
 from storeboard.sandbox.faults import Fault
 from storeboard.sandbox.specs import stripe_openapi
 from storeboard.sandbox.stripe import DEFAULT_API_VERSION, STRIPE_RESTRICTED_KEY, RateLimiter
-from storeboard.sandbox.stripe_data import build_stripe_data, minor_units, stripe_fee
+from storeboard.sandbox.stripe_data import build_stripe_data, minor_units, payment_fee, stripe_fee
 from storeboard.sandbox.stripe_webhooks import STRIPE_WEBHOOK_SECRET, build_event, post_event, serialize, sign
 from tests.conftest import AS_OF, make_generator
 
@@ -28,6 +28,7 @@ KINDS = {
     "balance_transactions": "balance_transaction",
     "customers": "customer",
     "events": "event",
+    "disputes": "dispute",
 }
 
 
@@ -355,7 +356,12 @@ def test_one_charge_per_stripe_order_with_fee_and_refunds():
         sale = order.transactions[0]
         assert charge["amount"] == minor_units(sale.amount, "usd")
         txn = data.by_id[charge["balance_transaction"]]
-        assert txn["fee"] == stripe_fee(charge["amount"]) == int(sale.fee * 100)
+        if charge["id"].startswith("py_"):  # a bank debit: its own fee and balance transaction type
+            method = charge["payment_method_details"]["type"]
+            assert method == "us_bank_account" and txn["type"] == "payment"
+            assert txn["fee"] == payment_fee(charge["amount"], method) == min(500, round(charge["amount"] * 0.008))
+        else:
+            assert txn["fee"] == stripe_fee(charge["amount"]) == int(sale.fee * 100)
         assert txn["net"] == charge["amount"] - txn["fee"]
         assert charge["livemode"] is (not order.test)
         refunds = [r for r in data.lists["refunds"] if r["charge"] == charge["id"]]

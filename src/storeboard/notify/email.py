@@ -56,11 +56,13 @@ METRICS = [
     ("blended_roas", "Blended ROAS", "ratio"),
     ("blended_cac", "Blended CAC", "money"),
     ("contribution_margin", "Contribution margin", "money"),
+    # within contribution margin: what lost and open disputes took, shown on their own
+    ("chargebacks", "Chargebacks", "money"),
 ]
 #: Figures where a rise is bad news (coloured red) or neither (grey); the rest: a rise is good.
 #: at most this many restatements of earlier weeks in one email (the rest are on data health)
 RESTATEMENTS_IN_EMAIL = 10
-RISE_IS_BAD = {"blended_cac"}
+RISE_IS_BAD = {"blended_cac", "chargebacks"}
 RISE_IS_NEUTRAL = {"ad_spend"}
 #: Flags, in order: rule, heading.
 FLAGS = [

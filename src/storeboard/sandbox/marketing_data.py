@@ -348,17 +348,31 @@ def marketing_from_records(records: dict) -> MarketingData:
                  for c in records.get("campaigns", [])]
     groups = [AdGroup(**{**g, "daily_budget": dec(g.get("daily_budget")), "created_at": ts(g["created_at"])})
               for g in records.get("ad_groups", [])]
+    objectives = {c.campaign_id: c.objective for c in campaigns}
     daily = []
-    for d in records.get("daily", []):
+    for i, d in enumerate(records.get("daily", [])):
         purchases = int(d.get("purchases", 0))
         value = money(d.get("purchase_value", 0))
         daily.append(DailyMetrics(
-            d["platform"], d["account_id"], d["campaign_id"], d["ad_group_id"], date.fromisoformat(str(d["day"])),
+            d["platform"], d["account_id"], d["campaign_id"], _row_ad_group(d, i, objectives),
+            date.fromisoformat(str(d["day"])),
             money(d["spend"]), int(d.get("impressions", 0)), int(d.get("clicks", 0)), purchases, value,
             int(d.get("purchases_click", purchases)), money(d.get("purchase_value_click", value))))
     daily.sort(key=lambda r: (r.platform, r.account_id, r.day, r.campaign_id, r.ad_group_id))
     days = [d.day for d in daily]
     return MarketingData(accounts, campaigns, groups, daily, min(days, default=None), max(days, default=None))
+
+
+def _row_ad_group(row: dict, index: int, objectives: dict[str, str]) -> str:
+    """A daily row's ad set / ad group. A Performance Max campaign has asset groups, not ad groups
+    (Google Ads "Performance Max reporting" guide: ``FROM ad_group`` returns nothing for it), so its
+    rows may leave ``ad_group_id`` out and are then reported at campaign level only."""
+    if row.get("ad_group_id"):
+        return str(row["ad_group_id"])
+    if objectives.get(row["campaign_id"]) == "PERFORMANCE_MAX":
+        return ""
+    raise ValueError(f"extras.marketing.daily[{index}]: ad_group_id is needed (only a PERFORMANCE_MAX "
+                     f"campaign's rows may leave it out), campaign {row['campaign_id']!r}")
 
 
 # -- planted truths ---------------------------------------------------------------------------

@@ -171,6 +171,9 @@ class Store:
     #: explicit records per source (``stripe``, ``marketing``, ``hubspot``, ``files``) from a store
     #: file; when absent, each source derives its records deterministically from the orders
     extras: dict = field(default_factory=dict)
+    #: a store file's ``settings``: config sections (``metrics``) that ``storeboard sandbox --store``
+    #: writes into storeboard.yml, so a scenario needs no config edits
+    settings: dict = field(default_factory=dict)
 
     def order_by_id(self, order_id: int) -> Order:
         for order in self.orders:

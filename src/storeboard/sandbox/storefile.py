@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
+from storeboard.config import MetricsSettings
 from storeboard.errors import ConfigError
 from storeboard.sandbox.store import (
     Customer,
@@ -29,6 +31,8 @@ from storeboard.sandbox.store import (
     Transaction,
     money,
 )
+from storeboard.sandbox.marketing_data import marketing_from_records
+from storeboard.sandbox.stripe_data import payment_plans
 
 
 class StoreFileError(ConfigError):
@@ -97,8 +101,46 @@ def store_from_dict(data: dict[str, Any], name: str = "store file") -> Store:
         )
     orders = [_order(o, i, name, products, customers, ids) for i, o in enumerate(data.get("orders") or [])]
     orders.sort(key=lambda o: (o.processed_at, o.order_id))
+    extras = dict(data.get("extras") or {})
+    _check_extras(extras, shop.currency, name)
     return Store(shop, list(products.values()), list(customers.values()), orders, seed=int(data.get("seed", 0)),
-                 extras=dict(data.get("extras") or {}))
+                 extras=extras, settings=_settings(data.get("settings"), name))
+
+
+#: Config sections a store file's ``settings`` may hold, and the model that checks each.
+_SETTING_SECTIONS = {"metrics": MetricsSettings}
+
+
+def _settings(settings: Any, name: str) -> dict[str, Any]:
+    """The store file's ``settings`` (sections of storeboard.yml, checked as the config loader
+    would), so that a bad FX rate is named when the store loads, not at ``storeboard run``."""
+    if not settings:
+        return {}
+    if not isinstance(settings, dict) or set(settings) - set(_SETTING_SECTIONS):
+        raise StoreFileError(f"{name}: settings: expected a mapping with {', '.join(_SETTING_SECTIONS)} "
+                             "(sections of storeboard.yml)")
+    for section, model in _SETTING_SECTIONS.items():
+        try:
+            model.model_validate(settings.get(section) or {})
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise StoreFileError(f"{name}: settings.{section}.{where}: {first['msg']}") from None
+    return dict(settings)
+
+
+def _check_extras(extras: dict[str, Any], currency: str, name: str) -> None:
+    """``extras.stripe_orders`` (orders paid by bank debit or disputed) and ``extras.marketing``
+    checked now, so a mistake is named when the store loads rather than on the first request."""
+    try:
+        if "stripe_orders" in extras:
+            payment_plans(extras["stripe_orders"], currency.lower())
+        if "marketing" in extras:
+            marketing_from_records(extras["marketing"])
+    except ValueError as exc:
+        raise StoreFileError(f"{name}: {exc}") from None
+    except (KeyError, TypeError) as exc:
+        raise StoreFileError(f"{name}: extras.marketing: a record is missing or has an unknown field ({exc})") from None
 
 
 def _order(o: dict[str, Any], i: int, name: str, products: dict[str, Product], customers: dict[Any, Customer], ids: _Ids) -> Order:

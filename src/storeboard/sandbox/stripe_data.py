@@ -7,7 +7,10 @@ refund with a negative ``refund`` balance transaction, dated on the refund. On t
 "direct" charges with no Shopify order (invoices and wholesale, about 3% of orders, some larger),
 two ``livemode: false`` test charges, one customer per Shopify customer who paid through Stripe
 (email as in Shopify, some in different letter case) and a few business customers, and the
-events of the last 30 days. Amounts are integers in the currency's minor unit, currencies
+events of the last 30 days. Some orders are paid by bank debit instead of a card (a ``py_``
+charge, ``pyr_`` refunds) and a few card payments are disputed later (a ``dp_`` dispute with the
+balance transactions Stripe books for it); ``store.extras["stripe_orders"]`` says exactly which
+for a hand-written store (``payment_plans``). Amounts are integers in the currency's minor unit, currencies
 lowercase, timestamps Unix seconds (UTC), exactly as Stripe sends them.
 
 Nothing is built ahead: one pass over the orders records, per kind, each object's ``created`` and
@@ -31,6 +34,7 @@ from array import array
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -56,10 +60,35 @@ KINDS = {
     "balance_transactions": "balance_transaction",
     "customers": "customer",
     "events": "event",
-    # Served from a hand-written store's records (the generated store has none yet).
     "disputes": "dispute",
+    # Served from a hand-written store's records (the generated store has none yet).
     "payouts": "payout",
 }
+#: Bank debits, by shop currency: a share of the payments in a currency that has one. Stripe gives
+#: payments of such methods ``py_`` ids and their refunds ``pyr_`` ids, with balance transactions
+#: of type ``payment`` / ``payment_refund`` (reporting categories ``charge`` / ``refund``; OpenAPI
+#: spec, ``balance_transaction.type``).
+BANK_DEBIT = {"usd": "us_bank_account", "eur": "sepa_debit"}
+BANK_DEBIT_SHARE = 0.04
+#: Share of live card payments without refunds that are disputed later (card networks flag
+#: merchants above about 1 %, so a store stays below).
+DISPUTE_SHARE = 0.01
+#: Stripe's dispute fee (stripe.com/pricing, "Disputes": 15.00), withdrawn with the disputed
+#: amount and not returned when the dispute is won.
+DISPUTE_FEE_MINOR = 1500
+DISPUTE_REASONS = ("fraudulent", "product_not_received", "unrecognized", "product_unacceptable")
+#: Dispute statuses a store file may give (OpenAPI spec, ``dispute.status``); the ``warning_*``
+#: ones are inquiries that withdraw nothing, which the sandbox does not imitate.
+DISPUTE_STATUSES = ("needs_response", "under_review", "won", "lost")
+#: The evidence fields of a dispute (OpenAPI spec, ``dispute_evidence``), empty until submitted.
+_EVIDENCE_FIELDS = (
+    "access_activity_log", "billing_address", "cancellation_policy", "cancellation_policy_disclosure",
+    "cancellation_rebuttal", "customer_communication", "customer_email_address", "customer_name",
+    "customer_purchase_ip", "customer_signature", "duplicate_charge_documentation", "duplicate_charge_explanation",
+    "duplicate_charge_id", "product_description", "receipt", "refund_policy", "refund_policy_disclosure",
+    "refund_refusal_explanation", "service_date", "service_documentation", "shipping_address", "shipping_carrier",
+    "shipping_date", "shipping_documentation", "shipping_tracking_number", "uncategorized_file", "uncategorized_text",
+)
 BUSINESSES = [
     ("Harbor & Pine Interiors", "harborpine"),
     ("Cobalt Outfitters Ltd", "cobalt-outfitters"),
@@ -80,6 +109,86 @@ def minor_units(amount: Decimal, currency: str) -> int:
 def stripe_fee(amount_minor: int) -> int:
     """Stripe's standard card fee, 2.9% + 30 minor units, rounded half up, in minor units."""
     return int((Decimal(amount_minor) * FEE_RATE).quantize(Decimal(1), rounding=ROUND_HALF_UP)) + FEE_FIXED_MINOR
+
+
+def payment_fee(amount_minor: int, method: str) -> int:
+    """Stripe's fee for a payment of ``method`` (stripe.com/pricing): ACH Direct Debit 0.8 % capped
+    at 5.00, SEPA Direct Debit 0.35, cards 2.9 % + 0.30."""
+    if method == "us_bank_account":
+        return min(500, int((Decimal(amount_minor) * Decimal("0.008")).quantize(Decimal(1), rounding=ROUND_HALF_UP)))
+    if method == "sepa_debit":
+        return 35
+    return stripe_fee(amount_minor)
+
+
+@dataclass(frozen=True, slots=True)
+class Dispute:
+    """A dispute of an order's charge: opened (funds withdrawn), and how it stands."""
+
+    opened: datetime
+    status: str
+    closed: datetime | None = None
+    reason: str = "fraudulent"
+    #: disputed amount in minor units; None = the whole charge
+    amount: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentPlan:
+    """How an order's Stripe payment went, where it is not a plain card payment."""
+
+    method: str = "card"
+    dispute: Dispute | None = None
+
+
+CARD = PaymentPlan()
+
+
+def payment_plans(records: Any, currency: str, where: str = "extras.stripe_orders") -> dict[str, PaymentPlan]:
+    """Order number (as a string) -> plan, from a store file's ``extras.stripe_orders``::
+
+        stripe_orders:
+          1005: {method: us_bank_account}
+          1007: {dispute: {opened_at: "2026-10-20T10:00:00Z", status: lost, closed_at: "2026-11-30T10:00:00Z",
+                           reason: fraudulent, amount: "49.90"}}
+
+    Raises:
+        ValueError: an entry is wrong; the message names it.
+    """
+    if not isinstance(records, dict):
+        raise ValueError(f"{where}: expected a mapping of order number to its Stripe payment")
+    plans = {}
+    for number, record in records.items():
+        at = f"{where}.{number}"
+        record = record or {}
+        method = record.get("method", "card")
+        if method != "card" and method not in BANK_DEBIT.values():
+            raise ValueError(f"{at}.method: expected card, {' or '.join(BANK_DEBIT.values())}, got {method!r}")
+        dispute = None
+        if record.get("dispute"):
+            d = record["dispute"]
+            status = d.get("status", "needs_response")
+            if status not in DISPUTE_STATUSES:
+                raise ValueError(f"{at}.dispute.status: expected one of {', '.join(DISPUTE_STATUSES)}, got {status!r}")
+            if status in ("won", "lost") and not d.get("closed_at"):
+                raise ValueError(f"{at}.dispute: a {status} dispute needs closed_at")
+            try:
+                opened = _aware(d["opened_at"])
+                closed = _aware(d["closed_at"]) if d.get("closed_at") else None
+                amount = minor_units(Decimal(str(d["amount"])), currency) if d.get("amount") is not None else None
+            except KeyError:
+                raise ValueError(f"{at}.dispute: needs opened_at") from None
+            except (ValueError, ArithmeticError):
+                raise ValueError(f"{at}.dispute: opened_at/closed_at must be ISO 8601 and amount a decimal "
+                                 "like \"49.90\"") from None
+            dispute = Dispute(opened, status, closed, d.get("reason", "fraudulent"), amount)
+        plans[str(number)] = PaymentPlan(method, dispute)
+    return plans
+
+
+def _aware(value: Any) -> datetime:
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def epoch(dt: datetime) -> int:
@@ -240,17 +349,25 @@ class ExplicitStripeData(StripeData):
 #: Low bits of a lookup entry: which family of objects its entity number counts.
 _PAYMENT, _REFUND, _CUSTOMER, _EVENT = range(4)
 #: Event types by the low three bits of an event reference.
-_EVENT_TYPES = ("customer.created", "payment_intent.succeeded", "charge.succeeded", "charge.refunded", "refund.created")
+_EVENT_TYPES = ("customer.created", "payment_intent.succeeded", "charge.succeeded", "charge.refunded", "refund.created",
+                "charge.dispute.created", "charge.dispute.closed")
 #: An order's refunds are numbered ``order index * _REFUNDS_PER_ORDER + position``.
 _REFUNDS_PER_ORDER = 1024
 _MASK = (1 << 63) - 1
+#: first character of a payment's balance transaction id -> its part (0 charge, 2 dispute
+#: withdrawal, 3 dispute reversal; 1 is a refund's, whose id has a body of its own)
+_TXN_PART = {"3": 0, "4": 2, "5": 3}
 _DIGIT = {c: i for i, c in enumerate(_ALPHABET)}
-#: id prefix -> (kind, families it may belong to, whether the first character is the fixed "3").
+#: id prefix -> (kind, families it may belong to). A payment's ids share one body starting with "3";
+#: the balance transactions of its dispute start with "4" (withdrawal) and "5" (reversal).
 _PREFIXES = {
     "ch": ("charges", (_PAYMENT,)),
+    "py": ("charges", (_PAYMENT,)),
     "pi": ("payment_intents", (_PAYMENT,)),
+    "dp": ("disputes", (_PAYMENT,)),
     "txn": ("balance_transactions", (_PAYMENT, _REFUND)),
     "re": ("refunds", (_REFUND,)),
+    "pyr": ("refunds", (_REFUND,)),
     "cus": ("customers", (_CUSTOMER,)),
     "evt": ("events", (_EVENT,)),
 }
@@ -327,7 +444,8 @@ class LazyStripeData(StripeData):
         kind, families = _PREFIXES[prefix]
         for family in families:
             key = _body_key(body[1:] if family == _PAYMENT else body)
-            if key is None or (family == _PAYMENT and body[:1] != "3"):
+            part = _TXN_PART.get(body[:1]) if kind == "balance_transactions" else 0 if body[:1] == "3" else None
+            if key is None or (family == _PAYMENT and part is None):
                 continue
             keys = self._lookup_keys
             i = bisect.bisect_left(keys, key)
@@ -336,7 +454,10 @@ class LazyStripeData(StripeData):
                 i += 1
                 if entry_family != family:
                     continue
-                ref = entity * 2 + (family == _REFUND) if kind == "balance_transactions" else entity
+                if kind == "balance_transactions":  # entity * 4 + part (see _Renderer.object)
+                    ref = entity * 4 + (1 if family == _REFUND else part)
+                else:
+                    ref = entity
                 self.renders += 1
                 obj = self._render.object(kind, ref)
                 if obj["id"] == object_id:
@@ -359,6 +480,8 @@ class _Renderer:
         #: when it refunds, so an index keeps serving its own revision)
         self.orders: list[Order] = []
         self.refunds: list[Sequence[Refund]] = []
+        #: order index -> its payment plan, for the few that are not plain card payments
+        self.plans: dict[int, PaymentPlan] = {}
         # A payment renders its intent, charge and balance transaction together, and a connector
         # reads the three lists side by side: keep recent ones (bounded, so 1M orders still fit).
         self.payment = functools.lru_cache(maxsize=4096)(self.payment)  # type: ignore[method-assign]
@@ -372,13 +495,22 @@ class _Renderer:
             return self.payment(ref)["charge"]
         if kind == "payment_intents":
             return self.payment(ref)["payment_intent"]
-        if kind == "balance_transactions":
-            return self.refund(ref >> 1)[1] if ref & 1 else self.payment(ref >> 1)["balance_transaction"]
+        if kind == "balance_transactions":  # entity * 4 + part: 0 a payment's, 1 a refund's, 2-3 a dispute's
+            entity, part = divmod(ref, 4)
+            if part == 0:
+                return self.payment(entity)["balance_transaction"]
+            return self.refund(entity)[1] if part == 1 else self.dispute(entity)[1][part - 2]
         if kind == "refunds":
             return self.refund(ref)[0]
+        if kind == "disputes":
+            return self.dispute(ref)[0]
         if kind == "customers":
             return self.customer(ref)
         return self.event(ref)
+
+    def plan(self, index: int) -> PaymentPlan:
+        """How the payment of the card-paid order at ``index`` went."""
+        return self.plans.get(index, CARD)
 
     # -- ids (without rendering) -----------------------------------------------------------------
     def payment_key(self, payment: int) -> tuple:
@@ -389,9 +521,20 @@ class _Renderer:
     def payment_suffix(self, payment: int) -> str:
         return "3" + stripe_id("x", self.seed, *self.payment_key(payment))[3:]
 
+    def charge_id(self, payment: int) -> str:
+        """``ch_…``, or ``py_…`` for a bank debit (only an order's own payment, code 0, can be one)."""
+        bank = payment % 4 == 0 and self.plan(payment // 4).method != "card"
+        return ("py_" if bank else "ch_") + self.payment_suffix(payment)
+
     def refund_id(self, refund: int) -> str:
+        """``re_…``, or ``pyr_…`` for a refund of a bank debit (same body)."""
         index, position = divmod(refund, _REFUNDS_PER_ORDER)
-        return stripe_id("re", self.seed, "refund", self.refunds[index][position].refund_id)
+        base = stripe_id("re", self.seed, "refund", self.refunds[index][position].refund_id)
+        return "pyr" + base[2:] if self.plan(index).method != "card" else base
+
+    def refund_txn_id(self, refund: int) -> str:
+        index, position = divmod(refund, _REFUNDS_PER_ORDER)
+        return stripe_id("txn", self.seed, "refund", self.refunds[index][position].refund_id)
 
     def customer_id(self, customer: int) -> str:
         if customer & 1:
@@ -400,10 +543,17 @@ class _Renderer:
 
     def ident(self, kind: str, ref: int, created: int) -> str:
         """The id of the object ``ref`` of ``kind`` created at ``created`` (to order equal ``created``)."""
-        if kind in ("charges", "payment_intents"):
-            return ("ch_" if kind == "charges" else "pi_") + self.payment_suffix(ref)
+        if kind == "charges":
+            return self.charge_id(ref)
+        if kind == "payment_intents":
+            return "pi_" + self.payment_suffix(ref)
+        if kind == "disputes":
+            return "dp_" + self.payment_suffix(ref)
         if kind == "balance_transactions":
-            return "txn" + self.refund_id(ref >> 1)[2:] if ref & 1 else "txn_" + self.payment_suffix(ref >> 1)
+            entity, part = divmod(ref, 4)
+            if part == 1:
+                return self.refund_txn_id(entity)
+            return "txn_" + "3425"[part] + self.payment_suffix(entity)[1:]
         if kind == "refunds":
             return self.refund_id(ref)
         if kind == "customers":
@@ -412,12 +562,16 @@ class _Renderer:
         event_type = _EVENT_TYPES[kind_index]
         if kind_index == 0:
             obj_id = self.customer_id(entity)
-        elif kind_index in (1, 2):
-            obj_id = ("pi_" if kind_index == 1 else "ch_") + self.payment_suffix(entity)
+        elif kind_index == 1:
+            obj_id = "pi_" + self.payment_suffix(entity)
+        elif kind_index == 2:
+            obj_id = self.charge_id(entity)
         elif kind_index == 3:  # carries the refunded charge
-            obj_id = "ch_" + self.payment_suffix(entity // _REFUNDS_PER_ORDER * 4)
-        else:
+            obj_id = self.charge_id(entity // _REFUNDS_PER_ORDER * 4)
+        elif kind_index == 4:
             obj_id = self.refund_id(entity)
+        else:  # carries the dispute
+            obj_id = "dp_" + self.payment_suffix(entity)
         return stripe_id("evt", self.seed, event_type, obj_id, created)
 
     # -- customers --------------------------------------------------------------------------
@@ -475,11 +629,13 @@ class _Renderer:
                 cus = stripe_id("cus", self.seed, "customer", customer.customer_id, length=14)
                 email, _ = self.shopify_customer(customer, order.processed_at)
             refunds = [(r.refund_id, r.created_at, r.total) for r in self.refunds[index] if r.total > 0]
+            plan = self.plan(index)
             return self._payment(
                 key=("order", order.order_id), at=sale.processed_at, amount=minor_units(sale.amount, self.currency),
                 live=live, cus=cus, email=email or (customer.email if customer else None),
                 name=f"{customer.first_name} {customer.last_name}" if customer else None,
                 metadata={"order_id": order.name}, description=None, refunds=refunds,
+                method=plan.method, disputed=plan.dispute is not None,
             )
         if code == 1:
             at, rng = self.direct_time(order)
@@ -503,13 +659,15 @@ class _Renderer:
 
     def _payment(self, key: tuple, at: datetime, amount: int, live: bool, cus: str | None, email: str | None,
                  name: str | None, metadata: dict[str, str], description: str | None,
-                 refunds: list[tuple[int, datetime, Decimal]]) -> dict[str, dict[str, Any]]:
+                 refunds: list[tuple[int, datetime, Decimal]], method: str = "card",
+                 disputed: bool = False) -> dict[str, dict[str, Any]]:
         rng = self.rng("payment", *key)
         suffix = stripe_id("x", self.seed, *key)[2:]
         suffix = "3" + suffix[1:]
-        ch, pi, txn, pm = f"ch_{suffix}", f"pi_{suffix}", f"txn_{suffix}", f"pm_{suffix[::-1]}"
+        ch = f"ch_{suffix}" if method == "card" else f"py_{suffix}"
+        pi, txn, pm = f"pi_{suffix}", f"txn_{suffix}", f"pm_{suffix[::-1]}"
         created = epoch(at)
-        fee = stripe_fee(amount)
+        fee = payment_fee(amount, method)
         refunded = min(amount, sum(minor_units(total, self.currency) for _, _, total in refunds))
         brand = rng.choices(["visa", "mastercard", "amex", "discover"], weights=[55, 30, 10, 5])[0]
         payment_intent = {
@@ -520,7 +678,7 @@ class _Renderer:
             "confirmation_method": "automatic", "created": created - rng.randint(3, 90), "currency": self.currency,
             "customer": cus, "description": description, "invoice": None, "last_payment_error": None,
             "latest_charge": ch, "livemode": live, "metadata": dict(metadata), "next_action": None,
-            "on_behalf_of": None, "payment_method": pm, "payment_method_options": {}, "payment_method_types": ["card"],
+            "on_behalf_of": None, "payment_method": pm, "payment_method_options": {}, "payment_method_types": [method],
             "processing": None, "receipt_email": email, "review": None, "setup_future_usage": None, "shipping": None,
             "statement_descriptor": None, "statement_descriptor_suffix": None, "status": "succeeded",
             "transfer_data": None, "transfer_group": None,
@@ -533,26 +691,40 @@ class _Renderer:
                                             "postal_code": f"{rng.randint(1001, 99950):05d}", "state": None},
                                 "email": email, "name": name, "phone": None},
             "calculated_statement_descriptor": "NORTHWIND GOODS", "captured": True, "created": created,
-            "currency": self.currency, "customer": cus, "description": description, "disputed": False,
+            "currency": self.currency, "customer": cus, "description": description, "disputed": disputed,
             "failure_balance_transaction": None, "failure_code": None, "failure_message": None, "fraud_details": {},
             "invoice": None, "livemode": live, "metadata": dict(metadata), "on_behalf_of": None,
             "outcome": {"network_status": "approved_by_network", "reason": None, "risk_level": "normal",
                         "risk_score": rng.randint(2, 60), "seller_message": "Payment complete.", "type": "authorized"},
             "paid": True, "payment_intent": pi, "payment_method": pm,
-            "payment_method_details": {"card": {
-                "brand": brand, "checks": {"address_line1_check": None, "address_postal_code_check": "pass",
-                                           "cvc_check": "pass"},
-                "country": "US", "exp_month": rng.randint(1, 12), "exp_year": at.year + rng.randint(1, 5),
-                "fingerprint": suffix[4:20], "funding": rng.choice(["credit", "credit", "debit"]), "installments": None,
-                "last4": f"{rng.randint(0, 9999):04d}", "mandate": None, "network": brand,
-                "three_d_secure": None, "wallet": None}, "type": "card"},
+            "payment_method_details": self._method_details(method, rng, brand, suffix, at),
             "receipt_email": email, "receipt_number": None,
             "receipt_url": f"https://pay.stripe.com/receipts/payment/{suffix}", "refunded": refunded >= amount,
             "review": None, "shipping": None, "source_transfer": None, "statement_descriptor": None,
             "statement_descriptor_suffix": None, "status": "succeeded", "transfer_data": None, "transfer_group": None,
         }
         return {"payment_intent": payment_intent, "charge": charge,
-                "balance_transaction": self.balance_transaction(txn, created, amount, fee, "charge", ch, description)}
+                "balance_transaction": self.balance_transaction(txn, created, amount, fee, "charge", ch, description,
+                                                                type_="charge" if method == "card" else "payment")}
+
+    @staticmethod
+    def _method_details(method: str, rng: random.Random, brand: str, suffix: str, at: datetime) -> dict[str, Any]:
+        """A charge's ``payment_method_details`` (OpenAPI spec, ``payment_method_details_<type>``)."""
+        if method == "us_bank_account":
+            return {"type": method, method: {"account_holder_type": "individual", "account_type": "checking",
+                                             "bank_name": "STRIPE TEST BANK", "fingerprint": suffix[4:20],
+                                             "last4": f"{rng.randint(0, 9999):04d}", "routing_number": "110000000"}}
+        if method == "sepa_debit":
+            return {"type": method, method: {"bank_code": "37040044", "branch_code": None, "country": "DE",
+                                             "fingerprint": suffix[4:20], "last4": f"{rng.randint(0, 9999):04d}",
+                                             "mandate": f"mandate_{suffix[:24]}"}}
+        return {"card": {
+            "brand": brand, "checks": {"address_line1_check": None, "address_postal_code_check": "pass",
+                                       "cvc_check": "pass"},
+            "country": "US", "exp_month": rng.randint(1, 12), "exp_year": at.year + rng.randint(1, 5),
+            "fingerprint": suffix[4:20], "funding": rng.choice(["credit", "credit", "debit"]), "installments": None,
+            "last4": f"{rng.randint(0, 9999):04d}", "mandate": None, "network": brand,
+            "three_d_secure": None, "wallet": None}, "type": "card"}
 
     def refund(self, ref: int) -> tuple[dict[str, Any], dict[str, Any]]:
         """Refund ``ref`` (order index * _REFUNDS_PER_ORDER + its position in ``order.refunds``) of
@@ -561,9 +733,8 @@ class _Renderer:
         order = self.orders[index]
         refund = self.refunds[index][position]
         suffix = "3" + stripe_id("x", self.seed, "order", order.order_id)[3:]
-        ch, pi = f"ch_{suffix}", f"pi_{suffix}"
-        re_id = stripe_id("re", self.seed, "refund", refund.refund_id)
-        r_txn = stripe_id("txn", self.seed, "refund", refund.refund_id)
+        ch, pi = self.charge_id(index * 4), f"pi_{suffix}"
+        re_id, r_txn = self.refund_id(ref), self.refund_txn_id(ref)
         r_amount, created = minor_units(refund.total, self.currency), epoch(refund.created_at)
         obj = {
             "id": re_id, "object": "refund", "amount": r_amount, "balance_transaction": r_txn, "charge": ch,
@@ -571,10 +742,44 @@ class _Renderer:
             "reason": "requested_by_customer", "receipt_number": None, "source_transfer_reversal": None,
             "status": "succeeded", "transfer_reversal": None,
         }
-        return obj, self.balance_transaction(r_txn, created, -r_amount, 0, "refund", re_id, f"REFUND FOR CHARGE ({ch})")
+        bank = self.plan(index).method != "card"
+        return obj, self.balance_transaction(r_txn, created, -r_amount, 0, "refund", re_id, f"REFUND FOR CHARGE ({ch})",
+                                             type_="payment_refund" if bank else "refund")
+
+    def dispute(self, payment: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The dispute of payment ``payment`` (an order's own, code 0) and the balance transactions
+        Stripe books for it: the withdrawal of the disputed amount plus the dispute fee when it
+        opens (type ``adjustment``, category ``dispute``), and the return of the amount when it is
+        won (``dispute_reversal``). Shapes: OpenAPI spec ``dispute``; descriptions as Stripe writes them."""
+        d = self.plan(payment // 4).dispute
+        charge = self.payment(payment)["charge"]
+        suffix = self.payment_suffix(payment)
+        dp, amount, opened = f"dp_{suffix}", d.amount if d.amount is not None else charge["amount"], epoch(d.opened)
+        txns = [self.balance_transaction(f"txn_4{suffix[1:]}", opened, -amount, DISPUTE_FEE_MINOR, "dispute", dp,
+                                         f"Chargeback withdrawal for {charge['id']}", type_="adjustment",
+                                         fee_description="Dispute fee")]
+        if d.status == "won":
+            txns.append(self.balance_transaction(f"txn_5{suffix[1:]}", epoch(d.closed), amount, 0, "dispute_reversal", dp,
+                                                 f"Chargeback reversal for {charge['id']}", type_="adjustment"))
+        answered = d.status != "needs_response"
+        details = charge["payment_method_details"]
+        obj = {
+            "id": dp, "object": "dispute", "amount": amount, "balance_transactions": txns, "charge": charge["id"],
+            "created": opened, "currency": self.currency, "evidence": dict.fromkeys(_EVIDENCE_FIELDS),
+            "evidence_details": {"due_by": opened + 21 * 86400, "has_evidence": answered, "past_due": False,
+                                 "submission_count": int(answered)},
+            "is_charge_refundable": False, "livemode": charge["livemode"], "metadata": {},
+            "payment_intent": charge["payment_intent"], "reason": d.reason, "status": d.status,
+        }
+        if details["type"] == "card":
+            obj["payment_method_details"] = {"card": {"brand": details["card"]["brand"],
+                                                      "network_reason_code": None}, "type": "card"}
+        return obj, txns
 
     def balance_transaction(self, txn: str, created: int, amount: int, fee: int, kind: str, source: str,
-                            description: str | None) -> dict[str, Any]:
+                            description: str | None, type_: str | None = None,
+                            fee_description: str = "Stripe processing fees") -> dict[str, Any]:
+        """A balance transaction; ``kind`` is its reporting category, ``type_`` its type (default the same)."""
         day = datetime.fromtimestamp(created, UTC).replace(hour=0, minute=0, second=0) + timedelta(days=2)
         available_on = epoch(day)
         return {
@@ -582,9 +787,9 @@ class _Renderer:
             "created": created, "currency": self.currency, "description": description, "exchange_rate": None,
             "fee": fee,
             "fee_details": ([{"amount": fee, "application": None, "currency": self.currency,
-                              "description": "Stripe processing fees", "type": "stripe_fee"}] if fee else []),
+                              "description": fee_description, "type": "stripe_fee"}] if fee else []),
             "net": amount - fee, "reporting_category": kind, "source": source,
-            "status": "available" if available_on <= self.reference else "pending", "type": kind,
+            "status": "available" if available_on <= self.reference else "pending", "type": type_ or kind,
         }
 
     # -- events -----------------------------------------------------------------------------
@@ -599,7 +804,15 @@ class _Renderer:
             objects = self.payment(entity)
             created = objects["charge"]["created"]
             obj = (objects["payment_intent"] if kind_index == 1
-                   else dict(objects["charge"], amount_refunded=0, refunded=False))
+                   else dict(objects["charge"], amount_refunded=0, refunded=False, disputed=False))
+        elif kind_index >= 5:  # the dispute as it was when it opened, or as it closed
+            obj, txns = self.dispute(entity)
+            if kind_index == 5:
+                obj = dict(obj, balance_transactions=txns[:1], status="needs_response",
+                           evidence_details=dict(obj["evidence_details"], has_evidence=False, submission_count=0))
+                created = obj["created"]
+            else:
+                created = epoch(self.plan(entity // 4).dispute.closed)
         else:
             refund, _ = self.refund(entity)
             created = refund["created"]
@@ -638,6 +851,13 @@ class _Indexer:
         reference = 0
         for order in self.orders:
             reference = max(reference, epoch(order.processed_at), *(epoch(r.created_at) for r in order.refunds))
+        #: a hand-written store's plans by order number; its disputes count as activity
+        self.explicit = None
+        if store.extras.get("stripe_orders") is not None:
+            self.explicit = payment_plans(store.extras["stripe_orders"], store.shop.currency.lower())
+            for plan in self.explicit.values():
+                if plan.dispute is not None:
+                    reference = max(reference, *(epoch(t) for t in (plan.dispute.opened, plan.dispute.closed) if t))
         self.render = _Renderer(store, reference)
         self.since = reference - int(EVENT_RETENTION.total_seconds())
         self.created = {kind: array("q") for kind in KINDS}
@@ -658,6 +878,10 @@ class _Indexer:
             card.sort(key=lambda i: _time_key(orders[i]))
         self.render.orders = [orders[i] for i in card]
         self.render.refunds = [order.refunds for order in self.render.orders]
+        explicit = self.explicit
+        if explicit is not None:
+            self.render.plans = {index: explicit[str(order.number)] for index, order in enumerate(self.render.orders)
+                                 if str(order.number) in explicit}
         seen_customers: set[int] = set()
         seen_businesses: set[int] = set()
         for index, order in enumerate(self.render.orders):
@@ -673,7 +897,14 @@ class _Indexer:
             for number, refund in enumerate(self.render.refunds[index]):
                 if refund.total > 0:
                     self.refund(index, number, refund)
-            if live and self.render.rng("direct", order.order_id).random() < DIRECT_CHARGE_SHARE:
+            draws = self.render.rng("direct", order.order_id)
+            direct = draws.random() < DIRECT_CHARGE_SHARE
+            if explicit is None and live:
+                self.plan(index, order, draws)
+            plan = self.render.plan(index)
+            if plan.dispute is not None and epoch(plan.dispute.opened) <= self.render.reference:
+                self.dispute(index * 4, plan.dispute)
+            if live and direct:
                 at, rng = self.render.direct_time(order)
                 business = rng.randrange(len(BUSINESSES))
                 if business not in seen_businesses:
@@ -696,7 +927,7 @@ class _Indexer:
         created = epoch(at)
         self.add("charges", created, ref)
         self.add("payment_intents", created - rng.randint(3, 90), ref)
-        self.add("balance_transactions", created, ref * 2)
+        self.add("balance_transactions", created, ref * 4)
         self.find_as(_PAYMENT, (_digest(self.seed, *key) // 62) % 62 ** 23, ref)
         if created >= self.since:
             self.add("events", created, ref * 8 + 1)
@@ -708,11 +939,41 @@ class _Indexer:
                              "the Stripe sandbox serves at most that many per charge")
         ref, created = index * _REFUNDS_PER_ORDER + number, epoch(refund.created_at)
         self.add("refunds", created, ref)
-        self.add("balance_transactions", created, ref * 2 + 1)
+        self.add("balance_transactions", created, ref * 4 + 1)
         self.find_as(_REFUND, _digest(self.seed, "refund", refund.refund_id) % 62 ** 24, ref)
         if created >= self.since:
             self.add("events", created, ref * 8 + 3)
             self.add("events", created, ref * 8 + 4)
+
+    def plan(self, index: int, order: Order, draws: random.Random) -> None:
+        """A generated order's payment plan: now and then a bank debit, rarely a later dispute
+        (opened 1–8 weeks after the payment, decided 3–10 weeks after it opened, about 60 % lost)."""
+        bank = BANK_DEBIT.get(self.render.currency)
+        if bank and draws.random() < BANK_DEBIT_SHARE:
+            self.render.plans[index] = PaymentPlan(bank)
+        elif draws.random() < DISPUTE_SHARE and not any(r.total > 0 for r in self.render.refunds[index]):
+            rng = self.render.rng("dispute", order.order_id)
+            opened = order.processed_at + timedelta(days=rng.randint(7, 56), seconds=rng.randint(0, 86_399))
+            closed = opened + timedelta(days=rng.randint(21, 70))
+            reference = datetime.fromtimestamp(self.render.reference, UTC)
+            if closed <= reference:
+                status = "lost" if rng.random() < 0.6 else "won"
+            else:
+                status, closed = "under_review" if reference - opened > timedelta(days=7) else "needs_response", None
+            self.render.plans[index] = PaymentPlan("card", Dispute(opened, status, closed, rng.choice(DISPUTE_REASONS)))
+
+    def dispute(self, ref: int, dispute: Dispute) -> None:
+        opened = epoch(dispute.opened)
+        self.add("disputes", opened, ref)
+        self.add("balance_transactions", opened, ref * 4 + 2)
+        if opened >= self.since:
+            self.add("events", opened, ref * 8 + 5)
+        if dispute.status in ("won", "lost"):
+            closed = epoch(dispute.closed)
+            if dispute.status == "won":
+                self.add("balance_transactions", closed, ref * 4 + 3)
+            if closed >= self.since:
+                self.add("events", closed, ref * 8 + 6)
 
     def finish(self) -> LazyStripeData:
         negated: dict[str, array] = {}

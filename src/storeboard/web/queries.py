@@ -224,7 +224,7 @@ def channel_acquisition(conn: Connection, start: date, end: date) -> dict[str, d
 # --- products and inventory ----------------------------------------------------------------
 
 MARGIN_SUMS = ("units_sold", "units_returned", "net_units", "net_revenue", "cogs", "gross_margin", "shipping_revenue",
-               "shipping_cost", "payment_fees", "contribution_margin", "lines_missing_cost")
+               "shipping_cost", "payment_fees", "chargebacks", "contribution_margin", "lines_missing_cost")
 
 
 def product_margin(conn: Connection, first_month: date, last_month: date) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ COLUMNS = [
     Column("gross_margin", "Gross margin", "money", phone=False), Column("gross_margin_pct", "Margin %", "pct"),
     Column("shipping_revenue", "Shipping charged", "money", phone=False),
     Column("shipping_cost", "Shipping cost", "money", phone=False), Column("payment_fees", "Fees", "money", phone=False),
+    Column("chargebacks", "Chargebacks", "money", phone=False),
     Column("contribution_margin", "Contribution", "money"),
     Column("is_loss_after_shipping", "Loses money after shipping", "bool", phone=False),
 ]

@@ -14,14 +14,14 @@ select 'fct_orders', order_id
 from {{ ref('fct_orders') }}
 where net_sales <> gross_sales - discounts - returns
    or total_sales <> net_sales + shipping + taxes
-   or contribution_margin <> net_sales - cogs + shipping - shipping_cost - payment_fees
+   or contribution_margin <> net_sales - cogs + shipping - shipping_cost - payment_fees - chargebacks
 union all
 select 'fct_order_lines', order_line_id
 from {{ ref('fct_order_lines') }}
 where net_sales <> gross_sales - discounts - returns
-   or contribution_margin <> net_sales - cogs + shipping_revenue - shipping_cost - payment_fees
+   or contribution_margin <> net_sales - cogs + shipping_revenue - shipping_cost - payment_fees - chargebacks
 union all
 select 'rpt_product_margin_monthly', product_month_id
 from {{ ref('rpt_product_margin_monthly') }}
 where net_revenue <> gross_sales - discounts - returns
-   or contribution_margin <> net_revenue - cogs + shipping_revenue - shipping_cost - payment_fees
+   or contribution_margin <> net_revenue - cogs + shipping_revenue - shipping_cost - payment_fees - chargebacks

@@ -2,7 +2,7 @@
 {#
   One row per line of a valid Shopify order (test orders excluded), with the line's sales over
   its whole life (refunds and cancellations included), its share of the order's shipping,
-  shipping cost and payment fees, and its COGS at the unit cost valid on the sale date.
+  shipping cost, payment fees and chargebacks, and its COGS at the unit cost valid on the sale date.
 #}
 with
 
@@ -73,9 +73,11 @@ final as (
         lines.shipping_cost,
         lines.shipping_cost_source,
         lines.payment_fees,
+        lines.chargebacks,
         {{ gross_margin('line_sales') }} as gross_margin,
         {{ gross_margin('line_sales') }}
-            + coalesce(shipping_allocations.shipping_revenue, 0) - lines.shipping_cost - lines.payment_fees as contribution_margin,
+            + coalesce(shipping_allocations.shipping_revenue, 0) - lines.shipping_cost - lines.payment_fees
+            - lines.chargebacks as contribution_margin,
         -- what the line was built from (int_order_fingerprints); a change rebuilds the order
         lines.input_fingerprint
     from lines

@@ -62,7 +62,8 @@ per_order_rows as (
         gross_sales, discounts, returns, shipping, taxes, units, cogs,
         cast(null as integer) as is_line, cast(null as integer) as quantity,
         cast(null as decimal(19, 2)) as shipping_cost, cast(null as integer) as missing_cost,
-        cast(null as decimal(38, 4)) as payment_fees, cast(null as varchar) as gateway
+        cast(null as decimal(38, 4)) as payment_fees, cast(null as decimal(38, 4)) as chargebacks,
+        cast(null as varchar) as gateway
     from sales_events
     {{ rebuilt_orders_only }}
     union all
@@ -70,15 +71,15 @@ per_order_rows as (
         order_id,
         null, null, null, null, null, null, null,
         1, quantity, shipping_cost, case when unit_cost is null and not is_gift_card then 1 else 0 end,
-        null, null
+        null, null, null
     from lines
     {{ rebuilt_orders_only }}
     union all
-    select order_id, null, null, null, null, null, null, null, null, null, null, null, payment_fees, null
+    select order_id, null, null, null, null, null, null, null, null, null, null, null, payment_fees, chargebacks, null
     from fees
     {{ rebuilt_orders_only }}
     union all
-    select order_id, null, null, null, null, null, null, null, null, null, null, null, null, gateway
+    select order_id, null, null, null, null, null, null, null, null, null, null, null, null, null, gateway
     from transactions
     {{ rebuilt_orders_only }}
 ),
@@ -99,6 +100,7 @@ per_order as (
         max(missing_cost) = 1 as has_missing_cost,
         -- one row per order in int_payment_fees_pivoted_to_orders (tested unique)
         sum(payment_fees) as payment_fees,
+        sum(chargebacks) as chargebacks,
         min(gateway) as payment_gateway
     from per_order_rows
     group by order_id
@@ -134,9 +136,10 @@ final as (
         coalesce(per_order.cogs, 0) as cogs,
         coalesce(per_order.shipping_cost, 0) as shipping_cost,
         coalesce(per_order.payment_fees, 0) as payment_fees,
+        coalesce(per_order.chargebacks, 0) as chargebacks,
         {{ gross_margin('per_order') }} as gross_margin,
         {{ gross_margin('per_order') }} + coalesce(per_order.shipping, 0) - coalesce(per_order.shipping_cost, 0)
-            - coalesce(per_order.payment_fees, 0) as contribution_margin,
+            - coalesce(per_order.payment_fees, 0) - coalesce(per_order.chargebacks, 0) as contribution_margin,
         coalesce(per_order.has_missing_cost, false) as has_missing_cost,
         -- what Shopify says the order totals (before refunds), for reconciliation
         orders.total_price as shopify_total_price,

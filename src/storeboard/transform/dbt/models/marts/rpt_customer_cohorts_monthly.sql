@@ -48,13 +48,13 @@ event_months as (
     group by 1, 2
 ),
 
--- shipping cost and payment fees by customer and month of the order
+-- shipping cost, payment fees and chargebacks by customer and month of the order
 cost_months as (
     select
         customer_orders.customer_id,
         {{ month_start('customer_orders.order_date') }} as activity_month,
         cast(0 as {{ money_type() }}) as net_sales,
-        -sum(lines.shipping_cost + lines.payment_fees) as margin_before_costs
+        -sum(lines.shipping_cost + lines.payment_fees + lines.chargebacks) as margin_before_costs
     from lines
     inner join customer_orders on lines.order_id = customer_orders.order_id
     group by 1, 2

@@ -66,6 +66,8 @@ daily as (
     union all
     select date, 'payment_fees', '', payment_fees, false from margin
     union all
+    select date, 'chargebacks', '', chargebacks, false from margin
+    union all
     select date, 'refunds', '', refunds, false from refunds
     union all
     select date, 'labelled_orders', '', labelled_orders, false from labelled_orders

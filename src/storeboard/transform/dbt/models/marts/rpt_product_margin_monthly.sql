@@ -2,8 +2,8 @@
   One row per SKU and store-local month with any sales activity (docs/metrics.md, Product
   margin). Sales and COGS come from int_sales_events; returns and their COGS count in the month
   of the refund (var refund_dating = refund_date, default) or of the order (order_date).
-  Shipping revenue is dated like its events; shipping cost and payment fees on the order's
-  date. Gift-card lines are not products and are left out.
+  Shipping revenue is dated like its events; shipping cost, payment fees and chargebacks on the
+  order's date. Gift-card lines are not products and are left out.
 #}
 {%- set by_order = var('refund_dating') == 'order_date' -%}
 with
@@ -40,6 +40,7 @@ sales as (
         cast(0 as {{ money_type() }}) as shipping_revenue,
         cast(0 as {{ money_type() }}) as shipping_cost,
         cast(0 as {{ money_type() }}) as payment_fees,
+        cast(0 as {{ money_type() }}) as chargebacks,
         sum(case when event_type = 'sale' and cogs is null then 1 else 0 end) as lines_missing_cost
     from sales_events
     group by 1, 2
@@ -53,6 +54,7 @@ shipping as (
         sum(shipping_revenue) as shipping_revenue,
         0 as shipping_cost,
         0 as payment_fees,
+        0 as chargebacks,
         0 as lines_missing_cost
     from shipping_allocations
     group by 1, 2
@@ -66,6 +68,7 @@ costs as (
         0 as shipping_revenue,
         sum(shipping_cost) as shipping_cost,
         sum(payment_fees) as payment_fees,
+        sum(chargebacks) as chargebacks,
         0 as lines_missing_cost
     from lines
     group by 1, 2
@@ -84,6 +87,7 @@ summed as (
         sum(shipping_revenue) as shipping_revenue,
         sum(shipping_cost) as shipping_cost,
         sum(payment_fees) as payment_fees,
+        sum(chargebacks) as chargebacks,
         sum(lines_missing_cost) as lines_missing_cost
     from (
         select * from sales
@@ -124,11 +128,12 @@ final as (
         cast(summed.shipping_revenue as {{ money_type() }}) as shipping_revenue,
         cast(summed.shipping_cost as {{ money_type() }}) as shipping_cost,
         cast(summed.payment_fees as {{ money_type() }}) as payment_fees,
+        cast(summed.chargebacks as {{ money_type() }}) as chargebacks,
         cast(summed.gross_sales - summed.discounts - summed.returns - summed.cogs
-            + summed.shipping_revenue - summed.shipping_cost - summed.payment_fees as {{ money_type() }}) as contribution_margin,
+            + summed.shipping_revenue - summed.shipping_cost - summed.payment_fees - summed.chargebacks as {{ money_type() }}) as contribution_margin,
         summed.gross_sales - summed.discounts - summed.returns - summed.cogs > 0
             and summed.gross_sales - summed.discounts - summed.returns - summed.cogs
-                + summed.shipping_revenue - summed.shipping_cost - summed.payment_fees < 0 as is_loss_after_shipping,
+                + summed.shipping_revenue - summed.shipping_cost - summed.payment_fees - summed.chargebacks < 0 as is_loss_after_shipping,
         cast(summed.lines_missing_cost as bigint) as lines_missing_cost
     from summed
     left join catalogue on summed.sku = catalogue.sku

@@ -44,7 +44,7 @@ component_rows as (
         on history.grain = restatements.grain
         and history.period_start = restatements.period_start
         and history.ad_platform = ''
-        and history.metric in ('refunds', 'orders', 'labelled_orders', 'payment_fees', 'cogs', 'shipping_cost')
+        and history.metric in ('refunds', 'orders', 'labelled_orders', 'payment_fees', 'chargebacks', 'cogs', 'shipping_cost')
         and history.recorded_at <= restatements.recorded_at
 ),
 
@@ -66,6 +66,7 @@ changes as (
         cast(sum(case when metric = 'orders' then change else 0 end) as integer) as orders,
         cast(sum(case when metric = 'labelled_orders' then change else 0 end) as integer) as labelled_orders,
         sum(case when metric = 'payment_fees' then change else 0 end) as payment_fees,
+        sum(case when metric = 'chargebacks' then change else 0 end) as chargebacks,
         sum(case when metric = 'cogs' then change else 0 end) as cogs,
         sum(case when metric = 'shipping_cost' then change else 0 end) as shipping_cost
     from component_changes
@@ -80,6 +81,7 @@ explained as (
         coalesce(changes.orders, 0) as orders_arrived,
         coalesce(changes.labelled_orders, 0) as labels_arrived,
         coalesce(changes.payment_fees, 0) as payment_fees_change,
+        coalesce(changes.chargebacks, 0) as chargebacks_change,
         coalesce(changes.cogs, 0) as cogs_change,
         coalesce(changes.shipping_cost, 0) as shipping_cost_change
     from restatements
@@ -94,7 +96,7 @@ causes as (
             when metric in ('ad_spend', 'platform_conversion_value') then ad_platform
             when metric = 'shipping_cost' and labels_arrived <> 0 then 'files'
             when metric = 'contribution_margin' and refunds_arrived = 0 and orders_arrived = 0
-                and labels_arrived = 0 and cogs_change = 0 and payment_fees_change <> 0 then 'stripe'
+                and labels_arrived = 0 and cogs_change = 0 and (payment_fees_change <> 0 or chargebacks_change <> 0) then 'stripe'
             else 'shopify'
         end as cause_source,
         case
@@ -120,6 +122,8 @@ causes as (
                     and shipping_cost_change <> 0 then 'shipping costs changed' end,
                 case when metric = 'contribution_margin' and payment_fees_change <> 0
                     then 'payment fees settled or changed' end,
+                case when metric = 'contribution_margin' and chargebacks_change <> 0
+                    then 'a dispute opened or was decided (chargebacks)' end,
                 case when metric in ('cogs', 'contribution_margin') and orders_arrived = 0 and refunds_arrived = 0
                     and cogs_change <> 0 then 'unit costs changed (inventory CSV or Shopify)' end
             ), '')

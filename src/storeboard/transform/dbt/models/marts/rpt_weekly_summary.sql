@@ -1,7 +1,8 @@
 {#
   One row per ISO week (Monday to Sunday, store time) up to the week of the report date, and
   headline metric, with the week before and the change (docs/metrics.md, Weekly summary). Net
-  and total sales cover every sales channel; orders, AOV and contribution margin are Shopify's.
+  and total sales cover every sales channel; orders, AOV, chargebacks and contribution margin are
+  Shopify's; chargebacks (within contribution margin) are dated like payment fees, on the order's date.
 #}
 with
 
@@ -49,7 +50,10 @@ weekly_marketing as (
 ),
 
 weekly_margin as (
-    select {{ week_start('date') }} as week_start, sum(contribution_margin) as contribution_margin
+    select
+        {{ week_start('date') }} as week_start,
+        sum(chargebacks) as chargebacks,
+        sum(contribution_margin) as contribution_margin
     from margin
     group by 1
 ),
@@ -71,6 +75,7 @@ weekly as (
         coalesce(weekly_marketing.ad_spend, 0) as ad_spend,
         {{ divide_exact('weekly_revenue.net_sales', 'weekly_marketing.ad_spend', 4) }} as blended_roas,
         {{ cac('weekly_marketing.ad_spend', 'weekly_marketing.new_customers') }} as blended_cac,
+        coalesce(weekly_margin.chargebacks, 0) as chargebacks,
         coalesce(weekly_margin.contribution_margin, 0) as contribution_margin
     from weeks
     left join weekly_revenue on weeks.week_start = weekly_revenue.week_start
@@ -82,7 +87,7 @@ weekly as (
 
 long as (
     {%- set metrics = ['total_sales', 'net_sales', 'orders', 'average_order_value', 'new_customers', 'ad_spend',
-                       'blended_roas', 'blended_cac', 'contribution_margin'] %}
+                       'blended_roas', 'blended_cac', 'contribution_margin', 'chargebacks'] %}
     {%- for metric in metrics %}
     select
         week_start,

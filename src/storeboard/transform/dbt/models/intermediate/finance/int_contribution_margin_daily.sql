@@ -2,7 +2,7 @@
   One row per store day with contribution margin and its parts (docs/metrics.md, Weekly
   summary and Restatements): what the day's sales events leave after COGS (gross sales −
   discounts − returns − COGS + shipping, each event on its own day), less the shipping cost and
-  payment fees of the orders processed that day. The one home of daily contribution margin:
+  payment fees and chargebacks (lost and open disputes) of the orders processed that day. The one home of daily contribution margin:
   the weekly summary and the restatement log sum it.
 #}
 with
@@ -28,7 +28,8 @@ costs as (
     select
         {{ to_local_date('processed_at') }} as date,
         sum(shipping_cost) as shipping_cost,
-        sum(payment_fees) as payment_fees
+        sum(payment_fees) as payment_fees,
+        sum(chargebacks) as chargebacks
     from lines
     group by 1
 ),
@@ -39,8 +40,10 @@ final as (
         cast(coalesce(sales.cogs, 0) as {{ money_type() }}) as cogs,
         cast(coalesce(costs.shipping_cost, 0) as {{ money_type() }}) as shipping_cost,
         cast(coalesce(costs.payment_fees, 0) as {{ money_type() }}) as payment_fees,
+        cast(coalesce(costs.chargebacks, 0) as {{ money_type() }}) as chargebacks,
         cast(coalesce(sales.sales_after_returns, 0) - coalesce(sales.cogs, 0)
-            - coalesce(costs.shipping_cost, 0) - coalesce(costs.payment_fees, 0) as {{ money_type() }})
+            - coalesce(costs.shipping_cost, 0) - coalesce(costs.payment_fees, 0)
+            - coalesce(costs.chargebacks, 0) as {{ money_type() }})
             as contribution_margin
     from sales
     full outer join costs on sales.date = costs.date

@@ -2,8 +2,8 @@
   One row per Shopify order that carries payment costs, in shop currency: Stripe fees of the
   charges matched to it (balance transaction fee of the charge and of its refunds, converted
   from the settlement currency), Shopify Payments transaction fees, and chargebacks: what the
-  disputes of its charges took from the Stripe balance (docs/metrics.md). `payment_fees` is
-  their sum, the one figure contribution margin subtracts.
+  disputes of its charges took from the Stripe balance (docs/metrics.md). `payment_fees` is the
+  fees (Stripe + Shopify Payments); `chargebacks` stays a line of its own in contribution margin.
 #}
 with
 
@@ -88,8 +88,7 @@ final as (
         coalesce(stripe_fees.stripe_fees, 0) as stripe_fees,
         coalesce(shopify_fees.shopify_fees, 0) as shopify_fees,
         coalesce(chargebacks.chargebacks, 0) as chargebacks,
-        coalesce(stripe_fees.stripe_fees, 0) + coalesce(shopify_fees.shopify_fees, 0)
-            + coalesce(chargebacks.chargebacks, 0) as payment_fees,
+        coalesce(stripe_fees.stripe_fees, 0) + coalesce(shopify_fees.shopify_fees, 0) as payment_fees,
         coalesce(stripe_fees.matched_charges, 0) as matched_charges
     from stripe_fees
     full outer join shopify_fees on stripe_fees.order_id = shopify_fees.order_id

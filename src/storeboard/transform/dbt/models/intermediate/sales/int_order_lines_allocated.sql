@@ -77,6 +77,7 @@ weighted as (
         order_shipping_cost.shipping_cost_source,
         coalesce(order_shipping_cost.shipping_cost, 0) as order_shipping_cost,
         coalesce(fees.payment_fees, 0) as order_payment_fees,
+        coalesce(fees.chargebacks, 0) as order_chargebacks,
         case
             when order_bases.order_weight > 0 then line_bases.line_weight
             when order_bases.order_shippable_quantity > 0 then line_bases.shippable_quantity
@@ -93,7 +94,8 @@ final as (
     select
         *,
         {{ allocate('order_shipping_cost', 'shipping_weight', 'order_id', 'order_line_id') }} as shipping_cost,
-        {{ allocate('order_payment_fees', 'fee_weight', 'order_id', 'order_line_id') }} as payment_fees
+        {{ allocate('order_payment_fees', 'fee_weight', 'order_id', 'order_line_id') }} as payment_fees,
+        {{ allocate('order_chargebacks', 'fee_weight', 'order_id', 'order_line_id') }} as chargebacks
     from weighted
 )
 
