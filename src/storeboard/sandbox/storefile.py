@@ -155,6 +155,7 @@ def _order(o: dict[str, Any], i: int, name: str, products: dict[str, Product], c
     paid = not o.get("unpaid", False)
     if paid and "transactions" in o:
         order.transactions.extend(_transactions(o, processed, ids, where))
+        gateway = o.get("gateway", order.transactions[-1].gateway)  # refunds go back the way the order was last paid
     elif paid:
         order.transactions.append(Transaction(ids.next("transaction", 7_420_000_000_000), "SALE", "SUCCESS", gateway, processed,
                                               order.total_price, _money(o.get("fee", "0"), f"{where}.fee")))
