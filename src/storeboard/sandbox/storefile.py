@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from storeboard.errors import ConfigError
+from storeboard.sandbox.generate import allocate_discount
 from storeboard.sandbox.store import (
     Customer,
     DiscountApplication,
@@ -194,8 +195,8 @@ _DISCOUNT_KINDS = {"code": "DiscountCodeApplication", "title": "AutomaticDiscoun
 
 def _discount(o: dict[str, Any], lines: list[LineItem], where: str) -> list[DiscountApplication]:
     """``discount: {code | title | manual, percentage | amount}``: one order-level discount, allocated
-    across the lines that are not gift cards in proportion to their price, to the cent (the last
-    line takes the rounding), as the generator does; the allocations become the lines' discounts."""
+    across the lines that are not gift cards as the generator allocates its codes; the allocations
+    become the lines' discounts."""
     d = o.get("discount")
     if d is None:
         return []
@@ -215,11 +216,7 @@ def _discount(o: dict[str, Any], lines: list[LineItem], where: str) -> list[Disc
         total = amount
     if not eligible or not Decimal("0") < total <= base:
         raise StoreFileError(f"{dw}: the discount must be more than 0 and at most the lines' price ({base})")
-    allocated = Decimal("0.00")
-    for li in eligible[:-1]:
-        li.discount = money(total * li.gross / base)
-        allocated += li.discount
-    eligible[-1].discount = total - allocated
+    allocate_discount(eligible, total)
     return [DiscountApplication(_DISCOUNT_KINDS[kinds[0]], str(d[kinds[0]]), percentage, amount)]
 
 
