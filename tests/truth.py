@@ -39,6 +39,8 @@ def revenue_daily(store: Store, tz: str | None = None) -> dict[date, dict[str, D
             for rl in refund.lines:
                 if not lines[rl.line_item_id].product.is_gift_card:
                     days[local_day(refund.created_at, tz)]["returns"] += rl.subtotal
+            # money refunded for no line and no shipping: an appeasement, a return on its day (metrics.md)
+            days[local_day(refund.created_at, tz)]["returns"] += refund.amount_only
         if order.cancelled_at and not order.refunds:
             day = days[local_day(order.cancelled_at, tz)]
             for li in order.lines:

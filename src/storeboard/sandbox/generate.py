@@ -427,9 +427,13 @@ class StoreGenerator:
 def _allocate_discount(lines: list[LineItem], rate: Decimal) -> None:
     """Allocate an order-level percentage discount across lines, cents exact (gift cards excluded)."""
     eligible = [li for li in lines if not li.product.is_gift_card]
-    if not eligible:
-        return
-    total = money(sum(li.gross for li in eligible) * rate)
+    if eligible:
+        allocate_discount(eligible, money(sum(li.gross for li in eligible) * rate))
+
+
+def allocate_discount(eligible: list[LineItem], total: Decimal) -> None:
+    """Share an order-level discount of ``total`` over ``eligible`` lines in proportion to their
+    price, to the cent; the last line takes the rounding."""
     base = sum(li.gross for li in eligible)
     allocated = Decimal("0.00")
     for li in eligible[:-1]:

@@ -32,7 +32,9 @@ from storeboard.sandbox.shopify_bulk import BulkOperations
 from storeboard.sandbox.shopify_subscriptions import WebhookSubscriptions
 from storeboard.sandbox.graphql import QueryError, actual_cost, execute, prepare, required_scopes, requested_cost
 from storeboard.sandbox.responses import FastJSONResponse
-from storeboard.sandbox.store import Customer, LineItem, Order, Product, Refund, Store, Transaction
+from storeboard.sandbox.store import (
+    Customer, DiscountApplication, LineItem, Order, Product, Refund, Store, TaxLine, Transaction,
+)
 
 #: What the sandbox's token is granted unless a test says otherwise: everything Storeboard reads.
 ALL_SCOPES = ("read_orders", "read_all_orders", "read_customers", "read_products", "read_inventory")
@@ -437,6 +439,7 @@ class ShopifyAPI:
             "taxLines": [],
             "discountAllocations": [],
         }
+        shipping_line["taxLines"] = [self._render_tax_line(t, order) for t in order.shipping_tax_lines]
         visit = None
         if order.utm or order.landing_page:
             visit = {
@@ -493,7 +496,31 @@ class ShopifyAPI:
             "refunds": _plain_list([self._render_refund(r, order) for r in order.refunds]),
             "transactions": _plain_list([self._render_transaction(t, order) for t in order.transactions]),
         }
+        node["email"] = order.email
+        node["discountApplications"] = _connection([self._render_discount_application(d, i)
+                                                    for i, d in enumerate(order.discount_applications)])
         return node
+
+    def _render_discount_application(self, d: DiscountApplication, index: int) -> dict[str, Any]:
+        """A ``DiscountApplication`` (its three kinds; "DiscountApplication" interface, Admin schema):
+        across the order's lines (ACROSS, ALL, LINE_ITEM), valued as a percentage or a fixed amount."""
+        value = ({"__typename": "PricingPercentageValue", "percentage": float(d.percentage * 100)}
+                 if d.percentage is not None else
+                 {"__typename": "MoneyV2", "amount": f"{d.amount:.2f}", "currencyCode": self.store.shop.currency})
+        node = {"__typename": d.kind, "index": index, "allocationMethod": "ACROSS", "targetSelection": "ALL",
+                "targetType": "LINE_ITEM", "value": value}
+        if d.kind == "DiscountCodeApplication":
+            node["code"] = d.name
+        else:
+            node["title"] = d.name
+        if d.kind == "ManualDiscountApplication":
+            node["description"] = None
+        return node
+
+    def _render_tax_line(self, t: TaxLine, order: Order) -> dict[str, Any]:
+        """A ``TaxLine``: its title, ``rate`` as a fraction and ``ratePercentage`` (Admin schema)."""
+        return {"__typename": "TaxLine", "title": t.title, "rate": float(t.rate), "ratePercentage": float(t.rate * 100),
+                "priceSet": self.money_bag(t.amount, order), "source": None, "channelLiable": None}
 
     def _customer_stats(self) -> dict[int, tuple[int, Decimal]]:
         cached = self._index.get("customer_stats")
@@ -620,7 +647,19 @@ class ShopifyAPI:
                 },
             },
             "product": {"__typename": "Product", "id": gid("Product", p.product_id)},
-        }
+        } | self._named_taxes_and_discounts(li, order)
+
+    def _named_taxes_and_discounts(self, li: LineItem, order: Order) -> dict[str, Any]:
+        """A line's tax lines as a store file names them, and its discount allocation tied to the
+        order's discount application (``DiscountAllocation.discountApplication`` is non-null)."""
+        fields: dict[str, Any] = {}
+        if li.tax_lines:
+            fields["taxLines"] = [self._render_tax_line(t, order) for t in li.tax_lines]
+        if li.discount and order.discount_applications:
+            fields["discountAllocations"] = [{
+                "__typename": "DiscountAllocation", "allocatedAmountSet": self.money_bag(li.discount, order),
+                "discountApplication": self._render_discount_application(order.discount_applications[0], 0)}]
+        return fields
 
     def _render_refund(self, refund: Refund, order: Order) -> dict[str, Any]:
         def mb(amount: Decimal) -> dict[str, Any]:
@@ -637,15 +676,15 @@ class ShopifyAPI:
                 "priceSet": mb(lines_by_id[rl.line_item_id].unit_price),
                 "subtotalSet": mb(rl.subtotal),
                 "totalTaxSet": mb(rl.tax),
-                "restockType": "RETURN",
-                "restocked": True,
+                "restockType": "RETURN" if rl.restock else "NO_RESTOCK",
+                "restocked": rl.restock,
             }
             for rl in refund.lines
         ]
         shipping = (
             [{"__typename": "RefundShippingLine", "id": gid("RefundShippingLine", refund.refund_id),
-              "subtotalAmountSet": mb(refund.shipping), "taxAmountSet": mb(Decimal("0.00"))}]
-            if refund.shipping else []
+              "subtotalAmountSet": mb(refund.shipping), "taxAmountSet": mb(refund.shipping_tax)}]
+            if refund.shipping or refund.shipping_tax else []
         )
         txns = [self._render_transaction(t, order) for t in order.transactions if t.kind == "REFUND" and t.processed_at == refund.created_at]
         return {

@@ -45,11 +45,17 @@ def refund_payload(refund: Refund, order: Order) -> dict[str, Any]:
         "note": refund.note,
         "refund_line_items": [
             {"id": rl.refund_line_id, "line_item_id": rl.line_item_id, "quantity": rl.quantity,
-             "subtotal": _amount(rl.subtotal), "total_tax": _amount(rl.tax), "restock_type": "return"}
+             "subtotal": _amount(rl.subtotal), "total_tax": _amount(rl.tax),
+             "restock_type": "return" if rl.restock else "no_restock"}
             for rl in refund.lines
         ],
         "order_adjustments": (
-            [{"kind": "shipping_refund", "amount": _amount(-refund.shipping), "tax_amount": "0.00"}] if refund.shipping else []
+            [{"kind": "shipping_refund", "amount": _amount(-refund.shipping), "tax_amount": _amount(-refund.shipping_tax)}]
+            if refund.shipping else []
+        ) + (
+            # money refunded beyond lines and shipping: REST's refund_discrepancy adjustment
+            [{"kind": "refund_discrepancy", "amount": _amount(-refund.amount_only), "tax_amount": "0.00"}]
+            if refund.amount_only else []
         ),
     }
 
@@ -81,7 +87,8 @@ def order_payload(order: Order, store: Store) -> dict[str, Any]:
         "cancel_reason": order.cancel_reason.lower() if order.cancel_reason else None,
         "test": order.test,
         "currency": currency,
-        "presentment_currency": currency,
+        "presentment_currency": order.presentment_currency or currency,
+        "email": order.email,
         "source_name": order.source_name,
         "tags": ", ".join(order.tags),
         "taxes_included": order.taxes_included,
@@ -112,7 +119,11 @@ def order_payload(order: Order, store: Store) -> dict[str, Any]:
                 "variant_id": li.product.variant_id,
                 "product_id": li.product.product_id,
                 "discount_allocations": [{"amount": _amount(li.discount)}] if li.discount else [],
-                "tax_lines": [{"title": "Sales tax", "price": _amount(li.tax), "rate": 0.08}] if li.tax else [],
+                "tax_lines": (
+                    [{"title": t.title, "price": _amount(t.amount), "rate": float(t.rate)} for t in li.tax_lines]
+                    if li.tax_lines else
+                    [{"title": "Sales tax", "price": _amount(li.tax), "rate": 0.08}] if li.tax else []
+                ),
             }
             for li in order.lines
         ],

@@ -54,6 +54,30 @@ class Customer:
 
 
 @dataclass(slots=True)
+class TaxLine:
+    """One tax on a line or a shipping line (Shopify ``TaxLine``): its name, rate and amount."""
+
+    title: str
+    #: a fraction (0.2 for 20 %), as Shopify's ``TaxLine.rate``
+    rate: Decimal
+    amount: Decimal
+
+
+@dataclass(slots=True)
+class DiscountApplication:
+    """An order-level discount (Shopify ``Order.discountApplications``); what each line carries
+    is its allocation, already in ``LineItem.discount``."""
+
+    #: DiscountCodeApplication, AutomaticDiscountApplication or ManualDiscountApplication
+    kind: str
+    #: the code of a code discount, else the title the merchant gave it
+    name: str
+    #: a fraction (0.1 for 10 %) or None for a fixed amount
+    percentage: Decimal | None
+    amount: Decimal | None
+
+
+@dataclass(slots=True)
 class LineItem:
     line_item_id: int
     product: Product
@@ -62,6 +86,8 @@ class LineItem:
     #: total discount allocated to this line (all units)
     discount: Decimal
     tax: Decimal
+    #: the taxes making up ``tax`` when a store file names them; empty: one 8 % "Sales tax"
+    tax_lines: list[TaxLine] = field(default_factory=list)
 
     @property
     def gross(self) -> Decimal:
@@ -76,6 +102,8 @@ class RefundLine:
     #: refunded value of these units, net of their discount, before tax
     subtotal: Decimal
     tax: Decimal
+    #: the units go back to stock (Shopify ``restockType: RETURN``), else ``NO_RESTOCK``
+    restock: bool = True
 
 
 @dataclass(slots=True)
@@ -87,10 +115,17 @@ class Refund:
     note: str | None = None
     #: money given back for no line and no shipping (a goodwill or price-match refund)
     amount_only: Decimal = Decimal("0.00")
+    #: tax on the refunded shipping (Shopify ``RefundShippingLine.taxAmountSet``)
+    shipping_tax: Decimal = Decimal("0.00")
+    #: the order's prices include tax: line subtotals and shipping already hold their tax
+    taxes_included: bool = False
 
     @property
     def total(self) -> Decimal:
-        return sum((r.subtotal + r.tax for r in self.lines), Decimal("0.00")) + self.shipping + self.amount_only
+        if self.taxes_included:
+            return sum((r.subtotal for r in self.lines), Decimal("0.00")) + self.shipping + self.amount_only
+        return (sum((r.subtotal + r.tax for r in self.lines), Decimal("0.00")) + self.shipping + self.shipping_tax
+                + self.amount_only)
 
 
 @dataclass(slots=True)
@@ -131,6 +166,12 @@ class Order:
     #: many of it one unit of shop currency bought; amounts here stay in shop currency
     presentment_currency: str | None = None
     presentment_rate: Decimal = Decimal("1")
+    #: taxes on the shipping (Shopify ``ShippingLine.taxLines``), part of ``total_tax``
+    shipping_tax_lines: list[TaxLine] = field(default_factory=list)
+    #: the email given at checkout (Shopify ``Order.email``), also when there is no customer
+    email: str | None = None
+    #: order-level discounts; their allocations are the lines' ``discount``
+    discount_applications: list[DiscountApplication] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -146,7 +187,11 @@ class Order:
 
     @property
     def total_tax(self) -> Decimal:
-        return sum((li.tax for li in self.lines), Decimal("0.00"))
+        return sum((li.tax for li in self.lines), Decimal("0.00")) + self.shipping_tax
+
+    @property
+    def shipping_tax(self) -> Decimal:
+        return sum((t.amount for t in self.shipping_tax_lines), Decimal("0.00"))
 
     @property
     def total_price(self) -> Decimal:

@@ -19,8 +19,10 @@ from pydantic import ValidationError
 
 from storeboard.config import MetricsSettings
 from storeboard.errors import ConfigError
+from storeboard.sandbox.generate import allocate_discount
 from storeboard.sandbox.store import (
     Customer,
+    DiscountApplication,
     LineItem,
     Order,
     Product,
@@ -28,6 +30,7 @@ from storeboard.sandbox.store import (
     RefundLine,
     Shop,
     Store,
+    TaxLine,
     Transaction,
     money,
 )
@@ -161,6 +164,8 @@ def _order(o: dict[str, Any], i: int, name: str, products: dict[str, Product], c
         ))
     if not lines:
         raise StoreFileError(f"{where}: an order needs at least one line")
+    discount_applications = _discount(o, lines, where)
+    _line_tax_lines(o, lines, where)
     customer_ref = o.get("customer")
     if customer_ref is not None and customer_ref not in customers:
         raise StoreFileError(f"{where}.customer: unknown customer {customer_ref!r}")
@@ -184,9 +189,17 @@ def _order(o: dict[str, Any], i: int, name: str, products: dict[str, Product], c
         landing_page=o.get("landing_page"),
         taxes_included=bool(o.get("taxes_included", False)),
     )
+    order.discount_applications = discount_applications
+    order.discount_code = order.discount_code or next((d.name for d in discount_applications if d.kind == "DiscountCodeApplication"), None)
+    order.email = _email(o, where)
+    order.shipping_tax_lines = _tax_lines(o.get("shipping_tax_lines"), order.shipping, order.taxes_included, f"{where}.shipping_tax_lines")
+    order.presentment_currency, order.presentment_rate = _presentment(o, where)
     gateway = o.get("gateway", "stripe")
     paid = not o.get("unpaid", False)
-    if paid:
+    if paid and "transactions" in o:
+        order.transactions.extend(_transactions(o, processed, ids, where))
+        gateway = o.get("gateway", order.transactions[-1].gateway)  # refunds go back the way the order was last paid
+    elif paid:
         order.transactions.append(Transaction(ids.next("transaction", 7_420_000_000_000), "SALE", "SUCCESS", gateway, processed,
                                               order.total_price, _money(o.get("fee", "0"), f"{where}.fee")))
     by_position = {j: li for j, li in enumerate(lines)}
@@ -203,15 +216,165 @@ def _order(o: dict[str, Any], i: int, name: str, products: dict[str, Product], c
             default = money((line.gross - line.discount) * quantity / line.quantity)
             refund_lines.append(RefundLine(ids.next("refund_line", 20_000_000_000), line.line_item_id, quantity,
                                            _money(rl.get("amount", default), f"{rw}.lines[{m}].amount"),
-                                           _money(rl.get("tax", money(line.tax * quantity / line.quantity)), f"{rw}.lines[{m}].tax")))
+                                           _money(rl.get("tax", money(line.tax * quantity / line.quantity)), f"{rw}.lines[{m}].tax"),
+                                           _restock(rl, f"{rw}.lines[{m}]")))
         refund = Refund(ids.next("refund", 9_100_000_000), at, refund_lines, _money(r.get("shipping", "0"), f"{rw}.shipping"))
+        _refund_extras(r, refund, order, rw)
         order.refunds.append(refund)
         if paid and refund.total > 0:
-            order.transactions.append(Transaction(ids.next("transaction", 7_420_000_000_000), "REFUND", "SUCCESS", gateway, at,
+            order.transactions.append(Transaction(ids.next("transaction", 7_420_000_000_000), "REFUND", "SUCCESS",
+                                                  r.get("gateway", gateway), at,
                                                   refund.total, Decimal("0.00")))
     events = [processed, order.cancelled_at, *(r.created_at for r in order.refunds)]
     order.updated_at = _ts(o["updated_at"], f"{where}.updated_at") if o.get("updated_at") else max(e for e in events if e)
     return order
+
+
+#: Shopify's three kinds of order-level discount ("DiscountApplication" interface, Admin schema).
+_DISCOUNT_KINDS = {"code": "DiscountCodeApplication", "title": "AutomaticDiscountApplication",
+                   "manual": "ManualDiscountApplication"}
+
+
+def _discount(o: dict[str, Any], lines: list[LineItem], where: str) -> list[DiscountApplication]:
+    """``discount: {code | title | manual, percentage | amount}``: one order-level discount, allocated
+    across the lines that are not gift cards as the generator allocates its codes; the allocations
+    become the lines' discounts."""
+    d = o.get("discount")
+    if d is None:
+        return []
+    dw = f"{where}.discount"
+    kinds = [k for k in _DISCOUNT_KINDS if k in d]
+    if len(kinds) != 1 or ("percentage" in d) == ("amount" in d):
+        raise StoreFileError(f"{dw}: give one of code, title or manual, and one of percentage or amount")
+    if any(li.discount for li in lines):
+        raise StoreFileError(f"{dw}: the lines already carry discounts; give the order discount or the lines' ones")
+    eligible = [li for li in lines if not li.product.is_gift_card]
+    base = sum((li.gross for li in eligible), Decimal("0.00"))
+    if "percentage" in d:
+        percentage = _rate(d["percentage"], f"{dw}.percentage", percent=True)
+        total, amount = money(base * percentage), None
+    else:
+        percentage, amount = None, _money(d["amount"], f"{dw}.amount")
+        total = amount
+    if not eligible or not Decimal("0") < total <= base:
+        raise StoreFileError(f"{dw}: the discount must be more than 0 and at most the lines' price ({base})")
+    allocate_discount(eligible, total)
+    return [DiscountApplication(_DISCOUNT_KINDS[kinds[0]], str(d[kinds[0]]), percentage, amount)]
+
+
+def _rate(value: Any, where: str, percent: bool = False) -> Decimal:
+    """A rate written as a fraction (``0.2``) or a percentage (``"20%"``); ``percent`` also takes a
+    bare number above 1 as a percentage (``percentage: 10``)."""
+    text = str(value).strip()
+    try:
+        rate = Decimal(text.rstrip("%")) / 100 if text.endswith("%") or (percent and Decimal(text) > 1) else Decimal(text)
+    except Exception:
+        raise StoreFileError(f"{where}: expected a rate like 0.2 or \"20%\", got {value!r}") from None
+    if not Decimal("0") <= rate <= Decimal("1"):
+        raise StoreFileError(f"{where}: a rate is between 0 and 100 %, got {value!r}")
+    return rate
+
+
+def _tax_lines(entries: Any, base: Decimal, taxes_included: bool, where: str) -> list[TaxLine]:
+    """``[{title, rate, amount?}]``: taxes on ``base``. Without an amount, each is the rate of the
+    price, or with prices that include tax the rate's part of it: base × rate ÷ (1 + Σ rates)."""
+    if not entries:
+        return []
+    if not isinstance(entries, list):
+        raise StoreFileError(f"{where}: expected a list of {{title, rate, amount}}")
+    rates = [_rate(t.get("rate"), f"{where}[{k}].rate") for k, t in enumerate(entries)]
+    divisor = 1 + sum(rates) if taxes_included else Decimal(1)
+    taxes = []
+    for k, (t, rate) in enumerate(zip(entries, rates)):
+        if not t.get("title"):
+            raise StoreFileError(f"{where}[{k}]: a tax line needs a title (\"VAT\", \"State tax\")")
+        amount = _money(t["amount"], f"{where}[{k}].amount") if t.get("amount") is not None else money(base * rate / divisor)
+        taxes.append(TaxLine(str(t["title"]), rate, amount))
+    return taxes
+
+
+def _line_tax_lines(o: dict[str, Any], lines: list[LineItem], where: str) -> None:
+    """Lines with ``tax_lines`` take their tax from them (on the price net of discount)."""
+    for j, (li, raw) in enumerate(zip(lines, o.get("lines") or [])):
+        if raw.get("tax_lines") is None:
+            continue
+        lw = f"{where}.lines[{j}]"
+        if raw.get("tax") is not None:
+            raise StoreFileError(f"{lw}: give tax or tax_lines, not both")
+        li.tax_lines = _tax_lines(raw["tax_lines"], li.gross - li.discount, bool(o.get("taxes_included")), f"{lw}.tax_lines")
+        li.tax = sum((t.amount for t in li.tax_lines), Decimal("0.00"))
+
+
+def _email(o: dict[str, Any], where: str) -> str | None:
+    """``email``: the address given at checkout, the only one a guest checkout has."""
+    email = o.get("email")
+    if email is not None and (not isinstance(email, str) or "@" not in email):
+        raise StoreFileError(f"{where}.email: expected an email address, got {email!r}")
+    return email
+
+
+def _presentment(o: dict[str, Any], where: str) -> tuple[str | None, Decimal]:
+    """``presentment: {currency, rate}``: the customer paid in ``currency``, ``rate`` of it per unit
+    of shop currency (Shopify Markets); every amount of the order is also shown in it."""
+    p = o.get("presentment")
+    if p is None:
+        return None, Decimal("1")
+    currency = str(p.get("currency", ""))
+    if len(currency) != 3 or not currency.isalpha() or currency != currency.upper():
+        raise StoreFileError(f"{where}.presentment.currency: expected an ISO 4217 code like \"GBP\", got {p.get('currency')!r}")
+    try:
+        rate = Decimal(str(p.get("rate")))
+    except Exception:
+        rate = Decimal("0")
+    if not rate > 0:
+        raise StoreFileError(f"{where}.presentment.rate: expected a positive number, got {p.get('rate')!r}")
+    return currency, rate
+
+
+#: Transaction kinds a store file may give (Shopify ``OrderTransactionKind``).
+_TRANSACTION_KINDS = {"SALE", "AUTHORIZATION", "CAPTURE", "REFUND", "VOID", "CHANGE", "EMV_AUTHORIZATION", "SUGGESTED_REFUND"}
+
+
+def _transactions(o: dict[str, Any], processed: datetime, ids: _Ids, where: str) -> list[Transaction]:
+    """``transactions: [{kind, gateway, amount, at?, fee?, status?}]``: the order's payments instead
+    of one SALE of its total (a gift card and a card; an authorization captured later)."""
+    entries = o["transactions"]
+    if not isinstance(entries, list) or not entries:
+        raise StoreFileError(f"{where}.transactions: expected a list of {{kind, gateway, amount}}")
+    result = []
+    for k, t in enumerate(entries):
+        tw = f"{where}.transactions[{k}]"
+        kind = str(t.get("kind", "SALE")).upper()
+        if kind not in _TRANSACTION_KINDS:
+            raise StoreFileError(f"{tw}.kind: expected one of {', '.join(sorted(_TRANSACTION_KINDS))}, got {t.get('kind')!r}")
+        if "amount" not in t:
+            raise StoreFileError(f"{tw}: a transaction needs an amount")
+        result.append(Transaction(ids.next("transaction", 7_420_000_000_000), kind, str(t.get("status", "SUCCESS")).upper(),
+                                  str(t.get("gateway", o.get("gateway", "stripe"))),
+                                  _ts(t["at"], f"{tw}.at") if t.get("at") else processed,
+                                  _money(t["amount"], f"{tw}.amount"), _money(t.get("fee", "0"), f"{tw}.fee")))
+    return result
+
+
+def _restock(rl: dict[str, Any], where: str) -> bool:
+    """``restock: false``: the refunded units do not go back to stock (``NO_RESTOCK``)."""
+    restock = rl.get("restock", True)
+    if not isinstance(restock, bool):
+        raise StoreFileError(f"{where}.restock: expected true or false, got {restock!r}")
+    return restock
+
+
+def _refund_extras(r: dict[str, Any], refund: Refund, order: Order, where: str) -> None:
+    """A refund's ``amount`` (money given back for no line: an appeasement) and ``shipping_tax``
+    (default: the order's shipping tax in proportion to the shipping refunded)."""
+    refund.taxes_included = order.taxes_included
+    refund.amount_only = _money(r.get("amount", "0"), f"{where}.amount")
+    if r.get("shipping_tax") is not None:
+        refund.shipping_tax = _money(r["shipping_tax"], f"{where}.shipping_tax")
+    elif refund.shipping and order.shipping:
+        refund.shipping_tax = money(order.shipping_tax * refund.shipping / order.shipping)
+    if refund.total <= 0 and not refund.lines:
+        raise StoreFileError(f"{where}: a refund needs lines, shipping or an amount")
 
 
 def load_store(path: str | Path) -> Store:

@@ -20,6 +20,9 @@ REFUND_SHIPPING_LINES_PER_REFUND = 10
 MAX_THROTTLE_WAIT_SECONDS = 120.0
 
 MONEY = "shopMoney { amount currencyCode }"
+#: An order total in both currencies: what the books hold and what the customer paid in (an order
+#: in GBP in a EUR shop). One more object (1 point) per order each, so only the totals carry it.
+BOTH_MONEYS = f"{MONEY} presentmentMoney {{ amount currencyCode }}"
 
 SHOP_QUERY = """
 query Shop {
@@ -41,7 +44,7 @@ LINE_ITEM_FIELDS = f"""
   originalUnitPriceSet {{ {MONEY} }}
   totalDiscountSet {{ {MONEY} }}
   discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}
-  taxLines {{ rate priceSet {{ {MONEY} }} }}
+  taxLines {{ title rate priceSet {{ {MONEY} }} }}
   variant {{ id sku inventoryItem {{ id unitCost {{ amount currencyCode }} }} }}
   product {{ id }}
 """
@@ -64,13 +67,13 @@ def order_fields(paged: bool) -> str:
     return f"""
       id legacyResourceId name createdAt updatedAt processedAt cancelledAt cancelReason test
       currencyCode presentmentCurrencyCode sourceName tags taxesIncluded discountCodes
-      displayFinancialStatus
+      displayFinancialStatus email
       subtotalPriceSet {{ {MONEY} }}
-      totalPriceSet {{ {MONEY} }}
+      totalPriceSet {{ {BOTH_MONEYS} }}
       totalDiscountsSet {{ {MONEY} }}
       totalShippingPriceSet {{ {MONEY} }}
       totalTaxSet {{ {MONEY} }}
-      totalRefundedSet {{ {MONEY} }}
+      totalRefundedSet {{ {BOTH_MONEYS} }}
       customer {{ id }}
       customerJourneySummary {{
         ready

@@ -40,7 +40,7 @@ lines as (
 
 identities as (
     select * from {{ ref('int_customer_identities_unified') }}
-    where source_name = 'shopify'
+    where source_name in ('shopify', 'shopify_guest')
 ),
 
 fees as (
@@ -144,12 +144,18 @@ final as (
         -- what Shopify says the order totals (before refunds), for reconciliation
         orders.total_price as shopify_total_price,
         orders.total_refunded as shopify_total_refunded,
+        -- the same in the currency the customer paid in (Shopify Markets); metrics stay in shop currency
+        orders.presentment_currency_code,
+        orders.presentment_total_price,
+        orders.presentment_total_refunded,
+        orders.email is not null and orders.customer_id is null as is_guest_checkout,
         -- what the order was built from (int_order_fingerprints); a change rebuilds it
         fingerprints.input_fingerprint
     from orders
     inner join fingerprints on orders.order_id = fingerprints.order_id
     left join per_order on orders.order_id = per_order.order_id
-    left join identities on orders.customer_id = identities.source_customer_id
+    left join identities
+        on orders.identity_source_name = identities.source_name and orders.identity_source_id = identities.source_customer_id
 )
 
 select * from final

@@ -21,6 +21,7 @@ refund_amounts as (
     select
         refund_id,
         sum(returns) as returns,
+        sum(case when event_type = 'appeasement' then returns else 0 end) as appeasements,
         -sum(shipping) as shipping_refunded,
         -sum(taxes) as taxes_refunded,
         -sum(units) as units_refunded
@@ -37,6 +38,7 @@ final as (
         {{ to_local_date('coalesce(refunds.processed_at, refunds.created_at)') }} as refund_date,
         orders.order_date,
         coalesce(refund_amounts.returns, 0) as returns,
+        coalesce(refund_amounts.appeasements, 0) as appeasements,
         coalesce(refund_amounts.shipping_refunded, 0) as shipping_refunded,
         coalesce(refund_amounts.taxes_refunded, 0) as taxes_refunded,
         coalesce(refund_amounts.units_refunded, 0) as units_refunded,

@@ -1,6 +1,6 @@
 {#
-  One row per customer record of any source (Shopify customer, live Stripe customer, HubSpot
-  contact that is not archived) with the unified customer it belongs to: records share
+  One row per customer record of any source (Shopify customer, the email of a Shopify guest
+  checkout, live Stripe customer, HubSpot contact that is not archived) with the unified customer it belongs to: records share
   a unified customer when their normalised email matches; records without an email join by
   E.164 phone, to the emailed record that carries the same phone where there is one.
 #}
@@ -8,6 +8,17 @@ with
 
 shopify_customers as (
     select * from {{ ref('stg_shopify__customers') }}
+),
+
+-- guest checkouts: no customer, only the order's email; one record per email, so a guest's orders
+-- join the person who has that email in any source (or each other)
+shopify_guests as (
+    select
+        identity_source_id as email_normalized,
+        min(processed_at) as created_at
+    from {{ ref('stg_shopify__orders') }}
+    where identity_source_name = 'shopify_guest' and not is_test
+    group by identity_source_id
 ),
 
 stripe_customers as (
@@ -31,6 +42,17 @@ records as (
         cast(null as varchar) as original_source,
         created_at
     from shopify_customers
+    union all
+    select
+        'shopify_guest' as source_name,
+        email_normalized as source_customer_id,
+        email_normalized,
+        cast(null as varchar) as phone_e164,
+        cast(null as varchar) as first_name,
+        cast(null as varchar) as last_name,
+        cast(null as varchar) as original_source,
+        created_at
+    from shopify_guests
     union all
     select
         'stripe' as source_name,

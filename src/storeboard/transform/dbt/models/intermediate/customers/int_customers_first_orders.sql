@@ -13,7 +13,7 @@ orders as (
 
 identities as (
     select * from {{ ref('int_customer_identities_unified') }}
-    where source_name = 'shopify'
+    where source_name in ('shopify', 'shopify_guest')
 ),
 
 customer_orders as (
@@ -26,7 +26,8 @@ customer_orders as (
         row_number() over (partition by identities.customer_id order by orders.processed_at, orders.order_id) as order_number,
         count(*) over (partition by identities.customer_id) as order_count
     from orders
-    inner join identities on orders.customer_id = identities.source_customer_id
+    inner join identities
+        on orders.identity_source_name = identities.source_name and orders.identity_source_id = identities.source_customer_id
 ),
 
 final as (

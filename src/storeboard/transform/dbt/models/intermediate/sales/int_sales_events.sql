@@ -6,6 +6,8 @@
   return of refunded units (on the refund's date), and the reversal of what a cancelled order
   still holds (on the cancellation date, so a cancelled order nets to zero). Order events:
   shipping and its tax charged (order date), refunded (refund date), reversed (cancellation).
+  Appeasements: money a refund gives back beyond its lines and shipping (a goodwill refund with
+  no line items), a return on the refund's date shared over the order's lines by their net value.
   Gift-card lines are not sales; test orders are excluded (int_order_lines_priced). Incremental by
   order (macro changed_orders_filter): an order's events are rebuilt together.
 #}
@@ -75,6 +77,66 @@ refund_shipping as (
         sum(refund_shipping_lines.tax_amount) as tax_amount
     from refund_shipping_lines
     group by refund_shipping_lines.refund_id
+),
+
+-- what each refund's lines and shipping are worth as refunded, tax included where Shopify adds
+-- it on top (prices without tax); the rest of Shopify's refunded total is an appeasement
+refund_parts as (
+    select refund_id, sum(subtotal_amount) as subtotal_amount, sum(coalesce(tax_amount, 0)) as tax_amount
+    from refund_lines
+    group by refund_id
+),
+
+appeasement_totals as (
+    select
+        refunds.refund_id,
+        refunds.order_id,
+        coalesce(refunds.processed_at, refunds.created_at) as event_at,
+        refunds.total_refunded
+            - coalesce(refund_parts.subtotal_amount, 0) - coalesce(refund_shipping.shipping_amount, 0)
+            - case when order_shipping.is_taxes_included then 0
+                   else coalesce(refund_parts.tax_amount, 0) + coalesce(refund_shipping.tax_amount, 0) end
+            as amount
+    from refunds
+    inner join order_shipping on refunds.order_id = order_shipping.order_id
+    left join refund_parts on refunds.refund_id = refund_parts.refund_id
+    left join refund_shipping on refunds.refund_id = refund_shipping.refund_id
+    where refunds.total_refunded is not null
+),
+
+appeasement_lines as (
+    select
+        appeasement_totals.refund_id,
+        appeasement_totals.order_id,
+        appeasement_totals.event_at,
+        appeasement_totals.amount,
+        lines.order_line_id,
+        lines.sku,
+        lines.gross_sales - lines.discounts as weight
+    from appeasement_totals
+    inner join lines on appeasement_totals.order_id = lines.order_id
+    inner join (
+        select order_id from lines where not is_gift_card group by order_id having sum(gross_sales - discounts) > 0
+    ) as valued on appeasement_totals.order_id = valued.order_id
+    where appeasement_totals.amount <> 0 and not lines.is_gift_card
+),
+
+appeasements as (
+    select
+        'appeasement' as event_type,
+        order_id,
+        order_line_id,
+        refund_id,
+        sku,
+        event_at,
+        cast(0 as {{ money_type() }}) as gross_sales,
+        cast(0 as {{ money_type() }}) as discounts,
+        cast({{ allocate('amount', 'weight', 'refund_id', 'order_line_id') }} as {{ money_type() }}) as returns,
+        cast(0 as {{ money_type() }}) as shipping,
+        cast(0 as {{ money_type() }}) as taxes,
+        0 as units,
+        cast(0 as {{ money_type() }}) as cogs
+    from appeasement_lines
 ),
 
 sales as (
@@ -224,6 +286,8 @@ unioned as (
     select * from shipping_refunds
     union all
     select * from shipping_cancellations
+    union all
+    select * from appeasements
 ),
 
 final as (

@@ -5,6 +5,7 @@ source as (
         'line_item_id': 'varchar',
         'position': 'integer',
         'rate': 'decimal(12, 6)',
+        'title': 'varchar',
         'price_set__shop_money__amount': 'varchar',
     }) }}
 ),
@@ -17,7 +18,10 @@ renamed as (
 
         -- numerics
         rate as tax_rate,
-        cast(price_set__shop_money__amount as {{ money_type() }}) as tax_amount
+        cast(price_set__shop_money__amount as {{ money_type() }}) as tax_amount,
+
+        -- strings
+        title as tax_title
 
     from source
 )

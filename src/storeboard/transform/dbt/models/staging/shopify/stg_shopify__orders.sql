@@ -26,6 +26,10 @@ source as (
         'customer_journey_summary__first_visit__utm_parameters__medium': 'varchar',
         'customer_journey_summary__first_visit__utm_parameters__campaign': 'varchar',
         'customer_journey_summary__first_visit__landing_page': 'varchar',
+        'email': 'varchar',
+        'presentment_currency_code': 'varchar',
+        'total_price_set__presentment_money__amount': 'varchar',
+        'total_refunded_set__presentment_money__amount': 'varchar',
     }) }}
 ),
 
@@ -64,7 +68,22 @@ renamed as (
         created_at,
         updated_at,
         processed_at,
-        cancelled_at
+        cancelled_at,
+
+        -- the checkout email: a guest checkout's only identity (int_customer_identities_unified)
+        email,
+        -- whose identity the order belongs to: its customer, else its email as a guest
+        case when customer__id is not null then 'shopify'
+             when {{ email_normalized('email') }} is not null then 'shopify_guest' end as identity_source_name,
+        coalesce(customer__id, {{ email_normalized('email') }}) as identity_source_id,
+
+        -- what the customer paid in when it is not the shop currency (Shopify Markets); every
+        -- metric stays in shop currency, these are for reference
+        coalesce(presentment_currency_code, currency_code) as presentment_currency_code,
+        cast(coalesce(total_price_set__presentment_money__amount, total_price_set__shop_money__amount)
+            as {{ money_type() }}) as presentment_total_price,
+        cast(coalesce(total_refunded_set__presentment_money__amount, total_refunded_set__shop_money__amount)
+            as {{ money_type() }}) as presentment_total_refunded
 
     from source
 )
