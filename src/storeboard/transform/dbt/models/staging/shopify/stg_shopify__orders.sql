@@ -26,6 +26,11 @@ source as (
         'customer_journey_summary__first_visit__utm_parameters__medium': 'varchar',
         'customer_journey_summary__first_visit__utm_parameters__campaign': 'varchar',
         'customer_journey_summary__first_visit__landing_page': 'varchar',
+        'original_total_duties_set__shop_money__amount': 'varchar',
+        'current_total_duties_set__shop_money__amount': 'varchar',
+        'original_total_additional_fees_set__shop_money__amount': 'varchar',
+        'current_total_additional_fees_set__shop_money__amount': 'varchar',
+        'edited': 'boolean',
     }) }}
 ),
 
@@ -64,7 +69,16 @@ renamed as (
         created_at,
         updated_at,
         processed_at,
-        cancelled_at
+        cancelled_at,
+
+        -- duties and additional fees (shop currency; 0 when the order has none) and edits
+        coalesce(cast(original_total_duties_set__shop_money__amount as {{ money_type() }}), 0) as original_duties,
+        coalesce(cast(current_total_duties_set__shop_money__amount as {{ money_type() }}), 0) as current_duties,
+        coalesce(cast(original_total_additional_fees_set__shop_money__amount as {{ money_type() }}), 0)
+            as original_additional_fees,
+        coalesce(cast(current_total_additional_fees_set__shop_money__amount as {{ money_type() }}), 0)
+            as current_additional_fees,
+        coalesce(edited, false) as is_edited
 
     from source
 )
