@@ -150,3 +150,18 @@ def test_monday_email_total_sales(ledger):
                          "order by week_start")
     assert {r["week_start"]: D(str(r["value"])) for r in rows} == {
         date(2026, 10, 5): D("125.60"), date(2026, 10, 12): D("72.90"), date(2026, 10, 19): D("-26.00")}
+
+
+def test_order_facts_carry_the_same_columns(ledger):
+    """fct_orders sums the same events per order: #1001 64.80 + 10.80 = 75.60; #1002 50.00 − 22.50
+    = 27.50 (duties 2.50); #1003 35.40 (fee 3.00); #1004 60.00 − 26.00 = 34.00 (return fee 4.00);
+    #1005 0.00."""
+    rows = query(ledger, "select order_name, duties, additional_fees, return_fees, total_sales from analytics.fct_orders")
+    assert {r["order_name"]: tuple(D(str(r[k])) for k in ("duties", "additional_fees", "return_fees", "total_sales"))
+            for r in rows} == {
+        "#1001": (D("0"), D("0"), D("0"), D("75.60")),
+        "#1002": (D("2.50"), D("0"), D("0"), D("27.50")),
+        "#1003": (D("0"), D("3.00"), D("0"), D("35.40")),
+        "#1004": (D("0"), D("0"), D("4.00"), D("34.00")),
+        "#1005": (D("0"), D("0"), D("0"), D("0")),
+    }

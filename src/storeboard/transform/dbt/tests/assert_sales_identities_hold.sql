@@ -16,7 +16,7 @@ union all
 select 'fct_orders', order_id
 from {{ ref('fct_orders') }}
 where net_sales <> gross_sales - discounts - returns
-   or total_sales <> net_sales + shipping + taxes
+   or total_sales <> net_sales + shipping + taxes {{ ledger }}
    or contribution_margin <> net_sales - cogs + shipping - shipping_cost - payment_fees
 union all
 select 'fct_order_lines', order_line_id
