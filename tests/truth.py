@@ -33,8 +33,14 @@ def revenue_daily(store: Store, tz: str | None = None) -> dict[date, dict[str, D
         lines = {li.line_item_id: li for li in order.lines}
         for li in order.lines:
             if not li.product.is_gift_card:
-                sold["gross_sales"] += li.unit_price * li.quantity
-                sold["discounts"] += li.discount
+                # a line an order edit added is sold on the edit's day, as Shopify's reports date it
+                day = days[local_day(li.added_at, tz)] if li.added_at else sold
+                day["gross_sales"] += li.unit_price * li.quantity
+                day["discounts"] += li.discount
+        for edit in order.edits:
+            for line_id, _, value, _ in edit.removed:
+                if not lines[line_id].product.is_gift_card:
+                    days[local_day(edit.at, tz)]["returns"] += value
         for refund in order.refunds:
             for rl in refund.lines:
                 if not lines[rl.line_item_id].product.is_gift_card:

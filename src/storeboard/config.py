@@ -229,6 +229,9 @@ class MetricsSettings(_Strict):
     valid_orders: Literal["all", "exclude_cancelled"] = "all"
     #: tax-inclusive prices shown net of tax (default) or gross
     tax_inclusive_prices: Literal["net", "gross"] = "net"
+    #: whether duties collected at checkout count in total sales, as in Shopify's sales report
+    #: (false for a shop that passes them straight to the carrier and wants total sales without them)
+    duties_in_total_sales: bool = True
     #: campaigns under this platform ROAS are flagged
     roas_target: Decimal = Field(default=Decimal("2.0"), gt=0)
     default_lead_time_days: int = Field(default=14, ge=0)

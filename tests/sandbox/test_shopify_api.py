@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -30,6 +31,8 @@ DOCUMENTS = {
     "bulk_run": settings.BULK_RUN_MUTATION,
     "bulk_poll": settings.BULK_POLL_QUERY,
     "bulk_orders": settings.bulk_orders_query("2000-01-01T00:00:00Z"),
+    "order_agreements": settings.ORDER_AGREEMENTS_QUERY,
+    "agreement_sales": settings.AGREEMENT_SALES_QUERY,
 }
 #: The ``first`` each paged document starts from in the client (before sizing down to the cap).
 STARTING_FIRST = {
@@ -37,6 +40,7 @@ STARTING_FIRST = {
     "order_line_items": settings.LINE_ITEMS_PER_PAGE, "order_shipping_lines": settings.LINE_ITEMS_PER_PAGE,
     "refund_line_items": settings.REFUND_LINES_PER_REFUND,
     "refund_shipping_lines": settings.REFUND_SHIPPING_LINES_PER_REFUND,
+    "agreement_sales": settings.SALES_PER_PAGE,
 }
 
 
@@ -259,3 +263,65 @@ def test_foreign_currency_order_shows_both_currencies(schema, generator):
     total = data["totalPriceSet"]
     assert total["shopMoney"] == {"amount": f"{order.total_price:.2f}", "currencyCode": "USD"}
     assert total["presentmentMoney"] == {"amount": f"{order.total_price * Decimal('0.92'):.2f}", "currencyCode": "EUR"}
+
+
+#: A store-file order with every ledger feature: duties, an additional fee, an edit that adds a
+#: line and removes a unit, and a refund that gives duties back and keeps a return fee.
+LEDGER_STORE = {
+    "products": [{"sku": "MUG", "price": "20.00"}, {"sku": "TEE", "price": "30.00"}],
+    "orders": [{"processed_at": "2026-10-05T14:00:00Z", "shipping": "5.00",
+                "additional_fees": [{"name": "Import fee", "amount": "2.50"}],
+                "lines": [{"sku": "MUG", "quantity": 3, "tax": "4.80", "duties": "6.00"}],
+                "edits": [{"at": "2026-10-07T10:00:00Z", "add": [{"sku": "TEE", "tax": "2.40"}],
+                           "remove": [{"line": 0, "quantity": 1}]}],
+                "refunds": [{"at": "2026-10-09T10:00:00Z", "lines": [{"sku": "MUG", "quantity": 1}], "duties": "2.00",
+                             "return_fee": "3.00"}]}],
+}
+
+
+def test_ledger_responses_conform_to_official_schema(schema):
+    """Duties, additional fees, edits and return fees, read with the connector's documents, are
+    exactly what graphql-core serves over the official schema; the generator's edits appear in
+    the ledger as a store file's do."""
+    from storeboard.sandbox.shopify import iso
+    from storeboard.sandbox.storefile import store_from_dict
+    from tests.conftest import make_generator
+
+    store = store_from_dict(LEDGER_STORE)
+    api = ShopifyAPI(store, SHOPIFY_TOKEN, CostBucket(1e9, 1e9))
+    order_id = f"gid://shopify/Order/{store.orders[0].order_id}"
+    search = "happened_at:>'2026-10-05T14:00:00Z'"
+    cases = {
+        "order": {"id": order_id},
+        "order_refund_details": {"id": order_id},
+        "order_agreements": {"id": order_id, "query": search, "after": None},
+        "agreement_sales": {"id": order_id, "query": search, "agreementAfter": None, "first": 1, "after": None},
+    }
+    for name, variables in cases.items():
+        fast = api.run(DOCUMENTS[name], variables)
+        assert "errors" not in fast, (name, fast)
+        reference = graphql_sync(schema, DOCUMENTS[name], root_value=api.root(), variable_values=variables,
+                                 field_resolver=_schema_resolver)
+        assert reference.errors is None, (name, reference.errors[:3])
+        assert reference.data == fast["data"], name
+    order = api.run(DOCUMENTS["order"], {"id": order_id})["data"]["order"]
+    # 40 + 30 of lines (one mug removed) + 5.60 tax + 5.00 shipping + 6.00 duties + 2.50 fee
+    assert order["totalPriceSet"]["shopMoney"]["amount"] == "89.10"
+    assert order["edited"] is True
+    assert (order["originalTotalDutiesSet"]["shopMoney"]["amount"], order["currentTotalDutiesSet"]["shopMoney"]["amount"]) == ("6.00", "4.00")
+    assert [li["currentQuantity"] for li in order["lineItems"]["nodes"]] == [1, 1]
+    ledger = api.run(DOCUMENTS["order_agreements"], cases["order_agreements"])["data"]["order"]["agreements"]["edges"]
+    got = [(a["node"]["reason"], s["actionType"], s["lineType"], s["quantity"], s["totalAmount"]["shopMoney"]["amount"])
+           for a in ledger for s in a["node"]["sales"]["nodes"]]
+    assert got == [("ORDER_EDIT", "ORDER", "PRODUCT", 1, "32.40"), ("ORDER_EDIT", "RETURN", "PRODUCT", -1, "-21.60"),
+                   ("REFUND", "RETURN", "PRODUCT", -1, "-21.60"), ("REFUND", "ORDER", "FEE", None, "3.00")]
+
+    generator = make_generator(orders=20, days=10)
+    edited = next(o for o in generator.store.orders if not o.refunds and o.transactions)
+    line = generator.edit(edited, edited.processed_at + timedelta(days=2))
+    api = ShopifyAPI(generator.store, SHOPIFY_TOKEN, CostBucket(1e9, 1e9))
+    variables = {"id": f"gid://shopify/Order/{edited.order_id}", "query": f"happened_at:>'{iso(edited.processed_at)}'",
+                 "after": None}
+    ledger = api.run(DOCUMENTS["order_agreements"], variables)["data"]["order"]["agreements"]["edges"]
+    assert [(a["node"]["reason"], [s["lineItem"]["id"] for s in a["node"]["sales"]["nodes"]]) for a in ledger] == [
+        ("ORDER_EDIT", [f"gid://shopify/LineItem/{line.line_item_id}"])]

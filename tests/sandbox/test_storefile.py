@@ -51,6 +51,16 @@ def test_yaml_store_file(tmp_path):
         ({"orders": [{"processed_at": "2026-11-01", "lines": [{"sku": "NOPE"}]}]}, "orders[0].lines[0]: unknown sku 'NOPE'"),
         ({"orders": [{"processed_at": "yesterday", "lines": [{"sku": "MUG"}]}]}, "orders[0].processed_at"),
         ({"products": [{"sku": "MUG", "price": "twelve"}]}, "products[0].price"),
+        ({"orders": [{"processed_at": "2026-11-01", "lines": [{"sku": "MUG"}],
+                      "edits": [{"at": "2026-11-02", "remove": [{"line": 0, "quantity": 2}]}]}]},
+         "orders[0].edits[0].remove[0]: cannot remove 2 of the line's 1 units"),
+        ({"orders": [{"processed_at": "2026-11-01", "lines": [{"sku": "MUG", "duties": "lots"}]}]},
+         "orders[0].lines[0].duties"),
+        ({"orders": [{"processed_at": "2026-11-01", "lines": [{"sku": "MUG"}], "additional_fees": [{"name": "Fee"}]}]},
+         "orders[0].additional_fees[0]: needs an amount"),
+        ({"orders": [{"processed_at": "2026-11-01", "lines": [{"sku": "MUG"}],
+                      "refunds": [{"at": "2026-11-02", "return_fee": "1.00", "return_fee_kind": "handling"}]}]},
+         "orders[0].refunds[0].return_fee_kind"),
     ],
 )
 def test_errors_name_the_entry(change, message):

@@ -20,6 +20,7 @@ from storeboard.sandbox.store import (
     Customer,
     LineItem,
     Order,
+    OrderEdit,
     Product,
     Refund,
     RefundLine,
@@ -397,7 +398,10 @@ class StoreGenerator:
         product = next(p for p in self.store.products if p.sku not in used and not p.is_gift_card)
         line = LineItem(self._next_id("line_item", 15_500_000_000), product, 1, product.price, ZERO, ZERO)
         line.tax = ZERO if order.taxes_included else self._tax(line.gross)
+        line.added_at = at
         order.lines.append(line)
+        # Shopify records the edit in the order's sales ledger (an OrderEditAgreement)
+        order.edits.append(OrderEdit(self._next_id("order_edit", 5_500_000_000), at, [line.line_item_id]))
         amount = line.gross + line.tax
         order.transactions.append(
             Transaction(self._next_id("transaction", 7_420_000_000_000), "SALE", "SUCCESS",

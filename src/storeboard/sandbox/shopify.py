@@ -495,6 +495,21 @@ class ShopifyAPI:
             "shippingLines": _connection([shipping_line]),
             "refunds": _plain_list([self._render_refund(r, order) for r in order.refunds]),
             "transactions": _plain_list([self._render_transaction(t, order) for t in order.transactions]),
+            "edited": bool(order.edits),
+            # null when the order has none (both are nullable MoneyBags in the Admin schema)
+            "originalTotalDutiesSet": mb(order.total_duties) if order.total_duties else None,
+            "currentTotalDutiesSet": (
+                mb(order.total_duties - sum((r.duties for r in order.refunds), Decimal("0.00"))) if order.total_duties else None
+            ),
+            "additionalFees": [
+                {"__typename": "AdditionalFee", "id": gid("AdditionalFee", f.fee_id), "name": f.name, "price": mb(f.amount),
+                 "taxLines": []}
+                for f in order.additional_fees
+            ],
+            "originalTotalAdditionalFeesSet": mb(order.total_additional_fees) if order.additional_fees else None,
+            "currentTotalAdditionalFeesSet": mb(order.total_additional_fees) if order.additional_fees else None,
+            # built only when a query asks for it: most order reads do not
+            "agreements": _agreements(lambda: self._render_agreements(order)),
         }
         node["email"] = order.email
         node["discountApplications"] = _connection([self._render_discount_application(d, i)
@@ -521,6 +536,72 @@ class ShopifyAPI:
         """A ``TaxLine``: its title, ``rate`` as a fraction and ``ratePercentage`` (Admin schema)."""
         return {"__typename": "TaxLine", "title": t.title, "rate": float(t.rate), "ratePercentage": float(t.rate * 100),
                 "priceSet": self.money_bag(t.amount, order), "source": None, "channelLiable": None}
+    def _render_agreements(self, order: Order) -> list[tuple[datetime, dict[str, Any]]]:
+        """Shopify's sales ledger of the order (``Order.agreements``, shopify.dev "SalesAgreement"):
+        an ``OrderAgreement`` when it is placed, an ``OrderEditAgreement`` per edit and a
+        ``RefundAgreement`` per refund, each with its sales (``ProductSale``, ``DutySale``,
+        ``AdditionalFeeSale``, ``ShippingLineSale``, ``FeeSale``). Returned and removed units are
+        ``RETURN`` sales with negative quantities and amounts."""
+        lines = {li.line_item_id: li for li in order.lines}
+        numbers = iter(range(1, 1_000_000))
+
+        def mb(amount: Decimal) -> dict[str, Any]:
+            return self.money_bag(amount, order)
+
+        def sale(kind: str, action: str, line_type: str, quantity: int | None, amount: Decimal,
+                 tax: Decimal = Decimal("0.00"), **extra: Any) -> dict[str, Any]:
+            return {"__typename": kind, "id": gid("Sale", order.order_id * 1000 + next(numbers)), "actionType": action, "lineType": line_type,
+                    "quantity": quantity, "taxes": [], "totalAmount": mb(amount + tax), "totalTaxAmount": mb(tax),
+                    "totalDiscountAmountAfterTaxes": mb(Decimal("0.00")), "totalDiscountAmountBeforeTaxes": mb(Decimal("0.00")),
+                    **extra}
+
+        def product_sale(action: str, li: LineItem, quantity: int, value: Decimal, tax: Decimal) -> dict[str, Any]:
+            # ``value`` is what the units cost net of discounts: tax-inclusive prices hold their tax
+            sign = -1 if action == "RETURN" else 1
+            before_tax = value - tax if order.taxes_included else value
+            return sale("ProductSale", action, "PRODUCT", sign * quantity, sign * before_tax, sign * tax,
+                        lineItem=self._render_line(li, order))
+
+        def agreement(kind: str, number: int, at: datetime, reason: str, sales: list[dict[str, Any]], **extra: Any):
+            return at, {"__typename": kind, "id": gid("SalesAgreement", number), "happenedAt": iso(at), "reason": reason,
+                        "app": None, "user": None, "sales": _connection(sales), **extra}
+
+        placed = [li for li in order.lines if li.added_at is None]
+        sales = [product_sale("ORDER", li, li.quantity, li.gross - li.discount, li.tax) for li in placed]
+        sales += [sale("DutySale", "ORDER", "DUTY", None, li.duties, duty=self._duty(li, order))
+                  for li in placed if li.duties]
+        sales += [sale("AdditionalFeeSale", "ORDER", "ADDITIONAL_FEE", None, f.amount,
+                       additionalFee={"__typename": "SaleAdditionalFee", "id": gid("SaleAdditionalFee", f.fee_id),
+                                      "name": f.name, "price": mb(f.amount), "taxLines": []})
+                  for f in order.additional_fees]
+        if order.shipping:
+            sales.append(sale("ShippingLineSale", "ORDER", "SHIPPING", None, order.shipping, shippingLine=None))
+        ledger = [agreement("OrderAgreement", order.order_id, order.processed_at, "ORDER", sales,
+                            order={"__typename": "Order", "id": gid("Order", order.order_id)})]
+        for edit in order.edits:
+            sales = [product_sale("ORDER", lines[line_id], lines[line_id].quantity,
+                                  lines[line_id].gross - lines[line_id].discount, lines[line_id].tax)
+                     for line_id in edit.added]
+            sales += [product_sale("RETURN", lines[line_id], quantity, value, tax)
+                      for line_id, quantity, value, tax in edit.removed]
+            ledger.append(agreement("OrderEditAgreement", edit.edit_id, edit.at, "ORDER_EDIT", sales))
+        for refund in order.refunds:
+            sales = [product_sale("RETURN", lines[rl.line_item_id], rl.quantity, rl.subtotal, rl.tax) for rl in refund.lines]
+            if refund.return_fee:
+                # A return fee is charged to the customer: an ORDER sale of line type FEE whose fee is
+                # the return's RestockingFee or ReturnShippingFee (shopify.dev "FeeSale", "Fee").
+                fee: dict[str, Any] = {"id": gid(_FEE_KINDS[refund.return_fee_kind], refund.refund_id),
+                                       "__typename": _FEE_KINDS[refund.return_fee_kind], "amountSet": mb(refund.return_fee)}
+                if refund.return_fee_kind == "restocking":
+                    fee["percentage"] = 0.0
+                sales.append(sale("FeeSale", "ORDER", "FEE", None, refund.return_fee, fee=fee))
+            ledger.append(agreement("RefundAgreement", refund.refund_id, refund.created_at, "REFUND", sales,
+                                    refund={"__typename": "Refund", "id": gid("Refund", refund.refund_id)}))
+        return sorted(ledger, key=lambda a: a[0])
+
+    def _duty(self, li: LineItem, order: Order) -> dict[str, Any]:
+        return {"__typename": "Duty", "id": gid("Duty", li.line_item_id), "price": self.money_bag(li.duties, order),
+                "taxLines": [], "countryCodeOfOrigin": None, "harmonizedSystemCode": None}
 
     def _customer_stats(self) -> dict[int, tuple[int, Decimal]]:
         cached = self._index.get("customer_stats")
@@ -620,8 +701,8 @@ class ShopifyAPI:
             "variantTitle": None,
             "vendor": "Northwind",
             "quantity": li.quantity,
-            "currentQuantity": li.quantity - refunded,
-            "refundableQuantity": li.quantity - refunded,
+            "currentQuantity": li.quantity - refunded - order.removed_quantity(li.line_item_id),
+            "refundableQuantity": li.quantity - refunded - order.removed_quantity(li.line_item_id),
             "isGiftCard": p.is_gift_card,
             "requiresShipping": not p.is_gift_card,
             "taxable": not p.is_gift_card,
@@ -647,6 +728,7 @@ class ShopifyAPI:
                 },
             },
             "product": {"__typename": "Product", "id": gid("Product", p.product_id)},
+            "duties": [self._duty(li, order)] if li.duties else [],
         } | self._named_taxes_and_discounts(li, order)
 
     def _named_taxes_and_discounts(self, li: LineItem, order: Order) -> dict[str, Any]:
@@ -699,6 +781,9 @@ class ShopifyAPI:
             "refundLineItems": _connection(refund_lines),
             "refundShippingLines": _connection(shipping),
             "transactions": _connection(txns),
+            "duties": (
+                [{"__typename": "RefundDuty", "amountSet": mb(refund.duties), "originalDuty": None}] if refund.duties else []
+            ),
         }
 
     def _render_transaction(self, t: Transaction, order: Order | None = None) -> dict[str, Any]:
@@ -757,6 +842,27 @@ def _connection(nodes: list[dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     return resolve
 
 
+#: Return fee kinds of a store file and the Admin API type of each (both implement ``Fee``).
+_FEE_KINDS = {"restocking": "RestockingFee", "return_shipping": "ReturnShippingFee"}
+
+
+def _agreements(ledger: Callable[[], list[tuple[datetime, dict[str, Any]]]]) -> Callable[..., dict[str, Any]]:
+    """``Order.agreements``: a connection with the ``happened_at`` filter its ``query`` argument
+    documents (Admin schema, ``Order.agreements``)."""
+
+    def resolve(query: str | None = None, **args: Any) -> dict[str, Any]:
+        kept = [a for at, a in ledger()
+                if all(_matches(_Happened(at), (f, op, v)) for f, op, v in _parse_search(query or "") if f == "happened_at")]
+        return _connection(kept)(**args)
+
+    return resolve
+
+
+class _Happened:
+    def __init__(self, at: datetime):
+        self.happened_at = at
+
+
 def _plain_list(items: list[dict[str, Any]]) -> Callable[..., list[dict[str, Any]]]:
     def resolve(first: int | None = None, **_: Any) -> list[dict[str, Any]]:
         return items if first is None else items[:first]
@@ -787,7 +893,7 @@ def _parse_search(query: str) -> list[tuple[str, str, Any]]:
     predicates = []
     for fld, op, raw in _TERM.findall(query):
         value: Any = raw.strip("'\"")
-        if fld in ("updated_at", "created_at", "processed_at"):
+        if fld in ("updated_at", "created_at", "processed_at", "happened_at"):
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
         elif value in ("true", "false"):
             value = value == "true"
@@ -797,7 +903,7 @@ def _parse_search(query: str) -> list[tuple[str, str, Any]]:
 
 def _matches(record: Any, predicate: tuple[str, str, Any]) -> bool:
     fld, op, value = predicate
-    if fld in ("updated_at", "created_at", "processed_at") and hasattr(record, fld):
+    if fld in ("updated_at", "created_at", "processed_at", "happened_at") and hasattr(record, fld):
         actual = getattr(record, fld)
     elif fld == "test" and hasattr(record, "test"):
         actual = record.test

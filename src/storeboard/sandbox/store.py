@@ -88,6 +88,10 @@ class LineItem:
     tax: Decimal
     #: the taxes making up ``tax`` when a store file names them; empty: one 8 % "Sales tax"
     tax_lines: list[TaxLine] = field(default_factory=list)
+    #: customs duties charged on this line at checkout (Shopify ``LineItem.duties``)
+    duties: Decimal = Decimal("0.00")
+    #: when an order edit added this line (None: bought with the order)
+    added_at: datetime | None = None
 
     @property
     def gross(self) -> Decimal:
@@ -119,13 +123,43 @@ class Refund:
     shipping_tax: Decimal = Decimal("0.00")
     #: the order's prices include tax: line subtotals and shipping already hold their tax
     taxes_included: bool = False
+    #: duties given back with this refund (Shopify ``Refund.duties``)
+    duties: Decimal = Decimal("0.00")
+    #: a return fee the shop kept (restocking or return shipping): deducted from what goes back
+    return_fee: Decimal = Decimal("0.00")
+    #: ``restocking`` (Shopify ``RestockingFee``) or ``return_shipping`` (``ReturnShippingFee``)
+    return_fee_kind: str = "restocking"
 
     @property
     def total(self) -> Decimal:
+        # what goes back: duties given back count, a return fee the shop kept does not
         if self.taxes_included:
-            return sum((r.subtotal for r in self.lines), Decimal("0.00")) + self.shipping + self.amount_only
-        return (sum((r.subtotal + r.tax for r in self.lines), Decimal("0.00")) + self.shipping + self.shipping_tax
-                + self.amount_only)
+            lines = sum((r.subtotal for r in self.lines), Decimal("0.00"))
+            return lines + self.shipping + self.amount_only + self.duties - self.return_fee
+        lines = sum((r.subtotal + r.tax for r in self.lines), Decimal("0.00"))
+        return lines + self.shipping + self.shipping_tax + self.amount_only + self.duties - self.return_fee
+
+
+@dataclass(slots=True)
+class AdditionalFee:
+    """A fee charged at checkout besides shipping and duties (Shopify ``Order.additionalFees``)."""
+
+    fee_id: int
+    name: str
+    amount: Decimal
+
+
+@dataclass(slots=True)
+class OrderEdit:
+    """One order edit (Shopify's ``OrderEditAgreement``): lines added, units removed without a refund."""
+
+    edit_id: int
+    at: datetime
+    #: ids of the lines this edit added (their ``added_at`` is ``at``)
+    added: list[int] = field(default_factory=list)
+    #: (line id, units removed, their value net of discount, their tax): ``currentQuantity``
+    #: drops, ``quantity`` stays, and the order's totals lose the units
+    removed: list[tuple[int, int, Decimal, Decimal]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -172,6 +206,8 @@ class Order:
     email: str | None = None
     #: order-level discounts; their allocations are the lines' ``discount``
     discount_applications: list[DiscountApplication] = field(default_factory=list)
+    additional_fees: list[AdditionalFee] = field(default_factory=list)
+    edits: list[OrderEdit] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -179,7 +215,7 @@ class Order:
 
     @property
     def subtotal(self) -> Decimal:
-        return sum((li.gross - li.discount for li in self.lines), Decimal("0.00"))
+        return sum((li.gross - li.discount for li in self.lines), Decimal("0.00")) - self._removed(2)
 
     @property
     def total_discounts(self) -> Decimal:
@@ -187,7 +223,7 @@ class Order:
 
     @property
     def total_tax(self) -> Decimal:
-        return sum((li.tax for li in self.lines), Decimal("0.00")) + self.shipping_tax
+        return sum((li.tax for li in self.lines), Decimal("0.00")) + self.shipping_tax - self._removed(3)
 
     @property
     def shipping_tax(self) -> Decimal:
@@ -195,7 +231,23 @@ class Order:
 
     @property
     def total_price(self) -> Decimal:
-        return self.subtotal + self.shipping + (Decimal("0.00") if self.taxes_included else self.total_tax)
+        return (self.subtotal + self.shipping + (Decimal("0.00") if self.taxes_included else self.total_tax)
+                + self.total_duties + self.total_additional_fees)
+
+    @property
+    def total_duties(self) -> Decimal:
+        return sum((li.duties for li in self.lines), Decimal("0.00"))
+
+    @property
+    def total_additional_fees(self) -> Decimal:
+        return sum((f.amount for f in self.additional_fees), Decimal("0.00"))
+
+    def removed_quantity(self, line_item_id: int) -> int:
+        """Units of the line that order edits removed (not refunded: no money went back)."""
+        return sum(r[1] for e in self.edits for r in e.removed if r[0] == line_item_id)
+
+    def _removed(self, part: int) -> Decimal:
+        return sum((r[part] for e in self.edits for r in e.removed), Decimal("0.00"))
 
     @property
     def total_refunded(self) -> Decimal:

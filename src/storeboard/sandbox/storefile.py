@@ -21,10 +21,12 @@ from storeboard.config import MetricsSettings
 from storeboard.errors import ConfigError
 from storeboard.sandbox.generate import allocate_discount
 from storeboard.sandbox.store import (
+    AdditionalFee,
     Customer,
     DiscountApplication,
     LineItem,
     Order,
+    OrderEdit,
     Product,
     Refund,
     RefundLine,
@@ -166,6 +168,7 @@ def _order(o: dict[str, Any], i: int, name: str, products: dict[str, Product], c
         raise StoreFileError(f"{where}: an order needs at least one line")
     discount_applications = _discount(o, lines, where)
     _line_tax_lines(o, lines, where)
+    _line_duties(o.get("lines") or [], lines, where)
     customer_ref = o.get("customer")
     if customer_ref is not None and customer_ref not in customers:
         raise StoreFileError(f"{where}.customer: unknown customer {customer_ref!r}")
@@ -194,6 +197,7 @@ def _order(o: dict[str, Any], i: int, name: str, products: dict[str, Product], c
     order.email = _email(o, where)
     order.shipping_tax_lines = _tax_lines(o.get("shipping_tax_lines"), order.shipping, order.taxes_included, f"{where}.shipping_tax_lines")
     order.presentment_currency, order.presentment_rate = _presentment(o, where)
+    _additional_fees(o, order, where, ids)
     gateway = o.get("gateway", "stripe")
     paid = not o.get("unpaid", False)
     if paid and "transactions" in o:
@@ -202,6 +206,7 @@ def _order(o: dict[str, Any], i: int, name: str, products: dict[str, Product], c
     elif paid:
         order.transactions.append(Transaction(ids.next("transaction", 7_420_000_000_000), "SALE", "SUCCESS", gateway, processed,
                                               order.total_price, _money(o.get("fee", "0"), f"{where}.fee")))
+    _edits(o, order, where, products, ids, gateway if paid else None)
     by_position = {j: li for j, li in enumerate(lines)}
     by_sku = {li.product.sku: li for li in lines}
     for k, r in enumerate(o.get("refunds") or []):
@@ -219,13 +224,14 @@ def _order(o: dict[str, Any], i: int, name: str, products: dict[str, Product], c
                                            _money(rl.get("tax", money(line.tax * quantity / line.quantity)), f"{rw}.lines[{m}].tax"),
                                            _restock(rl, f"{rw}.lines[{m}]")))
         refund = Refund(ids.next("refund", 9_100_000_000), at, refund_lines, _money(r.get("shipping", "0"), f"{rw}.shipping"))
+        _refund_duties_and_fee(r, refund, rw)
         _refund_extras(r, refund, order, rw)
         order.refunds.append(refund)
         if paid and refund.total > 0:
             order.transactions.append(Transaction(ids.next("transaction", 7_420_000_000_000), "REFUND", "SUCCESS",
                                                   r.get("gateway", gateway), at,
                                                   refund.total, Decimal("0.00")))
-    events = [processed, order.cancelled_at, *(r.created_at for r in order.refunds)]
+    events = [processed, order.cancelled_at, *(r.created_at for r in order.refunds), *(e.at for e in order.edits)]
     order.updated_at = _ts(o["updated_at"], f"{where}.updated_at") if o.get("updated_at") else max(e for e in events if e)
     return order
 
@@ -375,6 +381,71 @@ def _refund_extras(r: dict[str, Any], refund: Refund, order: Order, where: str) 
         refund.shipping_tax = money(order.shipping_tax * refund.shipping / order.shipping)
     if refund.total <= 0 and not refund.lines:
         raise StoreFileError(f"{where}: a refund needs lines, shipping or an amount")
+
+
+def _line_duties(entries: list[dict[str, Any]], lines: list[LineItem], where: str) -> None:
+    """``duties`` on a line: customs duties charged on it at checkout (Shopify ``LineItem.duties``)."""
+    for j, (entry, line) in enumerate(zip(entries, lines)):
+        line.duties = _money(entry.get("duties", "0"), f"{where}.lines[{j}].duties")
+
+
+def _additional_fees(o: dict[str, Any], order: Order, where: str, ids: _Ids) -> None:
+    """``additional_fees: [{name, amount}]``: fees charged at checkout besides shipping and duties
+    (Shopify ``Order.additionalFees``, e.g. a fee a country levies on imports)."""
+    for k, fee in enumerate(o.get("additional_fees") or []):
+        fw = f"{where}.additional_fees[{k}]"
+        if "amount" not in fee:
+            raise StoreFileError(f"{fw}: needs an amount")
+        order.additional_fees.append(AdditionalFee(ids.next("additional_fee", 3_300_000_000), str(fee.get("name", "Additional fee")),
+                                                   _money(fee["amount"], f"{fw}.amount")))
+
+
+def _refund_duties_and_fee(r: dict[str, Any], refund: Refund, rw: str) -> None:
+    """``duties`` given back with a refund, and a ``return_fee`` the shop kept (``return_fee_kind``
+    ``restocking`` or ``return_shipping``), deducted from the money that goes back."""
+    refund.duties = _money(r.get("duties", "0"), f"{rw}.duties")
+    refund.return_fee = _money(r.get("return_fee", "0"), f"{rw}.return_fee")
+    refund.return_fee_kind = str(r.get("return_fee_kind", "restocking"))
+    if refund.return_fee_kind not in ("restocking", "return_shipping"):
+        raise StoreFileError(f"{rw}.return_fee_kind: expected restocking or return_shipping, got {refund.return_fee_kind!r}")
+
+
+def _edits(o: dict[str, Any], order: Order, where: str, products: dict[str, Product], ids: _Ids, gateway: str | None) -> None:
+    """``edits: [{at, add: [{sku, quantity, ...}], remove: [{line | sku, quantity}]}]``: Shopify order
+    edits. Added lines are new line items sold on the edit day (a paid order is charged the
+    difference, as ``StoreGenerator.edit`` does); removed units leave ``currentQuantity`` and the
+    order's totals without any refund."""
+    for k, e in enumerate(o.get("edits") or []):
+        ew = f"{where}.edits[{k}]"
+        edit = OrderEdit(ids.next("order_edit", 5_500_000_000), _ts(e.get("at"), f"{ew}.at"))
+        by_position = dict(enumerate(order.lines))
+        by_sku = {li.product.sku: li for li in order.lines}
+        for m, rm in enumerate(e.get("remove") or []):
+            line = by_sku.get(rm.get("sku")) if "sku" in rm else by_position.get(rm.get("line"))
+            if line is None:
+                raise StoreFileError(f"{ew}.remove[{m}]: name the line by sku or by position (line: 0)")
+            quantity = int(rm.get("quantity", 1))
+            if not 0 < quantity <= line.quantity - order.removed_quantity(line.line_item_id):
+                raise StoreFileError(f"{ew}.remove[{m}]: cannot remove {quantity} of the line's {line.quantity} units")
+            edit.removed.append((line.line_item_id, quantity, money((line.gross - line.discount) * quantity / line.quantity),
+                                 money(line.tax * quantity / line.quantity)))
+        added = Decimal("0.00")
+        for m, li in enumerate(e.get("add") or []):
+            lw = f"{ew}.add[{m}]"
+            product = products.get(li.get("sku"))
+            if product is None:
+                raise StoreFileError(f"{lw}: unknown sku {li.get('sku')!r} (add it under products)")
+            line = LineItem(ids.next("line_item", 15_500_000_000), product, int(li.get("quantity", 1)),
+                            _money(li.get("price", product.price), f"{lw}.price"), _money(li.get("discount", "0"), f"{lw}.discount"),
+                            _money(li.get("tax", "0"), f"{lw}.tax"), duties=_money(li.get("duties", "0"), f"{lw}.duties"),
+                            added_at=edit.at)
+            order.lines.append(line)
+            edit.added.append(line.line_item_id)
+            added += line.gross - line.discount + (Decimal("0.00") if order.taxes_included else line.tax) + line.duties
+        order.edits.append(edit)
+        if gateway and added > 0:
+            order.transactions.append(Transaction(ids.next("transaction", 7_420_000_000_000), "SALE", "SUCCESS", gateway, edit.at,
+                                                  added, _money(e.get("fee", "0"), f"{ew}.fee")))
 
 
 def load_store(path: str | Path) -> Store:

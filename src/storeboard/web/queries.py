@@ -59,7 +59,7 @@ def cac(spend, new_customers) -> Decimal | None:
 # --- revenue -------------------------------------------------------------------------------
 
 REVENUE_COLUMNS = ("gross_sales", "discounts", "returns", "net_sales", "shipping", "taxes", "total_sales", "orders",
-                   "units_sold")
+                   "units_sold", "duties", "additional_fees", "return_fees")
 
 
 def revenue_daily(conn: Connection, start: date, end: date) -> list[dict[str, Any]]:

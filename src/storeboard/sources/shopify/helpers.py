@@ -395,6 +395,7 @@ class ShopifyClient:
                                              settings.REFUND_LINES_PER_REFUND),
                 "refundShippingLines": self._all(refund, "refundShippingLines", settings.REFUND_SHIPPING_LINES_QUERY,
                                                  "refund", settings.REFUND_SHIPPING_LINES_PER_REFUND),
+                "duties": refund.get("duties") or [],
             }
         return details
 
@@ -420,9 +421,55 @@ class ShopifyClient:
             found = details.get(refund["id"], {})
             for key in ("refundLineItems", "refundShippingLines"):
                 refund[key] = [dict(r, refundId=refund["id"], orderId=order_id) for r in found.get(key, [])]
+            refund["duties"] = found.get("duties", [])
             order["refunds"].append(refund)
         order["transactions"] = [dict(t, orderId=order_id) for t in order.get("transactions") or []]
+        order["agreementSales"] = (
+            self._agreement_sales(order_id, order.get("processedAt")) if (order.get("edited") or refunds) and isinstance(order_id, str)
+            else []
+        )
         return order
+
+    def _agreement_sales(self, order_id: str, processed_at: Any) -> list[dict[str, Any]]:
+        """The sales of the order's agreements after its placement (edits, refunds, returns), each
+        with its agreement's id, reason and time (``settings.ORDER_AGREEMENTS_QUERY``)."""
+        search = f"happened_at:>'{processed_at}'" if isinstance(processed_at, str) else None
+        rows: list[dict[str, Any]] = []
+        after = previous = None
+        while True:
+            order = self.execute(settings.ORDER_AGREEMENTS_QUERY, {"id": order_id, "query": search, "after": after}).get("order")
+            if order is None:  # deleted meanwhile: what was read stands
+                return rows
+            connection = order["agreements"]
+            for edge in connection["edges"]:
+                agreement = edge["node"]
+                sales = list(agreement["sales"]["nodes"])
+                info = agreement["sales"]["pageInfo"]
+                if info.get("hasNextPage"):
+                    sales += self._more_sales(order_id, search, previous, info.get("endCursor"))
+                for sale in sales:
+                    rows.append(dict(sale, orderId=order_id, agreementId=agreement["id"], reason=agreement["reason"],
+                                     happenedAt=agreement["happenedAt"], refundId=(agreement.get("refund") or {}).get("id")))
+                previous = edge["cursor"]
+            if not connection["pageInfo"]["hasNextPage"]:
+                return rows
+            after = connection["pageInfo"]["endCursor"]
+
+    def _more_sales(self, order_id: str, search: str | None, agreement_after: str | None, after: str | None) -> list[dict[str, Any]]:
+        """The sales of one long agreement after cursor ``after``."""
+        sales: list[dict[str, Any]] = []
+        while True:
+            data = self._fitting(settings.AGREEMENT_SALES_QUERY, {"id": order_id, "query": search,
+                                                                  "agreementAfter": agreement_after, "after": after},
+                                 settings.SALES_PER_PAGE, "sale")
+            nodes = ((data.get("order") or {}).get("agreements") or {}).get("nodes") or []
+            if not nodes:
+                return sales
+            connection = nodes[0]["sales"]
+            sales += connection["nodes"]
+            if not connection["pageInfo"]["hasNextPage"]:
+                return sales
+            after = connection["pageInfo"]["endCursor"]
 
 
 def _backfill_shape(query: str) -> str:

@@ -87,6 +87,11 @@ def order_fields(paged: bool) -> str:
         amountSet {{ {MONEY} }}
         fees {{ type rate amount {{ amount currencyCode }} }}
       }}
+      edited
+      originalTotalDutiesSet {{ {MONEY} }}
+      currentTotalDutiesSet {{ {MONEY} }}
+      originalTotalAdditionalFeesSet {{ {MONEY} }}
+      currentTotalAdditionalFeesSet {{ {MONEY} }}
 """
 
 
@@ -135,10 +140,64 @@ query OrderRefunds($id: ID!) {{
         pageInfo {{ hasNextPage endCursor }}
         nodes {{ {REFUND_SHIPPING_LINE_FIELDS} }}
       }}
+      duties {{ amountSet {{ {MONEY} }} }}
     }}
   }}
 }}
 """
+
+#: Shopify's sales ledger (``Order.agreements``: one agreement per placement, edit, refund or
+#: return, each with its sales), read for orders that were edited or refunded: it dates an edit's
+#: added lines and removed units, and holds the return fees a refund kept (``FeeSale``). The
+#: ``query`` is ``happened_at:>'<processedAt>'`` (a filter the schema documents on
+#: ``Order.agreements``), which leaves out the placement's agreement, whose sales are the order's
+#: lines already read. 5 agreements of 25 sales request 773 points.
+AGREEMENTS_PER_PAGE = 5
+SALES_PER_AGREEMENT = 25
+SALE_FIELDS = f"""
+  id actionType lineType quantity
+  totalAmount {{ {MONEY} }}
+  totalTaxAmount {{ {MONEY} }}
+  ... on ProductSale {{ lineItem {{ id }} }}
+"""
+ORDER_AGREEMENTS_QUERY = f"""
+query OrderAgreements($id: ID!, $query: String, $after: String) {{
+  order(id: $id) {{
+    id
+    agreements(first: {AGREEMENTS_PER_PAGE}, after: $after, query: $query) {{
+      pageInfo {{ hasNextPage endCursor }}
+      edges {{
+        cursor
+        node {{
+          id happenedAt reason
+          ... on RefundAgreement {{ refund {{ id }} }}
+          sales(first: {SALES_PER_AGREEMENT}) {{
+            pageInfo {{ hasNextPage endCursor }}
+            nodes {{ {SALE_FIELDS} }}
+          }}
+        }}
+      }}
+    }}
+  }}
+}}
+"""
+#: The rest of one agreement's sales: agreements have no ``id`` lookup, so the agreement is the
+#: one after ``$agreementAfter`` (the cursor before it, null for the first) in the same filter.
+AGREEMENT_SALES_QUERY = f"""
+query AgreementSales($id: ID!, $query: String, $agreementAfter: String, $first: Int!, $after: String) {{
+  order(id: $id) {{
+    agreements(first: 1, after: $agreementAfter, query: $query) {{
+      nodes {{
+        sales(first: $first, after: $after) {{
+          pageInfo {{ hasNextPage endCursor }}
+          nodes {{ {SALE_FIELDS} }}
+        }}
+      }}
+    }}
+  }}
+}}
+"""
+SALES_PER_PAGE = 100
 
 CUSTOMERS_QUERY = f"""
 query Customers($first: Int!, $after: String, $query: String) {{

@@ -27,9 +27,11 @@ ORDERS = Shape(
           "customerJourneySummary.firstVisit.utmParameters.campaign",
           "customerJourneySummary.firstVisit.utmParameters.content",
           "customerJourneySummary.firstVisit.utmParameters.term",
-          "email", "totalPriceSet.presentmentMoney.amount", "totalRefundedSet.presentmentMoney.amount"),
+          "email", "totalPriceSet.presentmentMoney.amount", "totalRefundedSet.presentmentMoney.amount",
+          "originalTotalDutiesSet.shopMoney.amount", "currentTotalDutiesSet.shopMoney.amount",
+          "originalTotalAdditionalFeesSet.shopMoney.amount", "currentTotalAdditionalFeesSet.shopMoney.amount"),
     timestamp=("createdAt", "updatedAt", "processedAt", "cancelledAt", "customerJourneySummary.firstVisit.occurredAt"),
-    bool=("test", "taxesIncluded", "customerJourneySummary.ready"),
+    bool=("test", "taxesIncluded", "customerJourneySummary.ready", "edited"),
     json=("tags", "discountCodes"),
 )
 
@@ -82,6 +84,14 @@ CHILD_TABLES = (
     child_table("orders__transactions", "transactions[]", "orderId", ("id",), lambda o: o.get("transactions") or [],
            text=("kind", "status", "gateway", f"amountSet.{MONEY}"), bool=("test",),
            timestamp=("processedAt",)),
+    # refunded duties (Refund.duties) and Shopify's sales ledger after placement (ShopifyClient.flatten)
+    child_table("orders__refunds__duties", "refunds[].duties[]", "orderId", ("refundId", "position"),
+           lambda o: _numbered(o, "refunds", "duties", "refundId"),
+           text=(f"amountSet.{MONEY}",), bigint=("position",)),
+    child_table("orders__agreement_sales", "agreementSales[]", "orderId", ("id",), lambda o: o.get("agreementSales") or [],
+           text=("agreementId", "refundId", "reason", "actionType", "lineType", "lineItem.id", f"totalAmount.{MONEY}",
+                 f"totalTaxAmount.{MONEY}"),
+           bigint=("quantity",), timestamp=("happenedAt",)),
     child_table("orders__transactions__fees", "transactions[].fees[]", "orderId", ("transactionId", "position"),
            lambda o: _numbered(o, "transactions", "fees", "transactionId"),
            text=("type", "rate", "amount.amount", "amount.currencyCode"), bigint=("position",)),

@@ -19,7 +19,8 @@ router = APIRouter(tags=["revenue"])
 #: moving-average window per grain: (periods, label, days of history to read before the range)
 TREND = {"day": (7, "7-day moving average", 6), "week": (4, "4-week moving average", 27 + 6),
          "month": (3, "3-month moving average", 92 + 31)}
-ADDITIVE = ("gross_sales", "discounts", "returns", "net_sales", "shipping", "taxes", "total_sales", "orders")
+ADDITIVE = ("gross_sales", "discounts", "returns", "net_sales", "shipping", "taxes", "total_sales", "orders",
+            "duties", "additional_fees", "return_fees")
 
 
 def bucket_rows(rows: list[dict[str, Any]], grain: str) -> dict:
@@ -70,7 +71,7 @@ def build(ctx: Context) -> Page:
 
     page.tiles = [
         tile("total_sales", "Total sales (Shopify)", "money", {k: s["total_sales"] for k, s in summary.items()},
-             "net sales + shipping + taxes"),
+             "net sales + shipping + taxes + duties, additional and return fees"),
         tile("net_sales", "Net sales (Shopify)", "money", {k: s["net_sales"] for k, s in summary.items()},
              "gross − discounts − returns"),
         tile("all_channels_net_sales", "Net sales, all channels", "money",
@@ -105,6 +106,9 @@ def build(ctx: Context) -> Page:
         Column("gross_sales", "Gross sales", "money", phone=False), Column("discounts", "Discounts", "money", phone=False),
         Column("returns", "Returns", "money", phone=False), Column("net_sales", "Net sales", "money"),
         Column("shipping", "Shipping", "money", phone=False), Column("taxes", "Taxes", "money", phone=False),
+        Column("duties", "Duties", "money", phone=False),
+        Column("additional_fees", "Additional fees", "money", phone=False),
+        Column("return_fees", "Return fees", "money", phone=False),
         Column("total_sales", "Total sales", "money", phone=False), Column("orders", "Orders", "count"),
         Column("average_order_value", "AOV", "money", phone=False),
         Column("net_sales_trend", trend_label.capitalize(), "money", phone=False),

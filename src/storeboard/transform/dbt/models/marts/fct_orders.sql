@@ -63,7 +63,8 @@ per_order_rows as (
         cast(null as integer) as is_line, cast(null as integer) as quantity,
         cast(null as decimal(19, 2)) as shipping_cost, cast(null as integer) as missing_cost,
         cast(null as decimal(38, 4)) as payment_fees, cast(null as decimal(38, 4)) as chargebacks,
-        cast(null as varchar) as gateway
+        cast(null as varchar) as gateway,
+        duties, additional_fees, return_fees
     from sales_events
     {{ rebuilt_orders_only }}
     union all
@@ -71,15 +72,15 @@ per_order_rows as (
         order_id,
         null, null, null, null, null, null, null,
         1, quantity, shipping_cost, case when unit_cost is null and not is_gift_card then 1 else 0 end,
-        null, null, null
+        null, null, null, null, null, null
     from lines
     {{ rebuilt_orders_only }}
     union all
-    select order_id, null, null, null, null, null, null, null, null, null, null, null, payment_fees, chargebacks, null
+    select order_id, null, null, null, null, null, null, null, null, null, null, null, payment_fees, chargebacks, null, null, null, null
     from fees
     {{ rebuilt_orders_only }}
     union all
-    select order_id, null, null, null, null, null, null, null, null, null, null, null, null, null, gateway
+    select order_id, null, null, null, null, null, null, null, null, null, null, null, null, null, gateway, null, null, null
     from transactions
     {{ rebuilt_orders_only }}
 ),
@@ -101,7 +102,10 @@ per_order as (
         -- one row per order in int_payment_fees_pivoted_to_orders (tested unique)
         sum(payment_fees) as payment_fees,
         sum(chargebacks) as chargebacks,
-        min(gateway) as payment_gateway
+        min(gateway) as payment_gateway,
+        sum(duties) as duties,
+        sum(additional_fees) as additional_fees,
+        sum(return_fees) as return_fees
     from per_order_rows
     group by order_id
 ),
@@ -131,7 +135,13 @@ final as (
         {{ net_sales('per_order') }} as net_sales,
         coalesce(per_order.shipping, 0) as shipping,
         coalesce(per_order.taxes, 0) as taxes,
-        {{ net_sales('per_order') }} + coalesce(per_order.shipping, 0) + coalesce(per_order.taxes, 0) as total_sales,
+        coalesce(per_order.duties, 0) as duties,
+        coalesce(per_order.additional_fees, 0) as additional_fees,
+        coalesce(per_order.return_fees, 0) as return_fees,
+        -- total sales as in rpt_revenue_daily (docs/metrics.md)
+        {{ net_sales('per_order') }} + coalesce(per_order.shipping, 0) + coalesce(per_order.taxes, 0)
+            {% if var('duties_in_total_sales') %}+ coalesce(per_order.duties, 0){% endif %}
+            + coalesce(per_order.additional_fees, 0) + coalesce(per_order.return_fees, 0) as total_sales,
         coalesce(per_order.net_units, 0) as net_units,
         coalesce(per_order.cogs, 0) as cogs,
         coalesce(per_order.shipping_cost, 0) as shipping_cost,

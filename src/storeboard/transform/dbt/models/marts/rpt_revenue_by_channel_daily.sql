@@ -79,6 +79,9 @@ shopify as (
         coalesce(revenue_daily.net_sales, 0) as net_sales,
         coalesce(revenue_daily.shipping, 0) as shipping,
         coalesce(revenue_daily.taxes, 0) as taxes,
+        coalesce(revenue_daily.duties, 0) as duties,
+        coalesce(revenue_daily.additional_fees, 0) as additional_fees,
+        coalesce(revenue_daily.return_fees, 0) as return_fees,
         coalesce(revenue_daily.total_sales, 0) as total_sales,
         coalesce(revenue_daily.orders, 0) as orders
     from calendar
@@ -95,6 +98,9 @@ direct_stripe as (
         coalesce(direct_by_day.gross_sales, 0) - coalesce(direct_by_day.returns, 0) as net_sales,
         cast(0 as {{ money_type() }}) as shipping,
         cast(0 as {{ money_type() }}) as taxes,
+        cast(0 as {{ money_type() }}) as duties,
+        cast(0 as {{ money_type() }}) as additional_fees,
+        cast(0 as {{ money_type() }}) as return_fees,
         coalesce(direct_by_day.gross_sales, 0) - coalesce(direct_by_day.returns, 0) as total_sales,
         coalesce(direct_by_day.orders, 0) as orders
     from calendar

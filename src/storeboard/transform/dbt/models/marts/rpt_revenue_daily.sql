@@ -1,6 +1,8 @@
 {#
   One row per store-local day, from the first to the last day with any sales event, including
-  days without orders. Definitions: docs/metrics.md (Sales).
+  days without orders. Definitions: docs/metrics.md (Sales). Total sales follows Shopify's sales
+  report: net sales + shipping + taxes + duties (unless var duties_in_total_sales is false) +
+  additional fees + return fees.
 #}
 with
 
@@ -22,7 +24,11 @@ sales_by_day as (
         sum(returns) as returns,
         sum(shipping) as shipping,
         sum(taxes) as taxes,
-        sum(units) as units_sold
+        sum(units) as units_sold,
+        -- rows built before these columns existed hold nulls (a full refresh fills them)
+        coalesce(sum(duties), 0) as duties,
+        coalesce(sum(additional_fees), 0) as additional_fees,
+        coalesce(sum(return_fees), 0) as return_fees
     from sales_events
     group by event_date
 ),
@@ -85,11 +91,17 @@ final as (
         coalesce(sales_by_day.units_sold, 0) as units_sold,
         coalesce(sales_by_day.shipping, 0) as shipping,
         coalesce(sales_by_day.taxes, 0) as taxes,
+        coalesce(sales_by_day.duties, 0) as duties,
+        coalesce(sales_by_day.additional_fees, 0) as additional_fees,
+        coalesce(sales_by_day.return_fees, 0) as return_fees,
         coalesce(sales_by_day.gross_sales, 0)
             - coalesce(sales_by_day.discounts, 0)
             - coalesce(sales_by_day.returns, 0)
             + coalesce(sales_by_day.shipping, 0)
-            + coalesce(sales_by_day.taxes, 0) as total_sales
+            + coalesce(sales_by_day.taxes, 0)
+            {% if var('duties_in_total_sales') %}+ coalesce(sales_by_day.duties, 0){% endif %}
+            + coalesce(sales_by_day.additional_fees, 0)
+            + coalesce(sales_by_day.return_fees, 0) as total_sales
     from calendar
     left join sales_by_day on calendar.date_day = sales_by_day.event_date
     left join orders_by_day on calendar.date_day = orders_by_day.event_date

@@ -10,6 +10,10 @@
   no line items), a return on the refund's date shared over the order's lines by their net value.
   Gift-card lines are not sales; test orders are excluded (int_order_lines_priced). Incremental by
   order (macro changed_orders_filter): an order's events are rebuilt together.
+  Shopify's sales ledger adds (docs/metrics.md, "Duties, additional fees, return fees, order
+  edits"): a line an order edit added is sold on the edit's day, units an edit removed are
+  returned on that day; duties and additional fees charged (order day), refunded (refund day) and
+  reversed (cancellation day); return fees a refund kept, on the refund's day.
 #}
 with
 
@@ -26,7 +30,8 @@ lines as (
 orders as (
     select
         orders.order_id, orders.processed_at, orders.cancelled_at, orders.is_cancelled, orders.is_taxes_included,
-        orders.total_shipping, orders.total_tax, fingerprints.input_fingerprint
+        orders.total_shipping, orders.total_tax, fingerprints.input_fingerprint,
+        orders.original_duties, orders.original_additional_fees
     from {{ ref('stg_shopify__orders') }} as orders
     inner join {{ ref('int_order_fingerprints') }} as fingerprints on orders.order_id = fingerprints.order_id
     where not orders.is_test
@@ -48,6 +53,24 @@ refund_lines as (
 
 refund_shipping_lines as (
     select * from {{ ref('stg_shopify__refund_shipping_lines') }}
+),
+
+refund_duties as (
+    select * from {{ ref('stg_shopify__refund_duties') }}
+),
+
+-- Shopify's sales ledger after placement: edits (ORDER_EDIT) and refunds' fees (FEE)
+agreement_sales as (
+    select * from {{ ref('stg_shopify__agreement_sales') }}
+    where true {{ changed_orders_filter() }}
+),
+
+-- lines an order edit added: sold when the edit happened, not when the order was placed
+lines_added_by_edits as (
+    select order_line_id, min(happened_at) as added_at
+    from agreement_sales
+    where reason = 'ORDER_EDIT' and action_type = 'ORDER' and line_type = 'PRODUCT'
+    group by order_line_id
 ),
 
 order_shipping as (
@@ -143,10 +166,10 @@ sales as (
     select
         'sale' as event_type,
         order_id,
-        order_line_id,
+        lines.order_line_id,
         cast(null as varchar) as refund_id,
         sku,
-        processed_at as event_at,
+        coalesce(lines_added_by_edits.added_at, lines.processed_at) as event_at,
         gross_sales,
         discounts,
         cast(0 as {{ money_type() }}) as returns,
@@ -155,6 +178,7 @@ sales as (
         quantity as units,
         quantity * unit_cost as cogs
     from lines
+    left join lines_added_by_edits on lines.order_line_id = lines_added_by_edits.order_line_id
     where not is_gift_card
 ),
 
@@ -290,15 +314,136 @@ unioned as (
     select * from appeasements
 ),
 
+-- Units an order edit removed (``currentQuantity`` drops, no refund): returned on the edit's day,
+-- valued as Shopify's ledger records them (RETURN sales are negative; their amounts include tax)
+edit_removals as (
+    select
+        'edit_removal' as event_type,
+        lines.order_id,
+        lines.order_line_id,
+        cast(null as varchar) as refund_id,
+        lines.sku,
+        agreement_sales.happened_at as event_at,
+        cast(0 as {{ money_type() }}) as gross_sales,
+        cast(0 as {{ money_type() }}) as discounts,
+        -- with tax-inclusive prices reported gross, the tax stays in the returned value (as for refunds)
+        case when lines.is_taxes_included and not lines.is_tax_removed then abs(agreement_sales.total_amount)
+             else abs(agreement_sales.total_amount) - abs(agreement_sales.tax_amount) end as returns,
+        cast(0 as {{ money_type() }}) as shipping,
+        case when lines.is_taxes_included and not lines.is_tax_removed then 0
+             else -abs(agreement_sales.tax_amount) end as taxes,
+        -abs(agreement_sales.quantity) as units,
+        -abs(agreement_sales.quantity) * lines.unit_cost as cogs
+    from agreement_sales
+    inner join lines on agreement_sales.order_line_id = lines.order_line_id
+    where agreement_sales.reason = 'ORDER_EDIT' and agreement_sales.action_type = 'RETURN'
+      and agreement_sales.line_type = 'PRODUCT' and not lines.is_gift_card
+),
+
+-- A cancellation reverses what a line still holds after refunds (line_cancellations), which
+-- does not know of edits: the units an edit removed are given back to it
+edit_removal_cancellations as (
+    select
+        'edit_removal_cancellation' as event_type,
+        edit_removals.order_id,
+        edit_removals.order_line_id,
+        edit_removals.refund_id,
+        edit_removals.sku,
+        orders.cancelled_at as event_at,
+        edit_removals.gross_sales,
+        edit_removals.discounts,
+        -edit_removals.returns as returns,
+        edit_removals.shipping,
+        -edit_removals.taxes as taxes,
+        -edit_removals.units as units,
+        -edit_removals.cogs as cogs
+    from edit_removals
+    inner join orders on edit_removals.order_id = orders.order_id
+    where orders.is_cancelled
+),
+
+line_events as (
+    select * from unioned
+    union all
+    select * from edit_removals
+    union all
+    select * from edit_removal_cancellations
+),
+
+refunded_duties as (
+    select refunds.order_id, refunds.refund_id, coalesce(refunds.processed_at, refunds.created_at) as refunded_at,
+           sum(refund_duties.duty_amount) as duties
+    from refund_duties
+    inner join refunds on refund_duties.refund_id = refunds.refund_id
+    group by 1, 2, 3
+),
+
+-- Order-level amounts of Shopify's total sales: duties, additional fees, return fees
+order_amounts as (
+    select order_id, cast(null as varchar) as refund_id, processed_at as event_at, 'duty' as event_type,
+           original_duties as duties, cast(0 as {{ money_type() }}) as additional_fees,
+           cast(0 as {{ money_type() }}) as return_fees, cast(0 as {{ money_type() }}) as taxes
+    from orders where original_duties <> 0
+    union all
+    select order_id, refund_id, refunded_at, 'duty_refund', -duties, 0, 0, 0
+    from refunded_duties
+    union all
+    select orders.order_id, null, orders.cancelled_at, 'duty_cancellation',
+           -(orders.original_duties - coalesce(refunded.duties, 0)), 0, 0, 0
+    from orders
+    left join (select order_id, sum(duties) as duties from refunded_duties group by order_id) as refunded
+        on orders.order_id = refunded.order_id
+    where orders.is_cancelled and orders.original_duties - coalesce(refunded.duties, 0) <> 0
+    union all
+    select order_id, null, processed_at, 'additional_fee', 0, original_additional_fees, 0, 0
+    from orders where original_additional_fees <> 0
+    union all
+    select order_id, null, cancelled_at, 'additional_fee_cancellation', 0, -original_additional_fees, 0, 0
+    from orders where is_cancelled and original_additional_fees <> 0
+    union all
+    -- a return fee is a sale to the customer (an ORDER FeeSale) in a refund's or return's agreement
+    select order_id, refund_id, happened_at, 'return_fee', 0, 0, total_amount - tax_amount, tax_amount
+    from agreement_sales
+    where reason in ('REFUND', 'RETURN') and line_type = 'FEE' and action_type = 'ORDER'
+),
+
+all_events as (
+    select
+        line_events.*,
+        cast(0 as {{ money_type() }}) as duties,
+        cast(0 as {{ money_type() }}) as additional_fees,
+        cast(0 as {{ money_type() }}) as return_fees
+    from line_events
+    union all
+    select
+        event_type,
+        order_id,
+        cast(null as varchar) as order_line_id,
+        refund_id,
+        cast(null as varchar) as sku,
+        event_at,
+        cast(0 as {{ money_type() }}) as gross_sales,
+        cast(0 as {{ money_type() }}) as discounts,
+        cast(0 as {{ money_type() }}) as returns,
+        cast(0 as {{ money_type() }}) as shipping,
+        taxes,
+        0 as units,
+        cast(0 as {{ money_type() }}) as cogs,
+        duties,
+        additional_fees,
+        return_fees
+    from order_amounts
+),
+
 final as (
     select
-        unioned.*,
-        {{ to_local_date('unioned.event_at') }} as event_date,
+        all_events.*,
+        {{ to_local_date('all_events.event_at') }} as event_date,
         {{ to_local_date('orders.processed_at') }} as order_date,
         orders.processed_at,
         orders.input_fingerprint
-    from unioned
-    inner join orders on unioned.order_id = orders.order_id
+    from all_events
+    inner join orders on all_events.order_id = orders.order_id
 )
 
 select * from final

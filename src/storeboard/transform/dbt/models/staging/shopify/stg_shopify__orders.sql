@@ -30,6 +30,11 @@ source as (
         'presentment_currency_code': 'varchar',
         'total_price_set__presentment_money__amount': 'varchar',
         'total_refunded_set__presentment_money__amount': 'varchar',
+        'original_total_duties_set__shop_money__amount': 'varchar',
+        'current_total_duties_set__shop_money__amount': 'varchar',
+        'original_total_additional_fees_set__shop_money__amount': 'varchar',
+        'current_total_additional_fees_set__shop_money__amount': 'varchar',
+        'edited': 'boolean',
     }) }}
 ),
 
@@ -83,7 +88,16 @@ renamed as (
         cast(coalesce(total_price_set__presentment_money__amount, total_price_set__shop_money__amount)
             as {{ money_type() }}) as presentment_total_price,
         cast(coalesce(total_refunded_set__presentment_money__amount, total_refunded_set__shop_money__amount)
-            as {{ money_type() }}) as presentment_total_refunded
+            as {{ money_type() }}) as presentment_total_refunded,
+
+        -- duties and additional fees (shop currency; 0 when the order has none) and edits
+        coalesce(cast(original_total_duties_set__shop_money__amount as {{ money_type() }}), 0) as original_duties,
+        coalesce(cast(current_total_duties_set__shop_money__amount as {{ money_type() }}), 0) as current_duties,
+        coalesce(cast(original_total_additional_fees_set__shop_money__amount as {{ money_type() }}), 0)
+            as original_additional_fees,
+        coalesce(cast(current_total_additional_fees_set__shop_money__amount as {{ money_type() }}), 0)
+            as current_additional_fees,
+        coalesce(edited, false) as is_edited
 
     from source
 )
