@@ -110,6 +110,23 @@ refund_parts as (
     group by refund_id
 ),
 
+-- what else a refund's total holds that is not an appeasement: duties given back (they add to
+-- it) and a return fee the shop kept (an ORDER FEE sale of the refund's agreement; it takes
+-- from it, tax included as Sale.totalAmount is)
+refund_fees_and_duties as (
+    select refund_id, sum(duties) as duties, sum(return_fees) as return_fees
+    from (
+        select refund_id, duty_amount as duties, cast(0 as {{ money_type() }}) as return_fees
+        from refund_duties
+        union all
+        select refund_id, 0, total_amount
+        from agreement_sales
+        where reason in ('REFUND', 'RETURN') and line_type = 'FEE' and action_type = 'ORDER'
+            and refund_id is not null
+    ) as parts
+    group by refund_id
+),
+
 appeasement_totals as (
     select
         refunds.refund_id,
@@ -119,8 +136,10 @@ appeasement_totals as (
             - coalesce(refund_parts.subtotal_amount, 0) - coalesce(refund_shipping.shipping_amount, 0)
             - case when order_shipping.is_taxes_included then 0
                    else coalesce(refund_parts.tax_amount, 0) + coalesce(refund_shipping.tax_amount, 0) end
+            - coalesce(refund_fees_and_duties.duties, 0) + coalesce(refund_fees_and_duties.return_fees, 0)
             as amount
     from refunds
+    left join refund_fees_and_duties on refunds.refund_id = refund_fees_and_duties.refund_id
     inner join order_shipping on refunds.order_id = order_shipping.order_id
     left join refund_parts on refunds.refund_id = refund_parts.refund_id
     left join refund_shipping on refunds.refund_id = refund_shipping.refund_id
