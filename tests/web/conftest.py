@@ -62,13 +62,14 @@ def web_config(web_folder):
 
 
 @pytest.fixture(scope="session")
-def warehouse(web_folder):
+def warehouse(web_config):
     """Read-only access to the marts, to compute what the pages must show."""
 
     def query(sql: str, params: list | None = None):
-        # Through Warehouse.connect: in this process the served app may hold the file open too,
-        # and DuckDB only lets connections with the same configuration share it.
-        with Warehouse(f"duckdb:///{web_folder / 'storeboard.duckdb'}").connect(read_only=True) as conn:
+        # Through Warehouse.connect and the app's own config: in this process the served app may
+        # hold the file open too (the explorer's locked instance, with the configured memory
+        # limit), and DuckDB only lets connections with the same settings share it.
+        with Warehouse.from_config(web_config).connect(read_only=True) as conn:
             return conn.raw.execute(sql, params or []).fetchall()
 
     return query
