@@ -232,6 +232,9 @@ class MetricsSettings(_Strict):
     #: whether duties collected at checkout count in total sales, as in Shopify's sales report
     #: (false for a shop that passes them straight to the carrier and wants total sales without them)
     duties_in_total_sales: bool = True
+    #: the window Meta's purchases are counted in: each ad set's own attribution setting, as Ads
+    #: Manager shows them ("ad_set"), or one window for every ad set so they compare like for like
+    meta_attribution_window: Literal["ad_set", "7d_click_1d_view", "7d_click", "1d_click"] = "ad_set"
     #: campaigns under this platform ROAS are flagged
     roas_target: Decimal = Field(default=Decimal("2.0"), gt=0)
     default_lead_time_days: int = Field(default=14, ge=0)

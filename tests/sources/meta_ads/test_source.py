@@ -103,6 +103,25 @@ def test_backfill_equals_sandbox_and_builds_staging(tmp_path, warehouse_url, san
     by_name = {c.name: c.daily_budget for c in data.campaigns}
     assert budgets and all(Decimal(b["daily_budget"]) == by_name[b["campaign_name"]] for b in budgets)
 
+    # metrics.meta_attribution_window: one window for every ad set instead of each one's own
+    own = [own_attribution(r, {g.ad_group_id: g.attribution for g in data.ad_groups}[r.ad_group_id])
+           for r in data.daily]
+    expected = {
+        "ad_set": (sum(p for p, _ in own), sum((v for _, v in own), Decimal(0)), 3),
+        "7d_click": (sum(r.purchases_click for r in data.daily),
+                     sum((r.purchase_value_click for r in data.daily), Decimal(0)), 1),
+        "7d_click_1d_view": (sum(r.purchases for r in data.daily),
+                             sum((r.purchase_value for r in data.daily), Decimal(0)), 1),
+    }
+    for window, (purchases, value, windows) in expected.items():
+        runner.build(Warehouse.from_config(config), config.state_dir,
+                     {"store_timezone": "America/New_York", "meta_attribution_window": window},
+                     select="stg_meta_ads__insights")
+        with Warehouse.from_config(config).connect(read_only=True) as conn:
+            got = conn.query("select sum(purchases) as p, sum(purchase_value) as v, "
+                             "count(distinct attribution_window) as w from staging.stg_meta_ads__insights")[0]
+        assert (int(got["p"]), Decimal(got["v"]), got["w"]) == (purchases, value, windows), window
+
 
 def test_second_run_rereads_only_the_lookback_and_changes_nothing(tmp_path, warehouse_url, sandbox):
     config = meta_config(tmp_path, warehouse_url, sandbox.url)
