@@ -347,6 +347,19 @@ def test_weekly_summary(scenario):
     }
 
 
+def test_weekly_summary_has_every_week_to_the_report_date(scenario):
+    """From the first week with sales (5 October, #1001) to the report date's (16 November; report
+    date 20 November): seven weeks, quiet ones included. The week of 26 October sells nothing
+    (#1006 on 21 October was the week before); the week of 9 November has only #1001's refund;
+    the week of 16 November nothing at all, yet it has its row: 0 orders against 0."""
+    weeks = query(scenario, "select week_start, value, previous_value from analytics.rpt_weekly_summary "
+                            "where metric = 'orders' order by week_start")
+    assert [r["week_start"] for r in weeks] == [date(2026, 10, 5) + timedelta(weeks=n) for n in range(7)]
+    orders = {r["week_start"]: (D(r["value"]), D(r["previous_value"])) for r in weeks[1:]}
+    assert orders[date(2026, 10, 26)] == (D("0"), D("1"))
+    assert orders[date(2026, 11, 16)] == (D("0"), D("0"))
+
+
 def test_what_drove_the_week(scenario):
     """Week of 12 October against 5–11 October (net sales 186 against 153, as in the weekly
     summary). Order value 30 (#1007) + 30 (#1008) + 6 (#1010) = 66 against 40 + 81 + 50 (#1003,

@@ -1,5 +1,6 @@
 {#
-  One row per ISO week (Monday to Sunday, store time) up to the week of the report date, and
+  One row per ISO week (Monday to Sunday, store time) from the first with activity up to the
+  week of the report date (quiet weeks included), and
   headline metric, with the week before and the change (docs/metrics.md, Weekly summary). Net
   and total sales cover every sales channel; orders, AOV, chargebacks and contribution margin are
   Shopify's; chargebacks (within contribution margin) are dated like payment fees, on the order's date.
@@ -58,10 +59,24 @@ weekly_margin as (
     group by 1
 ),
 
+-- every week from the first with sales or ad spend to the report date's, quiet weeks included
+-- (a week with no sale has its row of zeros, and the week after it a week before to compare with)
+first_week as (
+    select min(week_start) as first_day
+    from (
+        select week_start from weekly_revenue
+        union all
+        select week_start from weekly_marketing
+    ) as active
+),
+
 weeks as (
-    select week_start from weekly_revenue
-    union
-    select week_start from weekly_marketing
+    select distinct {{ week_start('date_day') }} as week_start
+    from (
+        select {{ date_series('first_day', report_date()) }} as date_day
+        from first_week
+        where first_day is not null
+    ) as days
 ),
 
 weekly as (
