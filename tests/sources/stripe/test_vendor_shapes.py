@@ -75,6 +75,15 @@ def _objects() -> dict[str, list[dict]]:
                    disputed=True, balance_transaction=lost_txn, metadata={"order_id": "#1050"}, description=None)
     lost["refunds"] = {"object": "list", "data": [], "has_more": False, "url": f"/v1/charges/{lost_charge}/refunds"}
 
+    # declined: no money moved, so no balance transaction
+    failed = _sample("charge", id=f"ch_3Qa5{ACCOUNT}1fail", created=_at(6), amount=12900, amount_captured=0, paid=False,
+                     status="failed", failure_code="card_declined", failure_message="Your card has insufficient funds.",
+                     balance_transaction=None, metadata={"order_id": "#1061"}, description=None)
+    failed["outcome"].update(network_status="declined_by_network", reason="insufficient_funds",
+                             seller_message="The bank returned the decline code `insufficient_funds`.",
+                             type="issuer_declined")
+    failed["refunds"] = {"object": "list", "data": [], "has_more": False, "url": f"/v1/charges/{failed['id']}/refunds"}
+
     # The dispute withdraws the amount and a 15.00 dispute fee in one balance transaction.
     withdrawal = _txn(f"txn_1Qa3{ACCOUNT}1wdrw", dispute, _at(9), -3000, 1500, "adjustment", "dispute",
                       description="Chargeback withdrawal for ch_3Qa3", fee_details=[_fee(1500, "Dispute fee")])
@@ -94,7 +103,7 @@ def _objects() -> dict[str, list[dict]]:
         _txn(f"txn_1Qa4{ACCOUNT}1pout", payout, _at(10), -4436, 0, "payout", "payout", description="STRIPE PAYOUT"),
     ]
     return {
-        "charges": [card, sepa, lost],
+        "charges": [card, sepa, lost, failed],
         "refunds": [
             _sample("refund", id=card_refund, charge=card_charge, payment_intent=intent, created=_at(7), amount=1000,
                     balance_transaction=txns[3]["id"], reason="requested_by_customer"),
@@ -221,6 +230,11 @@ def test_charges_keep_amounts_currency_status_and_payment_method(loaded):
     assert (sepa["amount"], sepa["amount_refunded"], sepa["currency"], sepa["refunded"]) == (2500, 2500, "eur", True)
     assert (sepa["method"], sepa["brand"], sepa["order_reference"], sepa["livemode"]) == ("sepa_debit", None, None, False)
     assert (lost["amount"], lost["disputed"], lost["order_reference"]) == (3000, True, "#1050")
+    failed = _rows(config, "charges", "amount, amount_captured, paid, status, failure_code, failure_message, "
+                                      "balance_transaction")[f"ch_3Qa5{ACCOUNT}1fail"]
+    assert (failed["amount"], failed["amount_captured"], failed["paid"], failed["status"]) == (12900, 0, False, "failed")
+    assert (failed["failure_code"], failed["balance_transaction"]) == ("card_declined", None)
+    assert failed["failure_message"] == "Your card has insufficient funds."
 
 
 def test_refunds_disputes_and_payouts_keep_their_values(loaded):
