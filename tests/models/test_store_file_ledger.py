@@ -51,6 +51,10 @@ STORE = {
         {"number": 1005, "processed_at": "2026-10-22T14:00:00Z", "cancelled_at": "2026-10-22T18:00:00Z", "unpaid": True,
          "lines": [{"sku": "MUG", "duties": "2.00"}],
          "additional_fees": [{"name": "Import fee", "amount": "1.50"}]},
+        # an edit adds a tee with its own duties the next day; the order is cancelled after, never paid
+        {"number": 1006, "processed_at": "2026-10-23T14:00:00Z", "cancelled_at": "2026-10-25T14:00:00Z", "unpaid": True,
+         "lines": [{"sku": "MUG", "duties": "2.00"}],
+         "edits": [{"at": "2026-10-24T14:00:00Z", "add": [{"sku": "TEE", "duties": "1.50"}]}]},
     ],
 }
 
@@ -141,11 +145,28 @@ def test_cancellation_reverses_duties_and_fees(ledger):
     assert day(ledger, date(2026, 10, 22)) == expect(gross_sales="20", returns="20", orders=1)
 
 
+def test_duties_of_a_line_an_edit_added_count_on_the_edit_day(ledger):
+    """#1006 on 23 October: a mug (20.00) with 2.00 duties → total 22.00. Shopify's
+    originalTotalDutiesSet is the duties at creation only; the edit on 24 October adds a tee
+    (30.00) whose 1.50 duties are a DUTY sale of the edit's agreement → total 31.50 that day.
+    The cancellation on 25 October reverses both lines (returns 50.00) and all 3.50 of duties:
+    −53.50, so the order nets to zero."""
+    assert day(ledger, date(2026, 10, 23)) == expect(gross_sales="20", net_sales="20", duties="2.00",
+                                                     total_sales="22.00", orders=1, units_sold=1)
+    assert day(ledger, date(2026, 10, 24)) == expect(gross_sales="30", net_sales="30", duties="1.50",
+                                                     total_sales="31.50", units_sold=1)
+    assert day(ledger, date(2026, 10, 25)) == expect(returns="50", net_sales="-50", duties="-3.50",
+                                                     total_sales="-53.50", units_sold=-2)
+    [raw] = query(ledger, "select original_duties, current_duties from staging.stg_shopify__orders "
+                          "where order_name = '#1006'")
+    assert (D(str(raw["original_duties"])), D(str(raw["current_duties"]))) == (D("2.00"), D("3.50"))
+
+
 def test_monday_email_total_sales(ledger):
     """The weekly summary (Monday email) reads total sales from the same days:
     week of 5 October: 64.80 + 10.80 + 50.00 = 125.60;
     week of 12 October: −22.50 + 35.40 + 60.00 = 72.90;
-    week of 19 October: −26.00 + 0.00 = −26.00."""
+    week of 19 October: −26.00 + 0.00 + 22.00 + 31.50 − 53.50 = −26.00."""
     rows = query(ledger, "select week_start, value from analytics.rpt_weekly_summary where metric = 'total_sales' "
                          "order by week_start")
     assert {r["week_start"]: D(str(r["value"])) for r in rows} == {
@@ -155,7 +176,7 @@ def test_monday_email_total_sales(ledger):
 def test_order_facts_carry_the_same_columns(ledger):
     """fct_orders sums the same events per order: #1001 64.80 + 10.80 = 75.60; #1002 50.00 − 22.50
     = 27.50 (duties 2.50); #1003 35.40 (fee 3.00); #1004 60.00 − 26.00 = 34.00 (return fee 4.00);
-    #1005 0.00."""
+    #1005 0.00; #1006 22.00 + 31.50 − 53.50 = 0.00 (duties 2.00 + 1.50 − 3.50)."""
     rows = query(ledger, "select order_name, duties, additional_fees, return_fees, total_sales from analytics.fct_orders")
     assert {r["order_name"]: tuple(D(str(r[k])) for k in ("duties", "additional_fees", "return_fees", "total_sales"))
             for r in rows} == {
@@ -164,4 +185,5 @@ def test_order_facts_carry_the_same_columns(ledger):
         "#1003": (D("0"), D("3.00"), D("0"), D("35.40")),
         "#1004": (D("0"), D("0"), D("4.00"), D("34.00")),
         "#1005": (D("0"), D("0"), D("0"), D("0")),
+        "#1006": (D("0"), D("0"), D("0"), D("0")),
     }

@@ -325,3 +325,31 @@ def test_ledger_responses_conform_to_official_schema(schema):
     ledger = api.run(DOCUMENTS["order_agreements"], variables)["data"]["order"]["agreements"]["edges"]
     assert [(a["node"]["reason"], [s["lineItem"]["id"] for s in a["node"]["sales"]["nodes"]]) for a in ledger] == [
         ("ORDER_EDIT", [f"gid://shopify/LineItem/{line.line_item_id}"])]
+
+
+def test_duties_of_a_line_an_edit_added_belong_to_the_edit(schema):
+    """``originalTotalDutiesSet`` is the duties "calculated when an order was created, before any
+    modifications" (Admin schema, ``Order``): a line an edit added brings its duties as a
+    ``DutySale`` of the edit's agreement and into ``currentTotalDutiesSet`` only."""
+    from storeboard.sandbox.storefile import store_from_dict
+
+    store = store_from_dict({
+        "products": [{"sku": "MUG", "price": "20.00"}, {"sku": "TEE", "price": "30.00"}],
+        "orders": [{"processed_at": "2026-10-05T14:00:00Z", "lines": [{"sku": "MUG", "duties": "2.00"}],
+                    "edits": [{"at": "2026-10-07T10:00:00Z", "add": [{"sku": "TEE", "duties": "1.50"}]}]}],
+    })
+    api = ShopifyAPI(store, SHOPIFY_TOKEN, CostBucket(1e9, 1e9))
+    order_id = f"gid://shopify/Order/{store.orders[0].order_id}"
+    variables = {"id": order_id, "query": "happened_at:>'2026-10-05T14:00:00Z'", "after": None}
+    for name, values in (("order", {"id": order_id}), ("order_agreements", variables)):
+        fast = api.run(DOCUMENTS[name], values)
+        reference = graphql_sync(schema, DOCUMENTS[name], root_value=api.root(), variable_values=values,
+                                 field_resolver=_schema_resolver)
+        assert reference.errors is None and reference.data == fast["data"], name
+    order = api.run(DOCUMENTS["order"], {"id": order_id})["data"]["order"]
+    assert (order["originalTotalDutiesSet"]["shopMoney"]["amount"], order["currentTotalDutiesSet"]["shopMoney"]["amount"],
+            order["totalPriceSet"]["shopMoney"]["amount"]) == ("2.00", "3.50", "53.50")
+    ledger = api.run(DOCUMENTS["order_agreements"], variables)["data"]["order"]["agreements"]["edges"]
+    assert [(a["node"]["reason"], s["actionType"], s["lineType"], s["totalAmount"]["shopMoney"]["amount"])
+            for a in ledger for s in a["node"]["sales"]["nodes"]] == [
+        ("ORDER_EDIT", "ORDER", "PRODUCT", "30.00"), ("ORDER_EDIT", "ORDER", "DUTY", "1.50")]

@@ -496,8 +496,10 @@ class ShopifyAPI:
             "refunds": _plain_list([self._render_refund(r, order) for r in order.refunds]),
             "transactions": _plain_list([self._render_transaction(t, order) for t in order.transactions]),
             "edited": bool(order.edits),
-            # null when the order has none (both are nullable MoneyBags in the Admin schema)
-            "originalTotalDutiesSet": mb(order.total_duties) if order.total_duties else None,
+            # null when the order has none (both are nullable MoneyBags in the Admin schema). The
+            # original total is the duties at creation, before edits; the current one has the
+            # duties of lines an edit added, less what refunds gave back (Admin schema, Order)
+            "originalTotalDutiesSet": mb(order.original_duties) if order.original_duties else None,
             "currentTotalDutiesSet": (
                 mb(order.total_duties - sum((r.duties for r in order.refunds), Decimal("0.00"))) if order.total_duties else None
             ),
@@ -582,6 +584,8 @@ class ShopifyAPI:
             sales = [product_sale("ORDER", lines[line_id], lines[line_id].quantity,
                                   lines[line_id].gross - lines[line_id].discount, lines[line_id].tax)
                      for line_id in edit.added]
+            sales += [sale("DutySale", "ORDER", "DUTY", None, lines[line_id].duties, duty=self._duty(lines[line_id], order))
+                      for line_id in edit.added if lines[line_id].duties]
             sales += [product_sale("RETURN", lines[line_id], quantity, value, tax)
                       for line_id, quantity, value, tax in edit.removed]
             ledger.append(agreement("OrderEditAgreement", edit.edit_id, edit.at, "ORDER_EDIT", sales))

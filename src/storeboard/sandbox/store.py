@@ -239,6 +239,12 @@ class Order:
         return sum((li.duties for li in self.lines), Decimal("0.00"))
 
     @property
+    def original_duties(self) -> Decimal:
+        """Duties of the lines placed with the order (Shopify ``originalTotalDutiesSet``: "calculated
+        when an order was created, before any modifications"); an edit's added lines bring theirs later."""
+        return sum((li.duties for li in self.lines if li.added_at is None), Decimal("0.00"))
+
+    @property
     def total_additional_fees(self) -> Decimal:
         return sum((f.amount for f in self.additional_fees), Decimal("0.00"))
 

@@ -12,8 +12,9 @@
   order (macro changed_orders_filter): an order's events are rebuilt together.
   Shopify's sales ledger adds (docs/metrics.md, "Duties, additional fees, return fees, order
   edits"): a line an order edit added is sold on the edit's day, units an edit removed are
-  returned on that day; duties and additional fees charged (order day), refunded (refund day) and
-  reversed (cancellation day); return fees a refund kept, on the refund's day.
+  returned on that day; duties and additional fees charged (order day; an added line's duties on
+  the edit's day), refunded (refund day) and reversed (cancellation day); return fees a refund
+  kept, on the refund's day.
 #}
 with
 
@@ -397,6 +398,15 @@ refunded_duties as (
     group by 1, 2, 3
 ),
 
+-- Duties on lines an order edit added (DUTY sales of an ORDER_EDIT agreement): charged on the
+-- edit's day. originalTotalDutiesSet holds only the duties at the order's creation, before edits
+edit_duties as (
+    select order_id, happened_at, sum(total_amount) as duties
+    from agreement_sales
+    where reason = 'ORDER_EDIT' and action_type = 'ORDER' and line_type = 'DUTY'
+    group by order_id, happened_at
+),
+
 -- Order-level amounts of Shopify's total sales: duties, additional fees, return fees
 order_amounts as (
     select order_id, cast(null as varchar) as refund_id, processed_at as event_at, 'duty' as event_type,
@@ -404,15 +414,23 @@ order_amounts as (
            cast(0 as {{ money_type() }}) as return_fees, cast(0 as {{ money_type() }}) as taxes
     from orders where original_duties <> 0
     union all
+    select edit_duties.order_id, null, edit_duties.happened_at, 'edit_duty', edit_duties.duties, 0, 0, 0
+    from edit_duties
+    inner join orders on edit_duties.order_id = orders.order_id
+    where edit_duties.duties <> 0
+    union all
     select order_id, refund_id, refunded_at, 'duty_refund', -duties, 0, 0, 0
     from refunded_duties
     union all
     select orders.order_id, null, orders.cancelled_at, 'duty_cancellation',
-           -(orders.original_duties - coalesce(refunded.duties, 0)), 0, 0, 0
+           -(orders.original_duties + coalesce(edited.duties, 0) - coalesce(refunded.duties, 0)), 0, 0, 0
     from orders
     left join (select order_id, sum(duties) as duties from refunded_duties group by order_id) as refunded
         on orders.order_id = refunded.order_id
-    where orders.is_cancelled and orders.original_duties - coalesce(refunded.duties, 0) <> 0
+    left join (select order_id, sum(duties) as duties from edit_duties group by order_id) as edited
+        on orders.order_id = edited.order_id
+    where orders.is_cancelled
+      and orders.original_duties + coalesce(edited.duties, 0) - coalesce(refunded.duties, 0) <> 0
     union all
     select order_id, null, processed_at, 'additional_fee', 0, original_additional_fees, 0, 0
     from orders where original_additional_fees <> 0
