@@ -11,7 +11,7 @@ cleared comes back as ``""``: a deal's ``amount`` and ``closedate`` among them.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -264,3 +264,22 @@ def test_search_loads_a_cleared_deal_and_the_cursor_moves_on(run):
     assert load() == 0
     deal_searches = [b for t, b in server.searches if t == "deals" and b.get("filterGroups")]
     assert deal_searches and deal_searches[0]["filterGroups"][0]["filters"][0]["value"] == "2026-11-20T11:05:00.250Z"
+
+
+def test_dates_with_and_without_milliseconds_order_by_time(run):
+    """HubSpot's datetime properties may come with or without milliseconds. `…:12Z` sorts after
+    `…:12.500Z` as text but is half a second earlier: the cursor must take the later instant, or
+    the next run re-reads the later deal forever."""
+    config, account, server, load = run
+    load()
+    account.put("deals", "5836118401", _at(20, 11, 5), _at(20, 11, 5) + timedelta(seconds=12, milliseconds=500),
+                dealname="Later, with milliseconds", amount="10", deal_currency_code="EUR", dealstage="closedwon",
+                pipeline="default", closedate=None)
+    account.put("deals", "5836118402", _at(20, 11, 5), _at(20, 11, 5) + timedelta(seconds=12),
+                dealname="Earlier, without", amount="20", deal_currency_code="EUR", dealstage="closedwon",
+                pipeline="default", closedate=None, hs_lastmodifieddate="2026-11-20T11:05:12Z")
+    assert load() == 2
+    server.searches.clear()
+    assert load() == 0, "nothing changed since: nothing is read again"
+    deal_searches = [b for t, b in server.searches if t == "deals" and b.get("filterGroups")]
+    assert deal_searches[0]["filterGroups"][0]["filters"][0]["value"] == "2026-11-20T11:05:12.500Z"

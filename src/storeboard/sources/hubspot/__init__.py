@@ -129,7 +129,10 @@ def _incremental(client: HubSpotClient, object_type: str, start: str,
     since = state.get("modified_cursor", start)
     seen_at_cursor = set(state.get("ids_at_cursor", []))
     archived_seen: dict[str, str] = state.setdefault("archived", {})
+    # Stamps are compared as instants, never as text: HubSpot may write a date with or without
+    # milliseconds (``…:12Z`` and ``…:12.500Z``), and text order then disagrees with time order.
     newest, ids_at_newest = since, set(seen_at_cursor)
+    since_at = _instant(since)
     # Tombstones replace a deal's associations with none; a backfill writes new tables.
     convert = _Converter(object_type, tombstones=not backfill)
     archived: list[dict[str, Any]] = []
@@ -147,9 +150,10 @@ def _incremental(client: HubSpotClient, object_type: str, start: str,
         good = []
         for record in map(cleared_as_null, page):
             stamp = _stamp(record, prop)
-            if stamp == since and record.get("id") in seen_at_cursor:
+            stamp_at = _instant(stamp) if stamp is not None else None
+            if stamp_at == since_at and record.get("id") in seen_at_cursor:
                 continue
-            if backfill and stamp is not None and _instant(stamp) < start_at:
+            if backfill and stamp_at is not None and stamp_at < start_at:
                 continue  # search would not return it: modified before start_date
             try:
                 check_record(object_type, record)
@@ -160,11 +164,11 @@ def _incremental(client: HubSpotClient, object_type: str, start: str,
                 loadable = True
             # A quarantined record moves the cursor like a loaded one: it is kept in quarantine.
             if stamp is not None and isinstance(record.get("id"), str):
-                if backfill and stamp == mark:
+                if backfill and mark is not None and stamp_at == _instant(mark):
                     ids_at_mark.add(record["id"])
-                if stamp > newest:
+                if stamp_at > _instant(newest):
                     newest, ids_at_newest = stamp, set()
-                if stamp == newest:
+                if stamp_at == _instant(newest):
                     ids_at_newest.add(record["id"])
             if loadable:
                 archived_seen.pop(record["id"], None)
@@ -178,7 +182,7 @@ def _incremental(client: HubSpotClient, object_type: str, start: str,
         yield None
     if batch:
         yield from convert.tables([batch])
-    if backfill and mark is not None and mark < newest:
+    if backfill and mark is not None and _instant(mark) < _instant(newest):
         newest, ids_at_newest = mark, ids_at_mark  # changed during the backfill: search from the mark
     state["modified_cursor"], state["ids_at_cursor"] = newest, sorted(ids_at_newest)
 
