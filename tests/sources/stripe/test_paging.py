@@ -143,7 +143,11 @@ def test_rate_limited_requests_are_retried_after_a_short_back_off(sandbox, caplo
     assert all(body["object"] == "list" for body in bodies)
     retried = [r.getMessage() for r in caplog.records if r.getMessage().startswith("stripe 429")]
     assert retried and all("endpoint-rate" in m for m in retried)
-    assert max(float(m.rsplit(" ", 1)[1].rstrip("s")) for m in retried) < 2.0
+    # "retry N in Ds": the first back-off is a fraction of a second (0.5 s × 0.5, jittered ±50 %),
+    # each further one twice the last; how many a request needs depends on the machine's speed
+    delays = [(int(m.split(" retry ", 1)[1].split(" ", 1)[0]), float(m.rsplit(" ", 1)[1].rstrip("s"))) for m in retried]
+    assert any(attempt == 1 for attempt, _ in delays)
+    assert all(0.125 * 2 ** (attempt - 1) - 0.005 <= delay <= 0.375 * 2 ** (attempt - 1) + 0.005 for attempt, delay in delays)
 
 
 def test_client_paces_to_the_endpoint_limit(sandbox):

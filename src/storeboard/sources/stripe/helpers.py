@@ -102,8 +102,8 @@ class StripeClient:
             delay = _retry_after(response)
             if delay is None:
                 delay = RATE_RETRY_SECONDS * self._backoff_factor * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
-            logger.debug("stripe 429 (%s) for %s; retrying in %.2fs", response.headers.get("Stripe-Rate-Limited-Reason"),
-                         path, delay)
+            logger.debug("stripe 429 (%s) for %s; retry %d in %.2fs", response.headers.get("Stripe-Rate-Limited-Reason"),
+                         path, attempt, delay)
             time.sleep(delay)
         self.served_version = response.headers.get("Stripe-Version", self.served_version)
         if response.status_code == 401:
