@@ -66,6 +66,13 @@ agreement_sales as (
     where true {{ changed_orders_filter() }}
 ),
 
+-- return fees: a return fee is a sale to the customer (an ORDER FeeSale) in a refund's or
+-- return's agreement
+return_fee_sales as (
+    select * from agreement_sales
+    where reason in ('REFUND', 'RETURN') and line_type = 'FEE' and action_type = 'ORDER'
+),
+
 -- lines an order edit added: sold when the edit happened, not when the order was placed
 lines_added_by_edits as (
     select order_line_id, min(happened_at) as added_at
@@ -121,9 +128,8 @@ refund_fees_and_duties as (
         from refund_duties
         union all
         select refund_id, 0, total_amount
-        from agreement_sales
-        where reason in ('REFUND', 'RETURN') and line_type = 'FEE' and action_type = 'ORDER'
-            and refund_id is not null
+        from return_fee_sales
+        where refund_id is not null
     ) as parts
     group by refund_id
 ),
@@ -438,10 +444,8 @@ order_amounts as (
     select order_id, null, cancelled_at, 'additional_fee_cancellation', 0, -original_additional_fees, 0, 0
     from orders where is_cancelled and original_additional_fees <> 0
     union all
-    -- a return fee is a sale to the customer (an ORDER FeeSale) in a refund's or return's agreement
     select order_id, refund_id, happened_at, 'return_fee', 0, 0, total_amount - tax_amount, tax_amount
-    from agreement_sales
-    where reason in ('REFUND', 'RETURN') and line_type = 'FEE' and action_type = 'ORDER'
+    from return_fee_sales
 ),
 
 all_events as (
