@@ -60,3 +60,22 @@ def test_unreachable_shop_is_a_source_error():
     with pytest.raises(SourceError) as info:
         client.shop()
     assert "could not be reached" in str(info.value)
+
+
+def test_waits_before_a_page_not_after_the_last_one():
+    """Shopify takes a query's requested cost up front (shopify.dev/docs/api/usage/limits): the
+    client waits until the bucket holds it before sending the next page, and the run's last page
+    is followed by no wait at all (it used to wait for a next page that never came)."""
+    from datetime import UTC, datetime
+
+    from storeboard.sandbox import GeneratorSettings, StoreGenerator
+
+    store = StoreGenerator(GeneratorSettings(seed=7, as_of=datetime(2026, 11, 20, tzinfo=UTC), days=30, orders=5)).generate()
+    waits: list[float] = []
+    # A bucket that holds one page's requested cost (the page is sized to just under the 1,000
+    # cap) and refills slowly: after the page it is short of another one's.
+    with SandboxServer(store, shopify_bucket=CostBucket(1000.0, 10.0)) as server:
+        client = ShopifyClient(server.url, SHOPIFY_TOKEN, "2026-04", page_size=250, sleep=waits.append)
+        pages = list(client.iter_orders("2000-01-01T00:00:00Z"))
+        assert len(pages) == 1 and server.shopify.bucket.status()["currentlyAvailable"] < 990
+    assert waits == []

@@ -60,6 +60,10 @@ class ShopifyClient:
         self.throttled_seconds = 0.0
         #: per paged document, the largest ``first`` whose requested cost fitted the cap
         self._fitted: dict[str, int] = {}
+        #: the cost bucket as the last response reported it: (available, maximum, restore rate, when)
+        self._bucket: tuple[float, float, float, float] | None = None
+        #: per document and page size, the cost Shopify last requested for it (its pages cost the same)
+        self._requested: dict[tuple[str, Any], float] = {}
 
     def _post(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         token = self._auth.token()
@@ -106,8 +110,11 @@ class ShopifyClient:
         """
         waited = 0.0
         while True:
+            key = (query, (variables or {}).get("first"))
+            self._pace(key)
             body = self._post(query, variables or {})
             cost = (body.get("extensions") or {}).get("cost") or {}
+            self._note_cost(key, cost)
             errors = body.get("errors")
             if isinstance(errors, list) and errors:
                 code = ((errors[0].get("extensions") or {}).get("code")) or ""
@@ -130,7 +137,6 @@ class ShopifyClient:
                 raise SourceError("shopify", f"Shopify query failed for {self.shop_url}: {errors[0].get('message')}")
             if isinstance(errors, str):
                 raise SourceError("shopify", f"Shopify query failed for {self.shop_url}: {errors}")
-            self._pace(cost)
             return body.get("data") or {}
 
     def _wait(self, seconds: float) -> None:
@@ -144,14 +150,32 @@ class ShopifyClient:
         rate = float(status.get("restoreRate") or 50.0)
         return max(needed / rate, 0.05)
 
-    def _pace(self, cost: dict[str, Any]) -> None:
-        """Wait before the bucket would run short for the next call of the same size."""
+    def _note_cost(self, key: tuple[str, Any], cost: dict[str, Any]) -> None:
+        """Remember the bucket a response reports and what the document was charged up front (a
+        refused document's cost is over the cap and never sent again at that page size)."""
         status = cost.get("throttleStatus") or {}
-        requested = float(cost.get("requestedQueryCost") or 0)
-        available = float(status.get("currentlyAvailable") or 0)
-        rate = float(status.get("restoreRate") or 0)
-        if status and rate and available < requested:
-            self._wait((requested - available) / rate)
+        if status.get("restoreRate"):
+            self._bucket = (float(status.get("currentlyAvailable") or 0), float(status.get("maximumAvailable") or 0),
+                            float(status["restoreRate"]), time.monotonic())
+        if cost.get("requestedQueryCost"):
+            self._requested[key] = float(cost["requestedQueryCost"])
+
+    def _pace(self, key: tuple[str, Any]) -> None:
+        """Before sending, wait until the bucket holds what this document was charged last time.
+
+        Shopify takes a query's requested cost before running it and throttles it when the bucket
+        holds less (shopify.dev/docs/api/usage/limits); waiting here, rather than after a call for
+        a next one that may never come, keeps a run's last page from waiting for nothing."""
+        if self._bucket is None or key not in self._requested:
+            return
+        available, maximum, rate, at = self._bucket
+        now = time.monotonic()
+        available = min(maximum or float("inf"), available + (now - at) * rate)
+        needed = self._requested[key] - available
+        if needed > 0:
+            self._wait(needed / rate)
+            # The bucket holds the requested cost now, whether or not time passed while waiting.
+            self._bucket = (self._requested[key], maximum, rate, time.monotonic())
 
     def shop(self) -> dict[str, Any]:
         """The shop's name, domain, IANA time zone and currency."""
