@@ -1,20 +1,26 @@
 """Connector wall time against the floor the API's rate limit allows.
 
-Each connector loads a generated store from the sandbox with realistic limits switched on
-(Shopify: a cost bucket of 2,000 points refilled at ``--restore-rate`` points/s, paging without
-the bulk backfill; Stripe: 100 requests/s per key and 25/s per endpoint; HubSpot: 5 searches/s and 190 other requests
-per ten seconds), into DuckDB. The sandbox runs in a process of its own, as a real API would: its
-CPU is not the connector's. The floor is the least time the limit allows for the requests the
-connector actually made; the ratio is wall time ÷ floor (target ≤ 1.3). Prints a Markdown table.
+Each connector loads a generated store from the sandbox with realistic limits switched on, into
+DuckDB: Shopify with the cost bucket of a shop on a plan (Standard restores 100 points/s, Plus
+1,000, each bucket 20 s of restore), paging without the bulk backfill, then an incremental refresh
+after a share of the orders changed; Stripe 100 requests/s per key and 25/s per endpoint; HubSpot 5
+searches/s and 190 other requests per ten seconds. The sandbox runs in a process of its own, as a
+real API would: its CPU is not the connector's. The floor is the least time the limit allows for
+the requests the connector actually made; the ratio is wall time ÷ floor. Shopify's bulk backfill
+is timed on its own (it is not rate limited). Prints a ``BENCH-JSON`` line; ``storeboard bench`` runs all three and
+writes the tables.
 
-    python -m benchmarks.connectors --orders 20000 --restore-rate 1000
+    python -m benchmarks.connectors limits --orders 20000
+    python -m benchmarks.connectors shopify --plan standard --orders 3000
+    python -m benchmarks.connectors bulk --orders 250000
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import resource
 import multiprocessing
-import platform
 import tempfile
 import time
 from collections import Counter
@@ -22,9 +28,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dlt
+import httpx
 
 from storeboard import pipeline
-from storeboard.bench import CONNECTOR_ORDERS, SHOPIFY_RESTORE_RATE
+from storeboard.bench import CONNECTOR_ORDERS, SHOPIFY_CHANGED_SHARE
 from storeboard.sandbox import GeneratorSettings, SandboxServer, StoreGenerator
 from storeboard.sandbox.shopify import CostBucket
 from tests.conftest import make_config
@@ -52,15 +59,34 @@ def window_floor(requests: int, limit: int, window: float) -> float:
     return (max(requests - 1, 0) // limit) * window
 
 
+def cost_floor(costs: list[tuple[int, int]], size: float, rate: float) -> float:
+    """Least seconds Shopify's bucket allows for queries of these (requested, actual) costs, sent
+    back to back from a full bucket: a query runs only once the bucket holds its requested cost,
+    which is taken up front, and the difference to the actual cost is refunded when it finishes
+    ("GraphQL Admin API rate limits", shopify.dev/docs/api/usage/limits). Requests take no time
+    here, so refill happens only while waiting."""
+    seconds, available = 0.0, size
+    for requested, actual in costs:
+        if available < requested:
+            seconds += (requested - available) / rate
+            available = requested
+        available -= actual
+    return seconds
+
+
 def _generator(orders: int) -> StoreGenerator:
     return StoreGenerator(GeneratorSettings(seed=42, as_of=datetime(2026, 11, 20, tzinfo=UTC), days=365, orders=orders))
 
 
-def _serve(conn, orders: int, restore_rate: float) -> None:
-    """The sandbox's process: serve the store; answer ``reset`` and ``counts`` over the pipe."""
+def _serve(conn, orders: int, bucket_size: float, restore_rate: float) -> None:
+    """The sandbox's process: serve the store; answer ``reset`` and ``counts`` over the pipe.
+
+    ``reset`` also fills the cost bucket, so each measured run starts as a shop that has been idle
+    for the bucket's 20 s, which is what the floor assumes."""
     generator = _generator(orders)
     counts: Counter = Counter()
-    server = SandboxServer(generator.generate(), shopify_bucket=CostBucket(2000.0, restore_rate), generator=generator)
+    server = SandboxServer(generator.generate(), shopify_bucket=CostBucket(bucket_size, restore_rate),
+                           generator=generator)
     server.app.add_middleware(CountingMiddleware, counts=counts)
     with server:
         conn.send(server.url)
@@ -72,22 +98,52 @@ def _serve(conn, orders: int, restore_rate: float) -> None:
             if command == "reset":
                 counts.clear()
                 server.shopify.points_spent = 0
+                server.shopify.costs.clear()
+                server.shopify.bucket.refund(bucket_size)
                 conn.send(None)
             elif command == "counts":
-                conn.send({**counts, "shopify_points": server.shopify.points_spent})
+                conn.send({**counts, "shopify_points": server.shopify.points_spent, "shopify_costs": server.shopify.costs})
             else:
                 return
 
 
-def measure(orders: int, restore_rate: float, only: list[str] | None = None) -> list[dict]:
-    store = _generator(orders).generate()  # the same store, for the CSV drop and the config
+def _start_sandbox(orders: int, bucket: CostBucket):
+    """The sandbox in a spawned process; returns (process, pipe, url)."""
     context = multiprocessing.get_context("spawn")
     conn, child = context.Pipe()
-    sandbox = context.Process(target=_serve, args=(child, orders, restore_rate), name="bench-sandbox", daemon=True)
+    sandbox = context.Process(target=_serve, args=(child, orders, bucket.size, bucket.restore_rate),
+                              name="bench-sandbox", daemon=True)
     sandbox.start()
     child.close()
+    return sandbox, conn, conn.recv()
+
+
+def _stop_sandbox(sandbox, conn) -> None:
+    conn.send("stop")
+    sandbox.join(10)
+    if sandbox.is_alive():
+        sandbox.terminate()
+
+
+def _extract(config, name: str, conn) -> dict:
+    """One measured ``extract_load`` of source ``name``, from a full bucket and zeroed counts."""
+    conn.send("reset")
+    conn.recv()
+    started = time.monotonic()
+    rows_loaded = pipeline.extract_load(config, name)
+    wall = time.monotonic() - started
+    conn.send("counts")
+    counts = conn.recv()
+    trace = dlt.pipeline(pipeline_name=f"storeboard_{name}", pipelines_dir=str(config.state_dir / "pipelines")).last_trace
+    steps = {s.step: round((s.finished_at - s.started_at).total_seconds(), 2) for s in trace.steps if s.step != "run"}
+    return {"records": rows_loaded, "wall": wall, "counts": counts, "steps": steps}
+
+
+def measure(orders: int, only: list[str] | None = None) -> list[dict]:
+    """Stripe and HubSpot against their request limits (Shopify: ``measure_shopify``)."""
+    store = _generator(orders).generate()  # the same store, for the CSV drop and the config
+    sandbox, conn, url = _start_sandbox(orders, CostBucket.for_plan("plus"))
     floors = {
-        "shopify": lambda c: max(0.0, c.get("shopify_points", 0) - 2000.0) / restore_rate,
         # 100 requests/s for the account and 25/s for any one endpoint.
         "stripe": lambda c: max([c.get("v1", 0) / 100.0] + [n / 25.0 for k, n in c.items() if k.startswith("stripe ")]),
         # Search (5/s) and the other CRM calls (190 per rolling ten seconds) are separate
@@ -96,47 +152,82 @@ def measure(orders: int, restore_rate: float, only: list[str] | None = None) -> 
     }
     rows = []
     try:
-        url = conn.recv()
         for name, floor_of in floors.items():
             if only and name not in only:
                 continue
             folder = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
-            config = make_config(folder, "duckdb:///bench.duckdb", url, store=store)
-            if name == "shopify":
-                config.sources.shopify.bulk_backfill = False  # the paged path is the rate-limited one
-            conn.send("reset")
-            conn.recv()
-            started = time.monotonic()
-            rows_loaded = pipeline.extract_load(config, name)
-            wall = time.monotonic() - started
-            conn.send("counts")
-            counts = conn.recv()
-            trace = dlt.pipeline(pipeline_name=f"storeboard_{name}", pipelines_dir=str(config.state_dir / "pipelines")).last_trace
-            steps = {s.step: round((s.finished_at - s.started_at).total_seconds(), 2) for s in trace.steps if s.step != "run"}
-            rows.append({"connector": name, "records": rows_loaded, "wall": wall, "floor": floor_of(counts),
-                         "requests": {k: v for k, v in counts.items() if v}, "steps": steps})
+            run = _extract(make_config(folder, "duckdb:///bench.duckdb", url, store=store), name, conn)
+            counts = run.pop("counts")
+            rows.append({"connector": name, **run, "floor": floor_of(counts),
+                         "requests": {k: v for k, v in counts.items() if v}})
     finally:
-        conn.send("stop")
-        sandbox.join(10)
-        if sandbox.is_alive():
-            sandbox.terminate()
+        _stop_sandbox(sandbox, conn)
     return rows
 
 
+def measure_shopify(orders: int, plan: str, changed_share: float = SHOPIFY_CHANGED_SHARE) -> list[dict]:
+    """Shopify's paged backfill, then an incremental refresh after ``changed_share`` of the orders
+    changed, against the cost bucket of a shop on ``plan``.
+
+    Floor: ``cost_floor`` of the queries the connector made."""
+    bucket = CostBucket.for_plan(plan)
+    sandbox, conn, url = _start_sandbox(orders, bucket)
+    rows = []
+    try:
+        config = make_config(Path(tempfile.mkdtemp(prefix=f"bench-shopify-{plan}-")), "duckdb:///bench.duckdb", url)
+        config.sources.shopify.bulk_backfill = False  # the paged path is the one the cost limit binds
+        runs = [("backfill", None)]
+        total = max(2, round(orders * changed_share))
+        cancels = (total - total // 2) // 3
+        runs.append(("incremental", {"orders": total // 2, "refunds": total - total // 2 - cancels, "cancels": cancels,
+                                      "seed": 42}))
+        for kind, change in runs:
+            if change is not None:
+                httpx.post(f"{url}/_sandbox/advance", json=change, timeout=600).raise_for_status()
+            run = _extract(config, "shopify", conn)
+            counts = run.pop("counts")
+            rows.append({"plan": plan, "orders": orders, "run": kind, **run, "points": counts.get("shopify_points", 0),
+                         "queries": len(counts.get("shopify_costs", [])), "changed": change, "bucket": bucket.size,
+                         "restore_rate": bucket.restore_rate,
+                         "floor": cost_floor(counts.get("shopify_costs", []), bucket.size, bucket.restore_rate)})
+    finally:
+        _stop_sandbox(sandbox, conn)
+    return rows
+
+
+def measure_bulk(orders: int) -> dict:
+    """Shopify's first load through the bulk backfill (``bulkOperationRunQuery``, then the JSONL
+    download) from a store of ``orders``: wall time and this process's peak memory."""
+    sandbox, conn, url = _start_sandbox(orders, CostBucket.for_plan("standard"))
+    try:
+        config = make_config(Path(tempfile.mkdtemp(prefix="bench-shopify-bulk-")), "duckdb:///bench.duckdb", url)
+        config.sources.shopify.bulk_backfill = True
+        run = _extract(config, "shopify", conn)
+        counts = run.pop("counts")
+    finally:
+        _stop_sandbox(sandbox, conn)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+    return {"orders": orders, **run, "points": counts.get("shopify_points", 0), "peak_rss": peak}
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description="Connectors against their rate limits; prints JSON.")
+    parser.add_argument("what", choices=["limits", "shopify", "bulk"],
+                        help="limits: Stripe and HubSpot; shopify: paged backfill and increment on --plan; "
+                             "bulk: Shopify's bulk backfill")
     parser.add_argument("--orders", type=int, default=CONNECTOR_ORDERS)
-    parser.add_argument("--restore-rate", type=float, default=SHOPIFY_RESTORE_RATE)
-    parser.add_argument("--only", nargs="*", help="connectors to measure (default: all)")
+    parser.add_argument("--plan", default="standard", choices=["standard", "advanced", "plus", "enterprise"])
+    parser.add_argument("--changed-share", type=float, default=SHOPIFY_CHANGED_SHARE)
+    parser.add_argument("--only", nargs="*", help="limits: the connectors to measure (default: both)")
     args = parser.parse_args()
-    rows = measure(args.orders, args.restore_rate, args.only)
-    print(f"Connector wall time vs rate-limit floor — {args.orders:,} orders, DuckDB, "
-          f"{platform.machine()} {platform.python_version()}, Shopify restore {args.restore_rate:.0f} points/s\n")
-    print("| connector | records | wall time (s) | rate-limit floor (s) | ratio |")
-    print("|---|---:|---:|---:|---:|")
-    for r in rows:
-        ratio = f"{r['wall'] / r['floor']:.2f}" if r["floor"] >= 1 else "n/a (floor < 1 s)"
-        print(f"| {r['connector']} | {r['records']:,} | {r['wall']:.1f} | {r['floor']:.1f} | {ratio} |")
+    if args.what == "limits":
+        result = measure(args.orders, args.only)
+    elif args.what == "shopify":
+        result = measure_shopify(args.orders, args.plan, args.changed_share)
+    else:
+        result = measure_bulk(args.orders)
+    # One marked line: dlt and the sandbox may print their own lines around it.
+    print("BENCH-JSON " + json.dumps(result, default=str))
 
 
 if __name__ == "__main__":

@@ -95,3 +95,30 @@ def test_scales_parse():
     assert bench.parse_scale("1M") == ("1M", 1_000_000)
     with pytest.raises(Exception, match="--scale"):
         bench.parse_scale("lots")
+
+
+def test_shopify_cost_floor_waits_for_each_querys_requested_cost():
+    """Hand-computed: a 2,000-point bucket restoring 100/s, four queries each charged 1,000 up
+    front and 900 in the end. The first two fit (2,000 → 1,100 → 200); the third waits 8 s for
+    1,000 points (→ 100 after it), the fourth 9 s: 17 s in all."""
+    from benchmarks.connectors import cost_floor
+
+    assert cost_floor([(1000, 900)] * 4, 2000.0, 100.0) == pytest.approx(17.0)
+    assert cost_floor([(994, 472), (994, 418)], 2000.0, 100.0) == 0.0
+
+
+def test_shopify_plan_rows_become_targets_and_tables():
+    """The Shopify plan and bulk results are checked against 1.2× and written as tables."""
+    plan = {"plan": "standard", "orders": 600, "run": "backfill", "records": 1200, "wall": 360.0, "floor": 330.0,
+            "points": 36000, "queries": 80, "changed": None, "steps": {"extract": 355.0}}
+    bulk = {"orders": 250_000, "records": 500_000, "wall": 200.0, "steps": {"extract": 180.0, "normalize": 5.0,
+                                                                             "load": 15.0}, "peak_rss": 2**30}
+    results = {"runs": {}, "demo_command": {},
+               "connectors": {"orders": 20_000, "rows": [], "shopify": {"plans": [plan], "bulk": bulk}}}
+    rows = {t["target"]: t for t in bench_report.targets(results)}
+    target = rows["shopify backfill within 1.2× the standard plan's cost floor"]
+    assert target["measured"] == "1.09×" and target["met"] == "met"
+    text = bench_report.render(results)
+    assert "| standard | backfill | 600 | – | 1,200 | 80 | 36,000 | 6 min 00 s | 5 min 55 s | 5 min 30 s | 1.09 |" in text
+    # 60 points an order at 250,000 orders: 15M points, 150,000 s at 100 points/s, 15,000 s at 1,000/s.
+    assert "| 250,000 | 500,000 | 3 min 20 s | 3 min 00 s | 20.0 s | 1.00 GB | 41 h 40 min | 4 h 10 min |" in text

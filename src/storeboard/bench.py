@@ -54,8 +54,15 @@ CHANGED_SHARE = 0.01
 #: so the ratio measures throughput rather than a pipeline's fixed second of setup (at 5,000 orders
 #: Stripe's floor was 2.7 s).
 CONNECTOR_ORDERS = 20_000
-#: Shopify's cost points restored per second in that benchmark (the Shopify Plus rate).
-SHOPIFY_RESTORE_RATE = 1_000.0
+#: Shopify's paged backfill per plan: orders in the store, sized so each floor is a few minutes (an
+#: order costs about 60 points by Shopify's cost rules, and a Standard shop restores a tenth of
+#: Plus's points a second).
+SHOPIFY_PLAN_ORDERS = {"standard": 600, "plus": 4_000}
+#: Share of the orders changed before the Shopify incremental refresh: enough that the refresh
+#: spends more than the bucket holds, so the limit binds and the ratio means something.
+SHOPIFY_CHANGED_SHARE = 0.2
+#: Orders in the store of the Shopify bulk backfill benchmark.
+SHOPIFY_BULK_ORDERS = 250_000
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 Log = Callable[[str], None]
@@ -354,22 +361,38 @@ def bench_demo_command(orders: int, work: Path, log: Log) -> dict[str, Any]:
             "measured_at": datetime.now(UTC).isoformat(timespec="seconds")}
 
 
-def bench_connectors(orders: int, restore_rate: float, log: Log) -> dict[str, Any] | None:
-    """``benchmarks/connectors.py`` in its own process (it needs a checkout: it reuses the tests'
-    config helper); None when the suite runs from an installed package."""
-    if not (REPO_ROOT / "benchmarks" / "connectors.py").is_file():
-        return None
-    log(f"[connectors] {orders:,} orders against the rate-limit floors")
-    code = ("import json; from benchmarks.connectors import measure; "
-            f"print('BENCH-JSON ' + json.dumps(measure({orders}, {restore_rate})))")
-    with tempfile.TemporaryDirectory(prefix="storeboard-bench-connectors-") as tmp:
-        out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True,
-                             env=_child_env(), check=False)
+def _connector_child(args: list[str], log: Log) -> tuple[Any, str | None]:
+    """``python -m benchmarks.connectors ARGS`` in its own process (it needs a checkout: it reuses
+    the tests' config helper); returns (its JSON, None) or (None, the error)."""
+    log(f"[connectors] {' '.join(args)}")
+    out = subprocess.run([sys.executable, "-m", "benchmarks.connectors", *args], cwd=REPO_ROOT, capture_output=True,
+                         text=True, env=_child_env(), check=False)
     line = next((x for x in out.stdout.splitlines() if x.startswith("BENCH-JSON ")), None)
     if out.returncode != 0 or line is None:
-        return {"orders": orders, "restore_rate": restore_rate, "rows": [], "error": (out.stderr or out.stdout)[-1500:]}
-    return {"orders": orders, "restore_rate": restore_rate, "rows": json.loads(line[len("BENCH-JSON "):]),
-            "measured_at": datetime.now(UTC).isoformat(timespec="seconds")}
+        return None, (out.stderr or out.stdout)[-1500:]
+    return json.loads(line[len("BENCH-JSON "):]), None
+
+
+def bench_connectors(orders: int, log: Log) -> dict[str, Any] | None:
+    """The connectors against their rate limits: Stripe and HubSpot on ``orders``; Shopify's paged
+    backfill and increment on a Standard and a Plus shop; Shopify's bulk backfill at
+    ``SHOPIFY_BULK_ORDERS``. None when the suite runs from an installed package."""
+    if not (REPO_ROOT / "benchmarks" / "connectors.py").is_file():
+        return None
+    now = lambda: datetime.now(UTC).isoformat(timespec="seconds")  # noqa: E731
+    rows, error = _connector_child(["limits", "--orders", str(orders)], log)
+    result: dict[str, Any] = {"orders": orders, "rows": rows or [], "measured_at": now()}
+    if error:
+        result["error"] = error
+    plans = []
+    for plan, plan_orders in SHOPIFY_PLAN_ORDERS.items():
+        measured, error = _connector_child(["shopify", "--plan", plan, "--orders", str(plan_orders),
+                                            "--changed-share", str(SHOPIFY_CHANGED_SHARE)], log)
+        plans += measured or [{"plan": plan, "orders": plan_orders, "error": error}]
+    bulk, error = _connector_child(["bulk", "--orders", str(SHOPIFY_BULK_ORDERS)], log)
+    result["shopify"] = {"plans": plans, "bulk": bulk or {"orders": SHOPIFY_BULK_ORDERS, "error": error},
+                         "measured_at": now()}
+    return result
 
 
 class PostgresServer:
@@ -437,7 +460,7 @@ def _stop_on_sigterm(signum, frame) -> None:
 
 def run_suite(scales: list[str], warehouses: list[str], out: Path, work: Path | None = None,
               connectors: bool = True, demo_command: bool = True, requests: int = 20,
-              connector_orders: int = CONNECTOR_ORDERS, restore_rate: float = SHOPIFY_RESTORE_RATE,
+              connector_orders: int = CONNECTOR_ORDERS,
               log: Log = print) -> dict[str, Any]:
     """Run the benchmarks and rewrite the generated section of ``out`` (results kept in
     ``out.with_suffix('.json')``, merged with earlier runs by scale and warehouse).
@@ -495,7 +518,7 @@ def run_suite(scales: list[str], warehouses: list[str], out: Path, work: Path | 
             postgres.stop()
     if connectors:
         started_env = {**environment, "load_average": bench_report.environment()["load_average"]}
-        measured = bench_connectors(connector_orders, restore_rate, log)
+        measured = bench_connectors(connector_orders, log)
         if measured is not None:
             results["connectors"] = {**measured, "environment": started_env}
     bench_report.write(out, results)

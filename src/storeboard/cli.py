@@ -393,6 +393,8 @@ def bench(
     warehouse: str = typer.Option("both", help="duckdb, postgres or both."),
     out: Path = typer.Option(Path("docs/performance.md"), "--out", help="Markdown whose generated tables are rewritten."),
     skip_connectors: bool = typer.Option(False, "--skip-connectors", help="Skip the rate-limit floor benchmark."),
+    connectors_only: bool = typer.Option(False, "--connectors-only",
+                                         help="Only the connectors against their rate limits (no --scale runs)."),
     skip_demo: bool = typer.Option(False, "--skip-demo", help="Skip timing `storeboard demo --no-serve`."),
     requests: int = typer.Option(20, help="Timed requests per dashboard page."),
     work_dir: Optional[Path] = typer.Option(None, help="Folder for the stores and warehouses (default: temporary)."),
@@ -402,7 +404,8 @@ def bench(
 
     warehouses = ["duckdb", "postgres"] if warehouse == "both" else [warehouse]
     try:
-        run_suite(scale, warehouses, out, work=work_dir, connectors=not skip_connectors, demo_command=not skip_demo,
+        run_suite([] if connectors_only else scale, warehouses, out, work=work_dir, connectors=not skip_connectors,
+                  demo_command=not skip_demo,
                   requests=requests, log=lambda line: console.print(line, markup=False, highlight=False))
     except StoreboardError as exc:
         _fail(exc, 2)

@@ -128,8 +128,10 @@ class ShopifyAPI:
         self.faults = faults or FaultPlan()
         self.bulk = BulkOperations(self)
         self.webhook_subscriptions = WebhookSubscriptions()
-        #: cost points debited so far (benchmarks compare wall time with what the bucket allows)
+        #: cost points debited so far, and each served query's (requested, actual) cost: benchmarks
+        #: compare wall time with what the bucket allows for those queries
         self.points_spent = 0
+        self.costs: list[tuple[int, int]] = []
         #: this server's address, for bulk download URLs (set from each request)
         self.base_url = "http://127.0.0.1"
         #: the API version of the request being served (bulk concurrency depends on it)
@@ -221,6 +223,7 @@ class ShopifyAPI:
         actual = min(cost, actual_cost(document, data, variables))
         self.bucket.refund(cost - actual)
         self.points_spent += actual
+        self.costs.append((cost, actual))
         return {
             "data": data,
             "extensions": {"cost": {"requestedQueryCost": cost, "actualQueryCost": actual, "throttleStatus": self.bucket.status()}},
