@@ -255,11 +255,12 @@ def _shopify_tables(shopify: dict[str, Any]) -> list[str]:
         per_order = [r["points"] / r["orders"] for r in plans if r["run"] == "backfill" and r["orders"]]
         estimate = sum(per_order) / len(per_order) * bulk["orders"] if per_order else None
         lines += ["", "### Shopify bulk backfill", "",
-                  "`benchmarks/connectors.py bulk`: the first load through one bulk operation "
+                  "`benchmarks/connectors.py bulk`: the first load with the orders read through one bulk operation "
                   "(`bulkOperationRunQuery`, polled, then the JSONL downloaded and reassembled), which the cost "
-                  "limit does not throttle. The sandbox builds the JSONL at once where Shopify takes its own time, "
-                  "so this is the connector's side. For comparison, the paged floor for the same store, from the "
-                  "points per order of the paged backfills above.", ""]
+                  f"limit does not throttle; customers and variants are paged on a {bulk.get('plan', 'plus')} "
+                  "shop's bucket. The sandbox builds the JSONL at once where Shopify takes its own time, so this is "
+                  "the connector's side. For comparison, the paged floor for the same store, from the points per "
+                  "order of the paged backfills above.", ""]
         lines += _table(["orders", "records", "wall time", "extract", "dlt normalise + load", "peak RSS",
                          "paged floor, Standard", "paged floor, Plus"],
                         [[f"{bulk['orders']:,}", f"{bulk['records']:,}", _s(bulk["wall"]),
