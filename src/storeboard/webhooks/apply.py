@@ -20,9 +20,7 @@ scheduled refresh, which remains the source of truth, reconciles it.
 from __future__ import annotations
 
 import logging
-import os
 import threading
-from contextlib import contextmanager
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -174,24 +172,10 @@ def _apply(rt: Runtime, batch: _Batch) -> tuple[dict[str, int], dict[str, str]]:
     return loaded, problems
 
 
-@contextmanager
-def _only_tests_of_rebuilt_models() -> Iterator[None]:
-    """Run only the dbt tests whose every parent is rebuilt (``--indirect-selection cautious``).
-
-    dbt's default also runs tests that compare a rebuilt mart with one left for the next refresh
-    (revenue by day against revenue by SKU), which would fail until then. Set through dbt's
-    environment variable because ``runner.build`` takes a selector only; the refresh lock held
-    around the build means no other build in this process reads it meanwhile.
-    """
-    name, before = "DBT_INDIRECT_SELECTION", os.environ.get("DBT_INDIRECT_SELECTION")
-    os.environ[name] = "cautious"
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = before
+#: Only the dbt tests whose every parent is rebuilt (``--indirect-selection cautious``): dbt's
+#: default also runs tests that compare a rebuilt mart with one left for the next refresh
+#: (revenue by day against revenue by SKU), which would fail until then.
+INDIRECT_SELECTION = "cautious"
 
 
 def apply_pending(config: Config | Runtime, owner: str | None = None) -> ApplyResult:
@@ -232,9 +216,8 @@ def apply_pending(config: Config | Runtime, owner: str | None = None) -> ApplyRe
                 for event_id in batch.objects.get(obj, []):
                     failed[event_id] = pipeline.redact(error, config)
             if loaded:
-                with _only_tests_of_rebuilt_models():
-                    runner.build(warehouse, config.state_dir, pipeline.dbt_vars(rt),
-                                 select=config.webhooks.dbt_select)
+                runner.build(warehouse, config.state_dir, pipeline.dbt_vars(rt), select=config.webhooks.dbt_select,
+                             indirect_selection=INDIRECT_SELECTION)
         except Exception as exc:  # the receiver keeps serving; the events stay pending
             text = str(exc) if isinstance(exc, StoreboardError) else f"{type(exc).__name__}: {exc}"
             error = pipeline.redact(text, config)
