@@ -27,16 +27,21 @@ from storeboard.sources import source_module
 from storeboard.transform import runner
 from storeboard.warehouse import Warehouse
 
-# dlt reports anonymous usage over the network by default; Storeboard never calls out.
-os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
-# dlt warns about every all-null column; staging tolerates those (select_source_columns).
-os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
-# Arrow tables get dlt's _dlt_load_id column too (dlt adds it to dict rows only by default), so
-# every raw row names the load that wrote it.
-os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
-# dlt gzips its intermediate files by default; they are local and deleted after the load, and
-# compressing them was a fifth of the CPU time of extracting Stripe or Shopify.
-os.environ.setdefault("DATA_WRITER__DISABLE_COMPRESSION", "true")
+#: dlt's settings for Storeboard's pipelines. dlt reads its configuration from environment
+#: variables only, so these are set (``dlt_defaults``) just before a pipeline is made, never over
+#: a value the operator set, and not when this module is merely imported.
+DLT_DEFAULTS = {
+    # dlt reports anonymous usage over the network by default; Storeboard never calls out.
+    "RUNTIME__DLTHUB_TELEMETRY": "false",
+    # dlt warns about every all-null column; staging tolerates those (select_source_columns).
+    "RUNTIME__LOG_LEVEL": "ERROR",
+    # Arrow tables get dlt's _dlt_load_id column too (dlt adds it to dict rows only by default),
+    # so every raw row names the load that wrote it.
+    "NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID": "true",
+    # dlt gzips its intermediate files by default; they are local and deleted after the load,
+    # and compressing them was a fifth of the CPU time of extracting Stripe or Shopify.
+    "DATA_WRITER__DISABLE_COMPRESSION": "true",
+}
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +83,16 @@ class RunReport:
 def warehouse_for(config: Config | Runtime) -> Warehouse:
     """The runtime's warehouse (a bare config gets one built from it)."""
     return of(config).warehouse
+
+
+def dlt_defaults() -> None:
+    """Apply ``DLT_DEFAULTS`` where the environment does not set them already (idempotent).
+
+    Called where a dlt pipeline is made: dlt takes these from the environment and offers no
+    per-pipeline argument for them. Values already set (an operator's choice) are kept.
+    """
+    for name, value in DLT_DEFAULTS.items():
+        os.environ.setdefault(name, value)
 
 
 def dlt_destination(warehouse: Warehouse):
@@ -148,6 +163,7 @@ def extract_load(config: Config | Runtime, name: str, full_refresh: bool = False
 
     rt = of(config)
     config, warehouse = rt.config, rt.warehouse
+    dlt_defaults()
     pipeline = dlt.pipeline(
         pipeline_name=f"storeboard_{name}",
         destination=dlt_destination(warehouse),
@@ -386,6 +402,7 @@ def load_items(config: Config | Runtime, name: str, resources: dict[str, Iterabl
     if not any(rows.values()):
         return 0
     file_format = loader_file_format(warehouse)
+    dlt_defaults()
 
     @dlt.source(name=name)
     def changes() -> Any:
