@@ -57,6 +57,13 @@ def _runtime(path: Path) -> Runtime:
     return Runtime.from_config(_load(path))
 
 
+def _tune_gc() -> None:
+    """Fewer garbage-collector passes for this process (``gc_tuning``), for the commands that
+    load or serve a store. Process-wide, so set here by the command that owns the process, not by
+    the pipeline it calls (which also runs inside Airflow workers and tests)."""
+    collect_less()
+
+
 def _run_with_progress(rt: Runtime, sources: list[str] | None, full_refresh: bool, trigger: str,
                        locked: bool = False, replay_quarantine: bool = False):
     from storeboard import orchestration, pipeline
@@ -110,6 +117,7 @@ def run(
     unknown = [s for s in source or [] if s not in config.enabled_sources()]
     if unknown:
         _fail(ConfigError(f"source {unknown[0]!r} is not configured in {path} (configured: {', '.join(config.enabled_sources()) or 'none'})"), 2)
+    _tune_gc()
     report = _run_with_progress(rt, source or None, full_refresh, "cli", locked=True,
                                 replay_quarantine=replay_quarantine)
     if not report.ok:
@@ -196,6 +204,8 @@ def serve(
 
     rt = _runtime(path)
     config = rt.config
+    # The scheduled refreshes load whole stores in this process (see gc_tuning).
+    _tune_gc()
     jobs = start_scheduler(rt) if scheduler else None
     try:
         _serve(rt, host or config.web.host, port or config.web.port)
@@ -308,6 +318,7 @@ def demo(
     try:
         write_sandbox_config(Path.cwd(), server.url, overwrite_demo=True)
         rt = _runtime(Path.cwd() / CONFIG_FILE)
+        _tune_gc()
         # The store is regenerated on every demo, so its data replaces the previous demo's.
         report = _run_with_progress(rt, None, full_refresh=True, trigger="demo")
         if not report.ok:

@@ -20,7 +20,6 @@ from typing import Any, Callable, Iterable
 from storeboard.config import Config
 from storeboard.errors import SourceError, StoreboardError
 from storeboard.freshness import stale_after
-from storeboard.gc_tuning import collect_less
 from storeboard.runlog import RunLog
 from storeboard.runtime import Runtime, of
 from storeboard.sources import source_module
@@ -307,7 +306,6 @@ def store_settings(config: Config | Runtime) -> dict[str, str]:
 def extract_step(config: Config | Runtime, log: RunLog, name: str, full_refresh: bool, notify: Progress) -> StepResult:
     """Extract and load one source, recording the step; a failure is recorded, never raised."""
     step = f"extract:{name}"
-    collect_less()
     log.step_started(step, name)
     notify(step, "started", "")
     started = time.monotonic()
@@ -359,7 +357,6 @@ def run(
 def _refresh(rt: Runtime, sources: list[str] | None, full_refresh: bool, progress: Progress | None,
              trigger: str, replay_quarantine: bool) -> RunReport:
     notify = progress or (lambda step, status, detail: None)
-    collect_less()
     config = rt.config
     log = RunLog(rt.warehouse, trigger)
     report = RunReport(log.run_id)
