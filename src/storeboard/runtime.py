@@ -43,8 +43,6 @@ class StoreContext:
     timezone: str = DEFAULT_TIMEZONE
     currency: str = DEFAULT_CURRENCY
     report_date: date | None = None
-    #: when the marts were last built (``dim_store.built_at``), None before the first build
-    built_at: datetime | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -60,33 +58,31 @@ class StoreContext:
 
 
 def recorded_store(conn: Connection) -> dict[str, Any]:
-    """What the warehouse knows of the shop (rule step 2): its zone and currency, None if nothing.
+    """What the warehouse knows of the shop (rule step 2): its ``timezone`` and ``currency``,
+    None where it knows nothing.
 
-    ``raw_shopify.shop`` when this connection can see it, else the copy of the last build in
-    ``analytics.dim_store`` (readers granted only the marts).
+    ``raw_shopify.shop`` when this connection can see it (on PostgreSQL a role sees only the
+    tables it may read), else the copy of the last build in ``analytics.dim_store``.
     """
-    found: dict[str, Any] = {"timezone": None, "currency": None, "built_at": None}
-    if conn.table_exists("analytics", "dim_store"):
-        rows = conn.query("select timezone, currency_code, built_at from analytics.dim_store")
-        if rows:
-            found = {"timezone": rows[0]["timezone"], "currency": rows[0]["currency_code"],
-                     "built_at": rows[0]["built_at"]}
-    if conn.table_exists("raw_shopify", "shop"):
-        rows = conn.query("select iana_timezone, currency_code from raw_shopify.shop limit 1")
-        if rows:
-            found["timezone"] = rows[0]["iana_timezone"] or found["timezone"]
-            found["currency"] = rows[0]["currency_code"] or found["currency"]
-    return found
+    for schema, table, sql in (
+        ("raw_shopify", "shop", "select iana_timezone as timezone, currency_code as currency from raw_shopify.shop limit 1"),
+        ("analytics", "dim_store", "select timezone, currency_code as currency from analytics.dim_store limit 1"),
+    ):
+        if conn.table_exists(schema, table):
+            rows = conn.query(sql)
+            if rows and (rows[0]["timezone"] or rows[0]["currency"]):
+                return rows[0]
+    return {"timezone": None, "currency": None}
 
 
 def resolve_store(config: Config, conn: Connection | None) -> StoreContext:
     """The store by the module's rule; ``conn`` None means the warehouse cannot be read (yet)."""
-    known = recorded_store(conn) if conn is not None else {}
+    pinned = bool(config.store.timezone and config.store.currency)
+    known = recorded_store(conn) if conn is not None and not pinned else {}
     return StoreContext(
         timezone=config.store.timezone or known.get("timezone") or DEFAULT_TIMEZONE,
         currency=config.store.currency or known.get("currency") or DEFAULT_CURRENCY,
         report_date=config.metrics.report_date,
-        built_at=known.get("built_at"),
     )
 
 
@@ -104,7 +100,7 @@ class Runtime:
     def store(self, conn: Connection | None = None) -> StoreContext:
         """The store now, by the module's rule. Reads through ``conn`` when given, else opens a
         read-only connection of its own; a warehouse that cannot be read yet counts as empty."""
-        if conn is not None:
+        if conn is not None or (self.config.store.timezone and self.config.store.currency):
             return resolve_store(self.config, conn)
         try:
             with self.warehouse.connect(read_only=True) as own:
