@@ -98,7 +98,7 @@ def outbox_of_sent(monkeypatch, clock):
     SMTP are replaced, by an empty report and a list of sent messages."""
     sent: list[tuple[datetime, str]] = []
 
-    def build_report(config, conn, week_start):
+    def build_report(config, conn, week_start, store=None):
         return email.WeeklyReport(week_start, week_start + timedelta(days=6), "USD", NEW_YORK,
                                   config.alerts.dashboard_url, [], [], {})
 

@@ -17,6 +17,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from storeboard.config import CONFIG_FILE, Config, example_config, load_config
 from storeboard.errors import ConfigError, StoreboardError
 from storeboard.gc_tuning import collect_less
+from storeboard.runtime import Runtime
 
 app = typer.Typer(help="Storeboard: one pipeline and one source of truth for your store.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -51,7 +52,19 @@ def _load(path: Path) -> Config:
         raise  # unreachable
 
 
-def _run_with_progress(config: Config, sources: list[str] | None, full_refresh: bool, trigger: str,
+def _runtime(path: Path) -> Runtime:
+    """The command's one runtime (config, warehouse, store), passed to everything it calls."""
+    return Runtime.from_config(_load(path))
+
+
+def _tune_gc() -> None:
+    """Fewer garbage-collector passes for this process (``gc_tuning``), for the commands that
+    load or serve a store. Process-wide, so set here by the command that owns the process, not by
+    the pipeline it calls (which also runs inside Airflow workers and tests)."""
+    collect_less()
+
+
+def _run_with_progress(rt: Runtime, sources: list[str] | None, full_refresh: bool, trigger: str,
                        locked: bool = False, replay_quarantine: bool = False):
     from storeboard import orchestration, pipeline
 
@@ -68,9 +81,9 @@ def _run_with_progress(config: Config, sources: list[str] | None, full_refresh: 
             progress.update(tasks[step], description=f"{mark} {label}: {detail}", total=1, completed=1)
 
         if not locked:
-            return pipeline.run(config, sources=sources, full_refresh=full_refresh, progress=on_step, trigger=trigger)
+            return pipeline.run(rt, sources=sources, full_refresh=full_refresh, progress=on_step, trigger=trigger)
         # Under the warehouse's refresh lock (never beside the scheduler or Airflow), then the alerts.
-        outcome = orchestration.refresh(config, trigger, sources, full_refresh, progress=on_step,
+        outcome = orchestration.refresh(rt, trigger, sources, full_refresh, progress=on_step,
                                         replay_quarantine=replay_quarantine)
         if not outcome.ran:
             console.print(f"[yellow]Skipped:[/] {outcome.reason}")
@@ -99,11 +112,13 @@ def run(
         help="Also load the quarantined records (Stripe, HubSpot) that pass their checks now, after a fix."),
 ) -> None:
     """Refresh once: extract every source, load the warehouse, build the models."""
-    config = _load(path)
+    rt = _runtime(path)
+    config = rt.config
     unknown = [s for s in source or [] if s not in config.enabled_sources()]
     if unknown:
         _fail(ConfigError(f"source {unknown[0]!r} is not configured in {path} (configured: {', '.join(config.enabled_sources()) or 'none'})"), 2)
-    report = _run_with_progress(config, source or None, full_refresh, "cli", locked=True,
+    _tune_gc()
+    report = _run_with_progress(rt, source or None, full_refresh, "cli", locked=True,
                                 replay_quarantine=replay_quarantine)
     if not report.ok:
         for error in report.errors:
@@ -115,12 +130,11 @@ def run(
 def doctor(path: Path = ConfigOption) -> None:
     """Check the config, the warehouse and every source's credentials; say exactly what is wrong."""
     from storeboard.pipeline import check_source
-    from storeboard.warehouse import Warehouse
 
-    config = _load(path)
+    rt = _runtime(path)
+    config, warehouse = rt.config, rt.warehouse
     problems = 0
     console.print(f"[green]✓[/] {path} is valid")
-    warehouse = Warehouse.from_config(config)
     try:
         with warehouse.connect() as conn:
             conn.query("select 1 as ok")
@@ -128,7 +142,7 @@ def doctor(path: Path = ConfigOption) -> None:
     except StoreboardError as exc:
         problems += 1
         console.print(f"[red]✗[/] {exc}")
-    _doctor_web_role(config)
+    _doctor_web_role(rt)
     for name in config.enabled_sources():
         if name == "shopify" and not _doctor_shopify_credentials(config):
             problems += 1
@@ -155,11 +169,12 @@ def _doctor_shopify_credentials(config: Config) -> bool:
         return False
 
 
-def _doctor_web_role(config) -> None:
+def _doctor_web_role(rt: Runtime) -> None:
     """Warn when the dashboards and the SQL explorer would read PostgreSQL as a superuser."""
     from storeboard.warehouse import web_warehouse
 
-    web = web_warehouse(config)
+    config = rt.config
+    web = web_warehouse(config, rt.warehouse)
     if web.kind != "postgres":
         return
     try:
@@ -187,22 +202,25 @@ def serve(
     """Serve the dashboards, and refresh, alert and email on schedule."""
     from storeboard.scheduler import start_scheduler
 
-    config = _load(path)
-    jobs = start_scheduler(config) if scheduler else None
+    rt = _runtime(path)
+    config = rt.config
+    # The scheduled refreshes load whole stores in this process (see gc_tuning).
+    _tune_gc()
+    jobs = start_scheduler(rt) if scheduler else None
     try:
-        _serve(config, host or config.web.host, port or config.web.port)
+        _serve(rt, host or config.web.host, port or config.web.port)
     finally:
         if jobs is not None:
             jobs.shutdown(wait=False)
 
 
-def _serve(config: Config, host: str, port: int) -> None:
+def _serve(rt: Runtime, host: str, port: int) -> None:
     import uvicorn
 
     from storeboard.web.app import create_app
 
     console.print(f"Dashboards at [bold]http://{host}:{port}/[/] (Ctrl+C to stop)")
-    uvicorn.run(create_app(config), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(rt), host=host, port=port, log_level="warning")
 
 
 def _generate(seed: int, orders: int, days: Optional[int], as_of: Optional[str]):
@@ -299,9 +317,10 @@ def demo(
                   f"{ready.skus:,} SKUs ({ready.seconds:.1f}s)")
     try:
         write_sandbox_config(Path.cwd(), server.url, overwrite_demo=True)
-        config = _load(Path.cwd() / CONFIG_FILE)
+        rt = _runtime(Path.cwd() / CONFIG_FILE)
+        _tune_gc()
         # The store is regenerated on every demo, so its data replaces the previous demo's.
-        report = _run_with_progress(config, None, full_refresh=True, trigger="demo")
+        report = _run_with_progress(rt, None, full_refresh=True, trigger="demo")
         if not report.ok:
             for error in report.errors:
                 console.print(f"[bold red]error:[/] {error}")
@@ -309,7 +328,7 @@ def demo(
         if serve_after:
             # The store keeps trading while the dashboards are up, so the scheduled refresh has news.
             server.start_trading()
-            _serve(config, "127.0.0.1", port)
+            _serve(rt, "127.0.0.1", port)
     except StoreboardError as exc:
         _fail(exc)
     finally:
@@ -336,7 +355,8 @@ def report_weekly(
 
     from storeboard.notify import email
 
-    config = _load(path)
+    rt = _runtime(path)
+    config = rt.config
     if send == preview:
         _fail(ConfigError("pass exactly one of --send or --preview"), 2)
     try:
@@ -347,17 +367,14 @@ def report_weekly(
         _fail(ConfigError(f"--week must be a Monday (ISO weeks start on Monday); {week_start} is a {week_start:%A}"), 2)
     try:
         if preview:
-            written = email.preview(config, out, week_start)
+            written = email.preview(rt, out, week_start)
             console.print(f"[green]✓[/] Wrote {written}")
             return
         if not config.email.recipients:
             _fail(ConfigError(f"{path}: email.recipients is empty: add at least one address to send the report"), 2)
         if week_start is None:
-            from datetime import UTC, datetime
-            from zoneinfo import ZoneInfo
-
-            week_start = email.report_week(datetime.now(UTC).astimezone(ZoneInfo(email.store_timezone(config))))
-        result = email.send_weekly_report(config, week_start=week_start, force=force, trigger="cli")
+            week_start = email.report_week(rt.store().local())
+        result = email.send_weekly_report(rt, week_start=week_start, force=force, trigger="cli")
     except StoreboardError as exc:
         _fail(exc)
     if result.status == "failed":
@@ -373,8 +390,7 @@ def alerts_run(path: Path = ConfigOption) -> None:
     """Evaluate the alert rules on the current marts and deliver what is queued."""
     from storeboard.orchestration import alerts_step
 
-    config = _load(path)
-    result = alerts_step(config, trigger="cli")
+    result = alerts_step(_runtime(path), trigger="cli")
     if result.skipped:
         console.print(f"[yellow]Skipped:[/] {result.skipped}")
         return

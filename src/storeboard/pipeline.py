@@ -18,24 +18,29 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from storeboard.config import Config
-from storeboard.errors import SourceError, StoreboardError, WarehouseError
+from storeboard.errors import SourceError, StoreboardError
 from storeboard.freshness import stale_after
-from storeboard.gc_tuning import collect_less
 from storeboard.runlog import RunLog
+from storeboard.runtime import Runtime, of
 from storeboard.sources import source_module
 from storeboard.transform import runner
 from storeboard.warehouse import Warehouse
 
-# dlt reports anonymous usage over the network by default; Storeboard never calls out.
-os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
-# dlt warns about every all-null column; staging tolerates those (select_source_columns).
-os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
-# Arrow tables get dlt's _dlt_load_id column too (dlt adds it to dict rows only by default), so
-# every raw row names the load that wrote it.
-os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
-# dlt gzips its intermediate files by default; they are local and deleted after the load, and
-# compressing them was a fifth of the CPU time of extracting Stripe or Shopify.
-os.environ.setdefault("DATA_WRITER__DISABLE_COMPRESSION", "true")
+#: dlt's settings for Storeboard's pipelines. dlt reads its configuration from environment
+#: variables only, so these are set (``dlt_defaults``) just before a pipeline is made, never over
+#: a value the operator set, and not when this module is merely imported.
+DLT_DEFAULTS = {
+    # dlt reports anonymous usage over the network by default; Storeboard never calls out.
+    "RUNTIME__DLTHUB_TELEMETRY": "false",
+    # dlt warns about every all-null column; staging tolerates those (select_source_columns).
+    "RUNTIME__LOG_LEVEL": "ERROR",
+    # Arrow tables get dlt's _dlt_load_id column too (dlt adds it to dict rows only by default),
+    # so every raw row names the load that wrote it.
+    "NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID": "true",
+    # dlt gzips its intermediate files by default; they are local and deleted after the load,
+    # and compressing them was a fifth of the CPU time of extracting Stripe or Shopify.
+    "DATA_WRITER__DISABLE_COMPRESSION": "true",
+}
 
 logger = logging.getLogger(__name__)
 
@@ -74,8 +79,19 @@ class RunReport:
         return [s.error for s in self.steps if s.error]
 
 
-def warehouse_for(config: Config) -> Warehouse:
-    return Warehouse.from_config(config)
+def warehouse_for(config: Config | Runtime) -> Warehouse:
+    """The runtime's warehouse (a bare config gets one built from it)."""
+    return of(config).warehouse
+
+
+def dlt_defaults() -> None:
+    """Apply ``DLT_DEFAULTS`` where the environment does not set them already (idempotent).
+
+    Called where a dlt pipeline is made: dlt takes these from the environment and offers no
+    per-pipeline argument for them. Values already set (an operator's choice) are kept.
+    """
+    for name, value in DLT_DEFAULTS.items():
+        os.environ.setdefault(name, value)
 
 
 def dlt_destination(warehouse: Warehouse):
@@ -121,10 +137,11 @@ def _root_cause(exc: BaseException) -> BaseException:
         seen = nxt
 
 
-def redact(message: str, config: Config) -> str:
+def redact(message: str, config: Config | Runtime) -> str:
     """Remove every configured secret from a message."""
+    rt = of(config)
+    config, warehouse = rt.config, rt.warehouse
     secrets = [config.warehouse.get_secret_value()]
-    warehouse = warehouse_for(config)
     if warehouse.kind == "postgres" and warehouse.pg_params()["password"]:
         secrets.append(warehouse.pg_params()["password"])
     if config.web.reader_password:
@@ -139,11 +156,13 @@ def redact(message: str, config: Config) -> str:
     return message
 
 
-def extract_load(config: Config, name: str, full_refresh: bool = False) -> int:
+def extract_load(config: Config | Runtime, name: str, full_refresh: bool = False) -> int:
     """Extract source ``name`` and load it into ``raw_<name>``; returns rows loaded."""
     import dlt
 
-    warehouse = warehouse_for(config)
+    rt = of(config)
+    config, warehouse = rt.config, rt.warehouse
+    dlt_defaults()
     pipeline = dlt.pipeline(
         pipeline_name=f"storeboard_{name}",
         destination=dlt_destination(warehouse),
@@ -235,11 +254,15 @@ def write_config_tables(config: Config, warehouse: Warehouse) -> None:
                 )
 
 
-def dbt_vars(config: Config, warehouse: Warehouse) -> dict[str, object]:
-    """Every dbt var the models read: the store's zone and currency and the metric choices."""
+def dbt_vars(config: Config | Runtime, warehouse: Warehouse | None = None) -> dict[str, object]:
+    """Every dbt var the models read: the store's zone and currency and the metric choices.
+
+    ``warehouse`` is accepted for callers of the old signature; the runtime's is used."""
+    rt = of(config)
+    config = rt.config
     m = config.metrics
     return {
-        **store_settings(config, warehouse),
+        **store_settings(rt),
         "refund_dating": m.refund_dating,
         "valid_orders": m.valid_orders,
         "tax_inclusive_prices": m.tax_inclusive_prices,
@@ -273,26 +296,16 @@ def check_source(config: Config, name: str) -> str:
     return _with_base_dir(source_module(name).check, config, getattr(config.sources, name))
 
 
-def store_settings(config: Config, warehouse: Warehouse) -> dict[str, str]:
-    """dbt vars for the store's time zone and currency: configured, else Shopify's, else UTC/USD."""
-    shop: dict[str, str] = {}
-    try:
-        with warehouse.connect() as conn:
-            if conn.table_exists("raw_shopify", "shop"):
-                rows = conn.query("select iana_timezone, currency_code from raw_shopify.shop limit 1")
-                shop = rows[0] if rows else {}
-    except WarehouseError:
-        pass
-    return {
-        "store_timezone": config.store.timezone or shop.get("iana_timezone") or "UTC",
-        "store_currency": config.store.currency or shop.get("currency_code") or "USD",
-    }
+def store_settings(config: Config | Runtime) -> dict[str, str]:
+    """dbt vars for the store's time zone and currency, by the one rule (``storeboard.runtime``);
+    the build records them in ``analytics.dim_store``."""
+    store = of(config).store()
+    return {"store_timezone": store.timezone, "store_currency": store.currency}
 
 
-def extract_step(config: Config, log: RunLog, name: str, full_refresh: bool, notify: Progress) -> StepResult:
+def extract_step(config: Config | Runtime, log: RunLog, name: str, full_refresh: bool, notify: Progress) -> StepResult:
     """Extract and load one source, recording the step; a failure is recorded, never raised."""
     step = f"extract:{name}"
-    collect_less()
     log.step_started(step, name)
     notify(step, "started", "")
     started = time.monotonic()
@@ -313,7 +326,7 @@ def extract_step(config: Config, log: RunLog, name: str, full_refresh: bool, not
 
 
 def run(
-    config: Config,
+    config: Config | Runtime,
     sources: list[str] | None = None,
     full_refresh: bool = False,
     progress: Progress | None = None,
@@ -323,7 +336,7 @@ def run(
     """Refresh: extract+load each source, then ``dbt build``.
 
     Args:
-        config: the validated config.
+        config: the entry point's runtime (or a validated config, which gets one of its own).
         sources: names to extract (default: every enabled source).
         full_refresh: drop the sources' raw tables and state and reload from scratch.
         progress: callback for each step's start and end.
@@ -336,16 +349,16 @@ def run(
     """
     # dlt and dbt open the DuckDB file themselves: the whole refresh is one writer in this
     # process, so the SQL explorer's locked-down instance is closed for it (issue 23).
-    with warehouse_for(config).writing():
-        return _refresh(config, sources, full_refresh, progress, trigger, replay_quarantine)
+    rt = of(config)
+    with rt.warehouse.writing():
+        return _refresh(rt, sources, full_refresh, progress, trigger, replay_quarantine)
 
 
-def _refresh(config: Config, sources: list[str] | None, full_refresh: bool, progress: Progress | None,
+def _refresh(rt: Runtime, sources: list[str] | None, full_refresh: bool, progress: Progress | None,
              trigger: str, replay_quarantine: bool) -> RunReport:
     notify = progress or (lambda step, status, detail: None)
-    collect_less()
-    warehouse = warehouse_for(config)
-    log = RunLog(warehouse, trigger)
+    config = rt.config
+    log = RunLog(rt.warehouse, trigger)
     report = RunReport(log.run_id)
     names = sources or config.enabled_sources()
     _import_before_threads(names)
@@ -353,12 +366,12 @@ def _refresh(config: Config, sources: list[str] | None, full_refresh: bool, prog
     started = sorted(names, key=lambda n: SLOWEST_FIRST.index(n) if n in SLOWEST_FIRST else len(SLOWEST_FIRST))
     with ThreadPoolExecutor(max_workers=max(1, min(MAX_PARALLEL_SOURCES, len(names))),
                             thread_name_prefix="extract") as pool:
-        futures = {name: pool.submit(extract_step, config, log, name, full_refresh, notify) for name in started}
+        futures = {name: pool.submit(extract_step, rt, log, name, full_refresh, notify) for name in started}
         report.steps.extend(futures[name].result() for name in names)
     if replay_quarantine:
-        report.steps.append(replay_step(config, log, names, notify))
+        report.steps.append(replay_step(rt, log, names, notify))
 
-    report.steps.append(transform_step(config, log, full_refresh, notify))
+    report.steps.append(transform_step(rt, log, full_refresh, notify))
     log.finish("ok" if report.ok else "failed", "; ".join(report.errors) or None)
     return report
 
@@ -373,18 +386,20 @@ def _import_before_threads(names: list[str]) -> None:
         source_module(name)
 
 
-def load_items(config: Config, name: str, resources: dict[str, Iterable[Any]]) -> int:
+def load_items(config: Config | Runtime, name: str, resources: dict[str, Iterable[Any]]) -> int:
     """Run source ``name``'s own dlt pipeline (same name, dataset and state) over ``resources``
     (table -> the connector's own items for it), merged by id, outside a refresh's extraction:
     the webhook applier and the quarantine replay load through it. Returns the records loaded
     into the top-level tables."""
     import dlt
 
-    warehouse = warehouse_for(config)
+    rt = of(config)
+    config, warehouse = rt.config, rt.warehouse
     rows = {table: list(items) for table, items in resources.items()}
     if not any(rows.values()):
         return 0
     file_format = loader_file_format(warehouse)
+    dlt_defaults()
 
     @dlt.source(name=name)
     def changes() -> Any:
@@ -413,7 +428,7 @@ def _rows_of(table: str, items: list[Any]) -> int:
     return count
 
 
-def replay_step(config: Config, log: RunLog, names: list[str], notify: Progress) -> StepResult:
+def replay_step(config: Config | Runtime, log: RunLog, names: list[str], notify: Progress) -> StepResult:
     """Replay the quarantine of ``names``, recording the step; a failure is recorded, never raised."""
     from storeboard import replay
 
@@ -452,21 +467,21 @@ def grant_web_reader(config: Config, warehouse: Warehouse) -> None:
                        "see docs/security.md)", config.web.reader_role, redact(str(exc), config))
 
 
-def transform_step(config: Config, log: RunLog, full_refresh: bool, notify: Progress) -> StepResult:
+def transform_step(config: Config | Runtime, log: RunLog, full_refresh: bool, notify: Progress) -> StepResult:
     """Copy the config tables and run ``dbt build``, recording the step; a failure is recorded,
     never raised (the scheduler and Airflow call this too)."""
     step = "transform"
-    warehouse = warehouse_for(config)
+    rt = of(config)
+    config, warehouse = rt.config, rt.warehouse
     log.step_started(step)
     notify(step, "started", "")
     started = time.monotonic()
     try:
         write_config_tables(config, warehouse)
-        counts = runner.build(warehouse, config.state_dir, dbt_vars(config, warehouse),
-                              full_refresh=full_refresh)
+        counts = runner.build(warehouse, config.state_dir, dbt_vars(rt), full_refresh=full_refresh)
         grant_web_reader(config, warehouse)
     except StoreboardError as exc:
-        message = redact(str(exc), config)
+        message = redact(str(exc), rt)
         log.step_finished(step, "failed", error=message)
         notify(step, "failed", message)
         return StepResult(step, "failed", seconds=time.monotonic() - started, error=message)

@@ -19,12 +19,15 @@ import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from storeboard.config import Config
 from storeboard.errors import SourceError
 from storeboard.sources.quarantine import QUARANTINE_TABLE, RecordProblem
 from storeboard.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    from storeboard.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
@@ -44,11 +47,13 @@ class _Kept:
     record: Any
 
 
-def replay_quarantine(config: Config, sources: list[str] | None = None) -> dict[str, Replayed]:
+def replay_quarantine(config: "Config | Runtime", sources: list[str] | None = None) -> dict[str, Replayed]:
     """Replay the quarantine of each of ``sources`` (default: every enabled replayable source)."""
     from storeboard import pipeline
+    from storeboard.runtime import of
 
-    warehouse = pipeline.warehouse_for(config)
+    rt = of(config)
+    config, warehouse = rt.config, rt.warehouse
     names = [n for n in (sources or config.enabled_sources()) if n in _REPLAYERS]
     results: dict[str, Replayed] = {}
     for name in names:
@@ -64,7 +69,7 @@ def replay_quarantine(config: Config, sources: list[str] | None = None) -> dict[
             result.loaded += len(passing)
             result.still_quarantined += len(failing)
         if resources:
-            pipeline.load_items(config, name, resources)
+            pipeline.load_items(rt, name, resources)
             _forget(warehouse, name, done)
         logger.info("replayed %s quarantine: %d loaded, %d still quarantined", name, result.loaded, result.still_quarantined)
         results[name] = result

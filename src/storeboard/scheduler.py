@@ -12,6 +12,11 @@ Jobs:
   report that failed (or that a restart on Monday morning missed). Both are idempotent: a report
   already sent is never sent again.
 
+The zone is the store's, by the one rule of ``storeboard.runtime`` (``orchestration.schedules``,
+which the Airflow DAGs use too). With ``store.timezone`` unset it comes from the warehouse, which
+a first refresh may only just have filled: after every refresh the zone is resolved again and the
+refresh and weekly jobs move to it if it changed (``follow_store_zone``).
+
 Nothing here is a home-made queue: the state (locks, outbox, sent reports) is in the warehouse,
 so a restart, a second process or an Airflow deployment pick up where this one stopped.
 """
@@ -22,6 +27,7 @@ import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -29,6 +35,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from storeboard.config import Config
 from storeboard.errors import StoreboardError
+from storeboard.runtime import Runtime, of
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +44,7 @@ OUTBOX_MINUTES = 5
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
 
 
-def refresh_job(config: Config) -> None:
+def refresh_job(config: Config | Runtime) -> None:
     """Refresh, then alerts; never raises (the scheduler keeps going)."""
     from storeboard import orchestration
 
@@ -52,7 +59,7 @@ def refresh_job(config: Config) -> None:
         logger.warning("scheduled refresh finished with errors: %s", "; ".join(outcome.report.errors))
 
 
-def weekly_report_job(config: Config, now: datetime | None = None) -> None:
+def weekly_report_job(config: Config | Runtime, now: datetime | None = None) -> None:
     """Send the weekly report if it is due and not sent yet; never raises."""
     from storeboard.notify import email
 
@@ -65,7 +72,7 @@ def weekly_report_job(config: Config, now: datetime | None = None) -> None:
         logger.info("weekly report %s: %s", result.report_key, result.status)
 
 
-def outbox_job(config: Config, now: datetime | None = None) -> None:
+def outbox_job(config: Config | Runtime, now: datetime | None = None) -> None:
     """Deliver queued alerts and catch up or retry the weekly report; never raises."""
     from storeboard.notify import outbox
 
@@ -79,9 +86,10 @@ def outbox_job(config: Config, now: datetime | None = None) -> None:
 
 
 def weekly_trigger(config: Config, timezone: str) -> CronTrigger:
-    """``email.send_day`` at ``email.send_time`` in ``timezone``."""
-    hour, minute = (int(part) for part in config.email.send_time.split(":"))
-    return CronTrigger(day_of_week=config.email.send_day[:3], hour=hour, minute=minute, timezone=ZoneInfo(timezone))
+    """``email.send_day`` at ``email.send_time`` in ``timezone``: the same cron as the Airflow DAG's."""
+    from storeboard.orchestration import weekly_cron
+
+    return CronTrigger.from_crontab(weekly_cron(config), timezone=ZoneInfo(timezone))
 
 
 def refresh_trigger(config: Config, timezone: str) -> CronTrigger:
@@ -93,29 +101,65 @@ def refresh_trigger(config: Config, timezone: str) -> CronTrigger:
                               f"five-field cron expression ({exc})") from None
 
 
-def add_jobs(scheduler: BaseScheduler, config: Config, timezone: str) -> BaseScheduler:
-    """Add the refresh, weekly-report and outbox jobs to ``scheduler``."""
-    scheduler.add_job(refresh_job, refresh_trigger(config, timezone), args=[config], id="refresh",
+def add_jobs(scheduler: BaseScheduler, config: Config | Runtime, timezone: str) -> BaseScheduler:
+    """Add the refresh, weekly-report and outbox jobs to ``scheduler`` (each gets the runtime)."""
+    rt = of(config)
+    config = rt.config
+    scheduler.add_job(refresh_job, refresh_trigger(config, timezone), args=[rt], id="refresh",
                       name="refresh + alerts", replace_existing=True, **JOB_DEFAULTS)
     if config.email.enabled and config.email.recipients:
-        scheduler.add_job(weekly_report_job, weekly_trigger(config, timezone), args=[config], id="weekly_report",
+        scheduler.add_job(weekly_report_job, weekly_trigger(config, timezone), args=[rt], id="weekly_report",
                           name="weekly report", replace_existing=True, **JOB_DEFAULTS)
-    scheduler.add_job(outbox_job, IntervalTrigger(minutes=OUTBOX_MINUTES, timezone=ZoneInfo(timezone)), args=[config],
+    scheduler.add_job(outbox_job, IntervalTrigger(minutes=OUTBOX_MINUTES, timezone=ZoneInfo(timezone)), args=[rt],
                       id="outbox", name="alert outbox + report retries", replace_existing=True, **JOB_DEFAULTS)
     return scheduler
 
 
-def start_scheduler(config: Config) -> BackgroundScheduler | None:
+def follow_store_zone(scheduler: BaseScheduler, runtime: Runtime, timezone: str) -> str:
+    """Move the refresh and weekly jobs to the store's zone when it is no longer ``timezone``
+    (a refresh recorded the shop's zone); returns the zone the jobs now run in."""
+    from storeboard import orchestration
+
+    current = orchestration.schedules(runtime).timezone
+    if current != timezone:
+        logger.info("store time zone is now %s (was %s): rescheduling", current, timezone)
+        scheduler.reschedule_job("refresh", trigger=refresh_trigger(runtime.config, current))
+        if scheduler.get_job("weekly_report") is not None:
+            scheduler.reschedule_job("weekly_report", trigger=weekly_trigger(runtime.config, current))
+    return current
+
+
+def build_scheduler(runtime: Config | Runtime, scheduler: BaseScheduler | None = None) -> BaseScheduler:
+    """``scheduler`` (default a new background one) with the jobs in the store's zone, not started."""
+    from storeboard import orchestration
+
+    rt = of(runtime)
+    timezone = orchestration.schedules(rt).timezone
+    scheduler = scheduler or BackgroundScheduler(timezone=ZoneInfo(timezone))
+    add_jobs(scheduler, rt, timezone)
+    zone = [timezone]
+
+    def after_refresh(event) -> None:
+        if event.job_id != "refresh":
+            return
+        try:
+            zone[0] = follow_store_zone(scheduler, rt, zone[0])
+        except Exception:  # the jobs keep their zone; the next refresh tries again
+            logger.exception("could not resolve the store's time zone after the refresh")
+
+    scheduler.add_listener(after_refresh, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    return scheduler
+
+
+def start_scheduler(config: Config | Runtime) -> BaseScheduler | None:
     """Start the background scheduler for ``storeboard serve``; None when ``schedule.enabled`` is false.
 
     The caller stops it with ``scheduler.shutdown(wait=False)``.
     """
-    if not config.schedule.enabled:
+    rt = of(config)
+    if not rt.config.schedule.enabled:
         return None
-    from storeboard.notify.email import store_timezone
-
-    timezone = store_timezone(config)
-    scheduler = add_jobs(BackgroundScheduler(timezone=ZoneInfo(timezone)), config, timezone)
+    scheduler = build_scheduler(rt)
     scheduler.start()
     for job in scheduler.get_jobs():
         logger.info("scheduled %s: next at %s", job.name, job.next_run_time)

@@ -105,13 +105,13 @@ class Connection:
         return bool(rows)
 
 
-def web_warehouse(config) -> "Warehouse":
+def web_warehouse(config, warehouse: "Warehouse | None" = None) -> "Warehouse":
     """Where the dashboards and the SQL explorer read. On PostgreSQL always as the SELECT-only
     reader role (``web.reader_role``) that each build creates: logged in as it when
     ``web.reader_password`` is set, otherwise the warehouse URL's user taking that role for the
     session (``SET ROLE`` at connection start). Until a build has created the role (or when the
     warehouse user may not create roles) the URL's user reads, and ``storeboard doctor`` says so."""
-    warehouse = Warehouse.from_config(config)
+    warehouse = warehouse or Warehouse.from_config(config)  # the runtime's, when the caller has one
     if warehouse.kind != "postgres":
         return warehouse
     if config.web.reader_password:

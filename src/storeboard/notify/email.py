@@ -33,6 +33,7 @@ from storeboard.formatting import count, money
 from storeboard.notify import charts, queries, rules
 from storeboard.orchestration import lock
 from storeboard.runlog import RunLog
+from storeboard.runtime import Runtime, StoreContext, of, resolve_store
 from storeboard.warehouse import Connection, Warehouse
 
 logger = logging.getLogger(__name__)
@@ -138,19 +139,6 @@ class SendResult:
 
 # --- when -----------------------------------------------------------------------------------------
 
-def store_timezone(config: Config, conn: Connection | None = None) -> str:
-    """``store.timezone`` if set, else the zone of the last build (``dim_store``), else UTC."""
-    if config.store.timezone:
-        return config.store.timezone
-    if conn is not None:
-        return queries.store_info(conn)["timezone"]
-    try:
-        with Warehouse.from_config(config).connect(read_only=True) as own:
-            return queries.store_info(own)["timezone"]
-    except StoreboardError:
-        return "UTC"
-
-
 def last_send_moment(config: Config, now: datetime, timezone: str) -> datetime:
     """The latest scheduled send time (store-local, aware) at or before ``now``."""
     local = now.astimezone(ZoneInfo(timezone))
@@ -171,10 +159,12 @@ def report_week(moment: datetime | date) -> date:
 
 # --- what -----------------------------------------------------------------------------------------
 
-def build_report(config: Config, conn: Connection, week_start: date) -> WeeklyReport:
-    """Read the week ``week_start``…+6 and the week before from the marts, and draw the charts."""
-    store = queries.store_info(conn)
-    currency = store["currency_code"]
+def build_report(config: Config, conn: Connection, week_start: date, store: StoreContext | None = None) -> WeeklyReport:
+    """Read the week ``week_start``…+6 and the week before from the marts, and draw the charts.
+
+    ``store``: the caller's resolved store (default: resolved through ``conn``, same rule)."""
+    store = store or resolve_store(config, conn)
+    currency = store.currency
     week_end = week_start + timedelta(days=6)
     summary = queries.weekly_summary(conn, week_start)
     if summary is None:
@@ -208,7 +198,7 @@ def build_report(config: Config, conn: Connection, week_start: date) -> WeeklyRe
         explained += drivers.net_sales_sentences(week, currency)
     spend = drivers.ad_spend_sentence(drivers.ad_spend_weeks(conn, week_start, week_start), currency)
     explained += [spend] if spend else []
-    return WeeklyReport(week_start, week_end, currency, store["timezone"], config.alerts.dashboard_url,
+    return WeeklyReport(week_start, week_end, currency, store.timezone, config.alerts.dashboard_url,
                         lines, flags, images, restated, explained)
 
 
@@ -359,14 +349,15 @@ def _say_goodbye(smtp: smtplib.SMTP) -> None:
         smtp.close()
 
 
-def preview(config: Config, path: Path, week_start: date | None = None, now: datetime | None = None) -> Path:
+def preview(config: Config | Runtime, path: Path, week_start: date | None = None, now: datetime | None = None) -> Path:
     """Write the report as a standalone HTML file (charts as data URIs) and return its path."""
     import base64
 
-    with Warehouse.from_config(config).connect(read_only=True) as conn:
-        timezone = store_timezone(config, conn)
-        week = week_start or report_week((now or datetime.now(UTC)).astimezone(ZoneInfo(timezone)))
-        report = build_report(config, conn, week)
+    rt = of(config)
+    with rt.warehouse.connect(read_only=True) as conn:
+        store = rt.store(conn)
+        week = week_start or report_week(store.local(now))
+        report = build_report(rt.config, conn, week, store)
     sources = {name: "data:image/png;base64," + base64.b64encode(png).decode() for name, png in report.charts.items()}
     html, _text = render(report, sources)
     path.write_text(html, encoding="utf-8")
@@ -385,12 +376,12 @@ def sent_reports(conn: Connection) -> list[dict[str, Any]]:
     return conn.query(f"select * from {SCHEMA}.reports_sent order by week_start desc")
 
 
-def send_weekly_report(config: Config, now: datetime | None = None, week_start: date | None = None,
+def send_weekly_report(config: Config | Runtime, now: datetime | None = None, week_start: date | None = None,
                        force: bool = False, trigger: str = "scheduler") -> SendResult:
     """Send the weekly report once.
 
     Args:
-        config: the validated config.
+        config: the entry point's runtime (or a validated config).
         now: the current time (tests); default now.
         week_start: Monday of the week to report; default the week that ended before the latest
             send moment, and then only within ``CATCH_UP`` of that moment (the scheduler's mode).
@@ -401,6 +392,8 @@ def send_weekly_report(config: Config, now: datetime | None = None, week_start: 
         The outcome; a failure is recorded (not raised) so the scheduler retries it.
     """
     now = now or datetime.now(UTC)
+    rt = of(config)
+    config = rt.config
     settings = config.email
     if not settings.enabled or not settings.recipients:
         return SendResult("skipped", reason="email is off or has no recipients")
@@ -409,15 +402,15 @@ def send_weekly_report(config: Config, now: datetime | None = None, week_start: 
         moment = last_send_moment(config, now, config.store.timezone)
         if now - moment > CATCH_UP:
             return SendResult("skipped", reason=f"not due (last send time {moment:%a %d %b %H:%M %Z})")
-    warehouse = Warehouse.from_config(config)
+    warehouse = rt.warehouse
     with lock.held(warehouse, LOCK, timedelta(minutes=30)) as got:
         if not got:
             return SendResult("skipped", reason="another process is sending the weekly report")
         with warehouse.connect() as conn:
             _ensure_tables(conn)
-            timezone = store_timezone(config, conn)
+            store = rt.store(conn)
             if week_start is None:
-                moment = last_send_moment(config, now, timezone)
+                moment = last_send_moment(config, now, store.timezone)
                 if now - moment > CATCH_UP and not force:
                     return SendResult("skipped", reason=f"not due (last send time {moment:%a %d %b %H:%M %Z})")
                 week_start = report_week(moment)
@@ -432,7 +425,7 @@ def send_weekly_report(config: Config, now: datetime | None = None, week_start: 
                     return SendResult("skipped", key, f"gave up after {row['attempts']} attempts", row["attempts"])
             attempts = (row["attempts"] if row else 0) + 1
             _record_attempt(conn, key, week_start, row is not None, attempts, config, now)
-        return _send_and_record(config, warehouse, key, week_start, attempts, trigger)
+        return _send_and_record(config, warehouse, key, week_start, attempts, trigger, store)
 
 
 def _record_attempt(conn: Connection, key: str, week_start: date, exists: bool, attempts: int,
@@ -450,12 +443,12 @@ def _record_attempt(conn: Connection, key: str, week_start: date, exists: bool, 
 
 
 def _send_and_record(config: Config, warehouse: Warehouse, key: str, week_start: date, attempts: int,
-                     trigger: str) -> SendResult:
+                     trigger: str, store: StoreContext) -> SendResult:
     log = RunLog(warehouse, trigger)
     log.step_started(STEP)
     try:
         with warehouse.connect() as conn:
-            report = build_report(config, conn, week_start)
+            report = build_report(config, conn, week_start, store)
         message = build_message(config, report)
         send_message(config, message)
     except Exception as exc:  # recorded and retried, whatever failed

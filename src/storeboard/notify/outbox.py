@@ -28,7 +28,8 @@ from storeboard.config import Config
 from storeboard.notify import rules
 from storeboard.notify.slack import DeliveryError, SlackWebhook, message_for
 from storeboard.orchestration import lock
-from storeboard.warehouse import Connection, Warehouse
+from storeboard.runtime import Runtime, of
+from storeboard.warehouse import Connection
 
 logger = logging.getLogger(__name__)
 
@@ -225,11 +226,11 @@ def deliver(conn: Connection, config: Config, now: datetime | None = None) -> tu
     return delivered, 0, None
 
 
-def process(config: Config, evaluate: bool = True, now: datetime | None = None) -> AlertsResult:
+def process(config: Config | Runtime, evaluate: bool = True, now: datetime | None = None) -> AlertsResult:
     """Evaluate the rules, record what changed and deliver the outbox, under the ``alerts`` lock.
 
     Args:
-        config: the validated config.
+        config: the entry point's runtime (or a validated config).
         evaluate: False only delivers what is already queued (the scheduler's retry job).
         now: the current time (tests).
 
@@ -237,10 +238,12 @@ def process(config: Config, evaluate: bool = True, now: datetime | None = None) 
         What happened; ``skipped`` says why nothing did (alerts off, lock held).
     """
     result = AlertsResult()
+    rt = of(config)
+    config = rt.config
     if not config.alerts.enabled:
         result.skipped = "alerts.enabled is false"
         return result
-    warehouse = Warehouse.from_config(config)
+    warehouse = rt.warehouse
     with lock.held(warehouse, LOCK, LOCK_TTL) as got:
         if not got:
             result.skipped = "another process is evaluating or delivering alerts"
@@ -248,7 +251,7 @@ def process(config: Config, evaluate: bool = True, now: datetime | None = None) 
         with warehouse.connect() as conn:
             ensure_tables(conn)
             if evaluate:
-                findings = rules.evaluate(conn, config, now)
+                findings = rules.evaluate(conn, config, now, rt.store(conn))
                 result.evaluated = sorted(findings)
                 result.fired, result.recovered = record(conn, config, findings, now)
             result.delivered, result.pending, result.error = deliver(conn, config)

@@ -22,15 +22,6 @@ def has_mart(conn: Connection, name: str) -> bool:
     return conn.table_exists(SCHEMA, name)
 
 
-def store_info(conn: Connection) -> dict[str, Any]:
-    """Time zone and currency of the last build (``dim_store``); UTC/USD before the first."""
-    if has_mart(conn, "dim_store"):
-        rows = conn.query(f"select timezone, currency_code, built_at from {SCHEMA}.dim_store")
-        if rows:
-            return rows[0]
-    return {"timezone": "UTC", "currency_code": "USD", "built_at": None}
-
-
 def inventory_status(conn: Connection) -> list[dict[str, Any]] | None:
     """Every SKU of ``rpt_inventory_status`` (None when the mart is missing)."""
     if not has_mart(conn, "rpt_inventory_status"):

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Callable
-from zoneinfo import ZoneInfo
 
 from storeboard import restatements
 from storeboard.config import Config
 from storeboard.formatting import money
 from storeboard.notify import queries
+from storeboard.runtime import StoreContext, resolve_store
 from storeboard.warehouse import Connection
 
 logger = logging.getLogger(__name__)
@@ -66,13 +66,6 @@ class Context:
     config: Config
     currency: str
     today: date
-
-
-def store_today(config: Config, timezone: str, now: datetime | None = None) -> date:
-    """``metrics.report_date`` when pinned, else today's date in the store's time zone."""
-    if config.metrics.report_date:
-        return config.metrics.report_date
-    return (now or datetime.now(ZoneInfo("UTC"))).astimezone(ZoneInfo(timezone)).date()
 
 
 def _num(value: Any) -> str:
@@ -333,20 +326,22 @@ RULES: dict[str, Callable[[Connection, Context], list[Finding] | None]] = {
 }
 
 
-def evaluate(conn: Connection, config: Config, now: datetime | None = None) -> dict[str, list[Finding]]:
+def evaluate(conn: Connection, config: Config, now: datetime | None = None,
+             store: StoreContext | None = None) -> dict[str, list[Finding]]:
     """Run every enabled rule.
 
     Args:
         conn: a connection to the warehouse (read access to ``analytics`` is enough).
         config: thresholds and switches in ``alerts.rules``.
         now: the current time (default: now); today is taken in the store's time zone.
+        store: the caller's resolved store (default: resolved through ``conn``, same rule).
 
     Returns:
         Rule name → its findings, for the rules that could be evaluated. A disabled rule, or one
         whose mart is missing, is absent, so its earlier alerts are neither repeated nor cleared.
     """
-    store = queries.store_info(conn)
-    ctx = Context(config, store["currency_code"], store_today(config, store["timezone"], now))
+    store = store or resolve_store(config, conn)
+    ctx = Context(config, store.currency, store.today(now))
     results: dict[str, list[Finding]] = {}
     for name, rule in RULES.items():
         if not getattr(config.alerts.rules, name).enabled:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 from typing import TYPE_CHECKING, Any
 
 from storeboard import pipeline
@@ -22,6 +23,7 @@ from storeboard.config import Config
 from storeboard.errors import StoreboardError
 from storeboard.orchestration import lock
 from storeboard.runlog import SCHEMA, RunLog
+from storeboard.runtime import Runtime, of
 from storeboard.warehouse import Warehouse
 
 if TYPE_CHECKING:
@@ -55,6 +57,41 @@ def _ttl(config: Config) -> timedelta:
     return timedelta(minutes=config.schedule.lock_timeout_minutes)
 
 
+# --- when: the schedules of the scheduler in ``serve`` and of the Airflow DAGs -----------------------
+
+@dataclass(frozen=True)
+class Schedules:
+    """When the refresh and the weekly email run: five-field crons in the store's ``timezone``."""
+
+    timezone: str
+    refresh_cron: str
+    weekly_cron: str
+
+
+def weekly_cron(config: Config) -> str:
+    """``email.send_day`` at ``email.send_time`` as a five-field cron (store time)."""
+    hour, minute = (int(part) for part in config.email.send_time.split(":"))
+    return f"{minute} {hour} * * {config.email.send_day[:3]}"
+
+
+def schedules(runtime: Config | Runtime) -> Schedules:
+    """The schedules in the store's zone, resolved now by the one rule (``storeboard.runtime``).
+
+    Both the scheduler of ``storeboard serve`` and the Airflow DAGs take their zone from here,
+    so they fire at the same instants as each other and as the weekly email expects."""
+    rt = of(runtime)
+    return Schedules(rt.store().timezone, rt.config.schedule.refresh_cron, weekly_cron(rt.config))
+
+
+def next_weekly_send(runtime: Config | Runtime, after: datetime) -> datetime:
+    """The first weekly-email time strictly after ``after`` (aware, store-local): where the
+    weekly cron of ``schedules`` fires next, as Airflow's cron schedule computes it."""
+    from croniter import croniter
+
+    plan = schedules(runtime)
+    return croniter(plan.weekly_cron, after.astimezone(ZoneInfo(plan.timezone))).get_next(datetime)
+
+
 def attach_run_log(warehouse: Warehouse, run_id: str) -> RunLog:
     """A ``RunLog`` that adds steps to an existing run (Airflow tasks, alerts after a refresh)."""
     log = RunLog.__new__(RunLog)  # RunLog() would open a new run
@@ -63,16 +100,17 @@ def attach_run_log(warehouse: Warehouse, run_id: str) -> RunLog:
     return log
 
 
-def alerts_step(config: Config, run_id: str | None = None, trigger: str = "alerts") -> "AlertsResult":
+def alerts_step(config: Config | Runtime, run_id: str | None = None, trigger: str = "alerts") -> "AlertsResult":
     """Evaluate the alert rules and deliver the outbox, recorded as step ``alerts`` of run
     ``run_id`` (or of a new run with ``trigger``). Failures are recorded, never raised."""
     from storeboard.notify import outbox
 
-    warehouse = Warehouse.from_config(config)
+    rt = of(config)
+    warehouse = rt.warehouse
     log = attach_run_log(warehouse, run_id) if run_id else RunLog(warehouse, trigger)
     log.step_started(ALERTS_STEP)
     try:
-        result = outbox.process(config)
+        result = outbox.process(rt)
     except Exception as exc:  # a broken rule must not break the scheduler
         result = outbox.AlertsResult(error=str(exc) if isinstance(exc, StoreboardError) else f"{type(exc).__name__}: {exc}")
         logger.exception("alerts failed")
@@ -83,13 +121,13 @@ def alerts_step(config: Config, run_id: str | None = None, trigger: str = "alert
     return result
 
 
-def refresh(config: Config, trigger: str = "scheduler", sources: list[str] | None = None,
+def refresh(config: Config | Runtime, trigger: str = "scheduler", sources: list[str] | None = None,
             full_refresh: bool = False, progress: pipeline.Progress | None = None,
             with_alerts: bool = True, replay_quarantine: bool = False) -> RefreshOutcome:
     """One refresh (``pipeline.run``) and then the alerts, under the warehouse's refresh lock.
 
     Args:
-        config: the validated config.
+        config: the entry point's runtime (or a validated config).
         trigger: recorded in the run log (``scheduler``, ``cli`` …).
         sources, full_refresh, progress, replay_quarantine: as for ``pipeline.run``.
         with_alerts: evaluate and deliver alerts after the refresh.
@@ -97,16 +135,17 @@ def refresh(config: Config, trigger: str = "scheduler", sources: list[str] | Non
     Returns:
         The outcome; ``ran`` is False (and nothing happened) when another refresh was running.
     """
-    warehouse = Warehouse.from_config(config)
+    rt = of(config)
+    warehouse = rt.warehouse
     owner = lock.new_owner(trigger)
-    with lock.held(warehouse, REFRESH_LOCK, _ttl(config), owner) as got:
+    with lock.held(warehouse, REFRESH_LOCK, _ttl(rt.config), owner) as got:
         if not got:
             current = _holder_text(warehouse)
             logger.warning("refresh skipped: another refresh is running%s", current)
             return RefreshOutcome(False, reason=f"another refresh is running{current}")
-        report = pipeline.run(config, sources=sources, full_refresh=full_refresh, progress=progress, trigger=trigger,
+        report = pipeline.run(rt, sources=sources, full_refresh=full_refresh, progress=progress, trigger=trigger,
                               replay_quarantine=replay_quarantine)
-        alerts = alerts_step(config, report.run_id) if with_alerts else None
+        alerts = alerts_step(rt, report.run_id) if with_alerts else None
     return RefreshOutcome(True, report, alerts)
 
 
@@ -121,40 +160,43 @@ def _holder_text(warehouse: Warehouse) -> str:
 
 # --- the same refresh as separate tasks (Airflow) ---------------------------------------------------
 
-def start_run(config: Config, owner: str, trigger: str = "airflow") -> str:
+def start_run(config: Config | Runtime, owner: str, trigger: str = "airflow") -> str:
     """Take the refresh lock for ``owner`` and open a run in the run log; returns its run id.
 
     Raises:
         RefreshLockedError: another refresh is running.
     """
-    warehouse = Warehouse.from_config(config)
-    if not lock.acquire(warehouse, REFRESH_LOCK, owner, _ttl(config)):
+    rt = of(config)
+    warehouse = rt.warehouse
+    if not lock.acquire(warehouse, REFRESH_LOCK, owner, _ttl(rt.config)):
         raise RefreshLockedError(f"another refresh is running{_holder_text(warehouse)}; this run is skipped")
     return RunLog(warehouse, trigger).run_id
 
 
-def extract(config: Config, run_id: str, name: str) -> dict[str, Any]:
+def extract(config: Config | Runtime, run_id: str, name: str) -> dict[str, Any]:
     """Extract and load source ``name`` as a step of run ``run_id`` (failures recorded, not raised)."""
-    log = attach_run_log(Warehouse.from_config(config), run_id)
-    return asdict(pipeline.extract_step(config, log, name, False, lambda *_: None))
+    rt = of(config)
+    log = attach_run_log(rt.warehouse, run_id)
+    return asdict(pipeline.extract_step(rt, log, name, False, lambda *_: None))
 
 
-def transform(config: Config, run_id: str) -> dict[str, Any]:
+def transform(config: Config | Runtime, run_id: str) -> dict[str, Any]:
     """``dbt build`` as a step of run ``run_id`` (failures recorded, not raised)."""
-    log = attach_run_log(Warehouse.from_config(config), run_id)
-    return asdict(pipeline.transform_step(config, log, False, lambda *_: None))
+    rt = of(config)
+    log = attach_run_log(rt.warehouse, run_id)
+    return asdict(pipeline.transform_step(rt, log, False, lambda *_: None))
 
 
-def alerts(config: Config, run_id: str) -> dict[str, Any]:
+def alerts(config: Config | Runtime, run_id: str) -> dict[str, Any]:
     """The alerts as a step of run ``run_id``."""
     result = alerts_step(config, run_id)
     return {"fired": result.fired, "recovered": result.recovered, "delivered": result.delivered,
             "pending": result.pending, "error": result.error, "skipped": result.skipped}
 
 
-def finish_run(config: Config, run_id: str, owner: str) -> str:
+def finish_run(config: Config | Runtime, run_id: str, owner: str) -> str:
     """Close run ``run_id`` (failed if any step failed) and release the refresh lock; returns the status."""
-    warehouse = Warehouse.from_config(config)
+    warehouse = of(config).warehouse
     try:
         with warehouse.connect() as conn:
             steps = conn.query(f"select step, status, error from {SCHEMA}.run_steps where run_id = %(id)s",

@@ -10,8 +10,15 @@
 
 Every task calls ``storeboard.orchestration`` / ``storeboard.notify``, exactly what the CLI and
 the in-process scheduler call. The config is ``$STOREBOARD_CONFIG`` (default ``storeboard.yml``
-in the working directory), read when the DAG file is parsed (for the source list and schedules)
-and again in every task. See docs/deploy.md.
+in the working directory).
+
+Airflow fixes a DAG's schedule when it parses this file, before any task runs, so the schedules
+(``orchestration.schedules``: the store's zone by the rule of ``storeboard.runtime``) are worked
+out at each parse, and Airflow parses DAG files again every few minutes. With ``store.timezone``
+unset the zone comes from the warehouse: UTC while it holds no shop yet, the shop's zone from the
+first parse after a refresh loaded it. Every task builds its own ``Runtime`` when it runs, so it
+resolves the store again instead of trusting the parse: the weekly task sends only when a send
+moment in the store's zone is due. See docs/deploy.md.
 """
 
 from __future__ import annotations
@@ -21,7 +28,9 @@ import os
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
+from storeboard import orchestration
 from storeboard.config import Config, load_config
+from storeboard.runtime import Runtime
 
 CONFIG_ENV = "STOREBOARD_CONFIG"
 
@@ -30,45 +39,40 @@ def _config() -> Config:
     return load_config(os.environ.get(CONFIG_ENV, "storeboard.yml"))
 
 
+def _runtime() -> Runtime:
+    """One task's runtime, built when the task runs (never the one of the parse)."""
+    return Runtime.from_config(_config())
+
+
 def _owner() -> str:
     context = get_current_context()
     return f"airflow:{context['dag'].dag_id}:{context['run_id']}"
 
 
-def _weekly_cron(config: Config) -> str:
-    hour, minute = (int(part) for part in config.email.send_time.split(":"))
-    return f"{minute} {hour} * * {config.email.send_day[:3]}"
-
-
+#: Worked out at each parse of this file (see the module's docstring).
 CONFIG = _config()
-TIMEZONE = CONFIG.store.timezone or "UTC"
-START = pendulum.datetime(2026, 1, 1, tz=TIMEZONE)
+SCHEDULES = orchestration.schedules(Runtime.from_config(CONFIG))
+START = pendulum.datetime(2026, 1, 1, tz=SCHEDULES.timezone)
 
 
 @task
 def start() -> str:
     """Take the refresh lock and open a run; fails (skipping the run) when another refresh runs."""
-    from storeboard import orchestration
-
-    return orchestration.start_run(_config(), _owner(), trigger="airflow")
+    return orchestration.start_run(_runtime(), _owner(), trigger="airflow")
 
 
 @task
 def extract(log_run: str, name: str) -> dict:
     """Extract and load one source (a failure is recorded in the run log, not raised, so the
     other sources and the models still refresh)."""
-    from storeboard import orchestration
-
-    return orchestration.extract(_config(), log_run, name)
+    return orchestration.extract(_runtime(), log_run, name)
 
 
 @task
 def transform(log_run: str) -> dict:
     """dbt build from whatever raw data loaded: an extract task records a failed source and
     succeeds, like ``storeboard run``; ``finish`` then fails the DAG run so it shows."""
-    from storeboard import orchestration
-
-    result = orchestration.transform(_config(), log_run)
+    result = orchestration.transform(_runtime(), log_run)
     if result["status"] != "ok":
         raise RuntimeError(f"dbt build failed: {result['error']}")
     return result
@@ -77,23 +81,19 @@ def transform(log_run: str) -> dict:
 @task
 def alerts(log_run: str) -> dict:
     """Evaluate the alert rules and deliver the Slack outbox."""
-    from storeboard import orchestration
-
-    return orchestration.alerts(_config(), log_run)
+    return orchestration.alerts(_runtime(), log_run)
 
 
 @task(trigger_rule="all_done")
 def finish(log_run: str | None) -> str:
     """Close the run log (failed if any step failed) and release the refresh lock."""
-    from storeboard import orchestration
     from storeboard.orchestration import lock
-    from storeboard.warehouse import Warehouse
 
-    config = _config()
+    rt = _runtime()
     if log_run is None:  # start failed: nothing to close, and the lock is not ours
-        lock.release(Warehouse.from_config(config), orchestration.REFRESH_LOCK, _owner())
+        lock.release(rt.warehouse, orchestration.REFRESH_LOCK, _owner())
         return "skipped"
-    status = orchestration.finish_run(config, log_run, _owner())
+    status = orchestration.finish_run(rt, log_run, _owner())
     if status != "ok":
         raise RuntimeError(f"refresh {log_run} finished with failed steps: see storeboard_meta.run_steps")
     return status
@@ -101,7 +101,7 @@ def finish(log_run: str | None) -> str:
 
 @dag(
     dag_id="storeboard_refresh",
-    schedule=CONFIG.schedule.refresh_cron,
+    schedule=SCHEDULES.refresh_cron,
     start_date=START,
     catchup=False,
     max_active_runs=1,
@@ -129,7 +129,7 @@ def send_weekly_report(week_start: str | None = None, force: bool = False) -> di
     params = context["params"]
     week = params.get("week_start") or week_start
     result = email.send_weekly_report(
-        _config(),
+        _runtime(),
         week_start=date.fromisoformat(week) if week else None,
         force=bool(params.get("force") or force),
         trigger="airflow",
@@ -141,7 +141,7 @@ def send_weekly_report(week_start: str | None = None, force: bool = False) -> di
 
 @dag(
     dag_id="storeboard_weekly_report",
-    schedule=_weekly_cron(CONFIG),
+    schedule=SCHEDULES.weekly_cron,
     start_date=START,
     catchup=False,
     max_active_runs=1,

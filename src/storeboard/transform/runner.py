@@ -1,8 +1,10 @@
 """Building the dbt project with ``dbtRunner``, with a profile generated from the config.
 
-The profile file holds no password: it reads ``STOREBOARD_WAREHOUSE_PASSWORD`` from the
-environment, which only this process sets. dbt's target and log folders live under the config's
-state folder, so the installed package stays read-only and partial parsing survives between runs.
+The profile file holds no password: it reads ``STOREBOARD_WAREHOUSE_PASSWORD`` with dbt's
+``env_var()``, set only for the length of one ``dbtRunner`` invocation (``_password_for_dbt``).
+Every other dbt option is a command-line argument of that invocation, never an environment
+variable of this process. dbt's target and log folders live under the config's state folder, so
+the installed package stays read-only and partial parsing survives between runs.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 
@@ -22,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 PROJECT_DIR = Path(__file__).parent / "dbt"
 _PASSWORD_ENV = "STOREBOARD_WAREHOUSE_PASSWORD"
+#: one invocation at a time may set the password variable (see ``_password_for_dbt``)
+_PASSWORD_LOCK = threading.Lock()
 
 
 def write_profile(warehouse: Warehouse, folder: Path) -> Path:
@@ -49,8 +55,35 @@ def write_profile(warehouse: Warehouse, folder: Path) -> Path:
     return folder
 
 
+@contextmanager
+def _password_for_dbt(warehouse: Warehouse) -> Iterator[None]:
+    """Put the PostgreSQL password where the profile's ``env_var()`` finds it, for one invocation.
+
+    dbt's programmatic runner takes command-line arguments only: it renders the profile from a
+    copy of ``os.environ`` taken when the invocation starts, and has no argument for an
+    environment of its own. Passing the password as a ``--vars`` value would write it into dbt's
+    artifacts (``run_results.json`` records the arguments), and writing it into ``profiles.yml``
+    would put it on disk, so the variable is set here and the previous value (or its absence) is
+    restored as soon as the invocation ends. The lock keeps two builds in this process from
+    restoring each other's value; builds are also serialised by the warehouse's refresh lock.
+    """
+    if warehouse.kind != "postgres":
+        yield
+        return
+    with _PASSWORD_LOCK:
+        before = os.environ.get(_PASSWORD_ENV)
+        os.environ[_PASSWORD_ENV] = warehouse.pg_params()["password"] or ""
+        try:
+            yield
+        finally:
+            if before is None:
+                os.environ.pop(_PASSWORD_ENV, None)
+            else:
+                os.environ[_PASSWORD_ENV] = before
+
+
 def build(warehouse: Warehouse, state_dir: Path, variables: dict[str, Any], select: str | None = None,
-          full_refresh: bool = False) -> dict[str, int]:
+          full_refresh: bool = False, indirect_selection: str | None = None) -> dict[str, int]:
     """Run ``dbt build`` (models and their tests) against ``warehouse``.
 
     Args:
@@ -59,6 +92,8 @@ def build(warehouse: Warehouse, state_dir: Path, variables: dict[str, Any], sele
         variables: dbt vars, e.g. ``{"store_timezone": "America/New_York"}``.
         select: optional dbt selector.
         full_refresh: rebuild incremental models from scratch.
+        indirect_selection: dbt's ``--indirect-selection`` for the tests of ``select``
+            (``cautious``: only tests whose every parent is selected); default dbt's own.
 
     Returns:
         Counts of nodes by status (``success``, ``pass``, ...).
@@ -67,17 +102,13 @@ def build(warehouse: Warehouse, state_dir: Path, variables: dict[str, Any], sele
         TransformError: a model failed to build or a test failed, with the failing nodes named.
     """
     with warehouse.writing():  # dbt-duckdb opens the file itself, read-write
-        return _build(warehouse, state_dir, variables, select, full_refresh)
+        return _build(warehouse, state_dir, variables, select, full_refresh, indirect_selection)
 
 
 def _build(warehouse: Warehouse, state_dir: Path, variables: dict[str, Any], select: str | None,
-           full_refresh: bool) -> dict[str, int]:
+           full_refresh: bool, indirect_selection: str | None = None) -> dict[str, int]:
     from dbt.cli.main import dbtRunner
 
-    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    os.environ.setdefault("DBT_VERSION_CHECK", "false")
-    if warehouse.kind == "postgres":
-        os.environ[_PASSWORD_ENV] = warehouse.pg_params()["password"]
     dbt_dir = state_dir / "dbt"
     profiles = write_profile(warehouse, dbt_dir)
     args = [
@@ -89,13 +120,20 @@ def _build(warehouse: Warehouse, state_dir: Path, variables: dict[str, Any], sel
         "--log-path", str(dbt_dir / "logs"),
         "--vars", json.dumps(variables),
         "--quiet",
+        # No usage report to dbt Labs (Storeboard never calls out), and no require-dbt-version
+        # check: the project is built only by the dbt installed with it.
+        "--no-send-anonymous-usage-stats",
+        "--no-version-check",
     ]
     if select:
         args += ["--select", select]
+    if indirect_selection:
+        args += ["--indirect-selection", indirect_selection]
     if full_refresh:
         args.append("--full-refresh")
     try:
-        result = dbtRunner().invoke(args)
+        with _password_for_dbt(warehouse):
+            result = dbtRunner().invoke(args)
     finally:
         if warehouse.kind == "duckdb":
             _release_duckdb()

@@ -12,7 +12,8 @@ from fastapi.templating import Jinja2Templates
 
 from storeboard.config import Config
 from storeboard.errors import StoreboardError, WarehouseError
-from storeboard.warehouse import WarehouseBusy
+from storeboard.runtime import Runtime, of
+from storeboard.warehouse import WarehouseBusy, web_warehouse
 from storeboard.web import auth
 from storeboard.web.pages import NAVIGATION
 from storeboard.web.routers import (assets, customers, explorer, health, inventory, login, marketing, products,
@@ -21,8 +22,12 @@ from storeboard.web.routers import (assets, customers, explorer, health, invento
 HERE = Path(__file__).parent
 
 
-def create_app(config: Config) -> FastAPI:
+def create_app(config: Config | Runtime) -> FastAPI:
     """Build the dashboards app for ``config`` (the warehouse is opened read-only per request).
+
+    The app keeps one ``Runtime`` (``app.state.runtime``): the store's zone, currency and today
+    are resolved from it per request, by the same rule as the email and the schedules, since a
+    refresh in this process can record the shop's zone after the app started.
 
     With ``web.login`` on (the default) every page and API route needs a logged-in user from
     ``web.users``; with it off, only clients on this machine are served.
@@ -35,8 +40,12 @@ def create_app(config: Config) -> FastAPI:
         yield
         webhooks.stop(_app)
 
+    runtime = of(config)
+    config = runtime.config
     app = FastAPI(title="Storeboard", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.runtime = runtime
     app.state.config = config
+    app.state.reader = web_warehouse(config, runtime.warehouse)
     app.state.sessions = auth.Sessions(config.web)
     app.state.throttle = auth.LoginThrottle(config.web.login_attempts)
     templates = Jinja2Templates(directory=HERE / "templates")

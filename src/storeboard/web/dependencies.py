@@ -1,4 +1,5 @@
-"""Shared request dependencies: the config and a read-only warehouse connection per request."""
+"""Shared request dependencies: the config and a read-only warehouse connection per request (on
+the app's reader warehouse, ``web_warehouse``, built once by ``create_app``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated, Iterator
 from fastapi import Depends, Request
 
 from storeboard.config import Config
-from storeboard.warehouse import Connection, web_warehouse
+from storeboard.warehouse import Connection
 
 
 def get_config(request: Request) -> Config:
@@ -16,14 +17,14 @@ def get_config(request: Request) -> Config:
 
 def get_connection(request: Request) -> Iterator[Connection]:
     """A read-only connection, opened per request so a refresh can take the write lock between requests."""
-    with web_warehouse(request.app.state.config).connect(read_only=True, timeout_seconds=30) as conn:
+    with request.app.state.reader.connect(read_only=True, timeout_seconds=30) as conn:
         yield conn
 
 
 def get_explorer_connection(request: Request) -> Iterator[Connection]:
     """A read-only connection for the SQL explorer: on DuckDB the locked-down read-only instance,
     never a writer's (``WarehouseBusy`` while a refresh writes)."""
-    with web_warehouse(request.app.state.config).connect(read_only=True, timeout_seconds=30, explorer=True) as conn:
+    with request.app.state.reader.connect(read_only=True, timeout_seconds=30, explorer=True) as conn:
         yield conn
 
 

@@ -19,6 +19,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from storeboard.config import Config
+from storeboard.runtime import StoreContext
 from storeboard.web import health, periods, queries
 from storeboard.web.dependencies import ConnectionDep
 from storeboard.formatting import change, value as format_value
@@ -97,14 +98,14 @@ class Context:
 
     conn: Any
     config: Config
-    store: dict[str, Any]
+    store: StoreContext
     today: date
     range: periods.DateRange
     params: dict[str, str]
 
     @property
     def currency(self) -> str:
-        return self.store["currency_code"]
+        return self.store.currency
 
 
 Builder = Callable[[Context], Page]
@@ -112,9 +113,9 @@ Builder = Callable[[Context], Page]
 
 def make_context(request: Request, conn, default_preset: str = "30d") -> Context:
     params = dict(request.query_params)
-    store = queries.store_info(conn)
+    store = request.app.state.runtime.store(conn)
     bounds = queries.revenue_bounds(conn)
-    today = periods.store_today(store["timezone"], bounds[1] if bounds else None)
+    today = periods.store_today(store, bounds[1] if bounds else None)
     chosen = periods.resolve(params.get("start"), params.get("end"), params.get("preset"), today, default_preset)
     return Context(conn, request.app.state.config, store, today, chosen, params)
 
@@ -192,7 +193,7 @@ def add_dashboard(router: APIRouter, name: str, build: Builder, default_preset: 
         ctx = make_context(request, conn, default_preset)
         page = build(ctx)
         return {
-            "page": name, "currency": ctx.currency, "timezone": ctx.store["timezone"],
+            "page": name, "currency": ctx.currency, "timezone": ctx.store.timezone,
             "start": ctx.range.start.isoformat(), "end": ctx.range.end.isoformat(),
             "unavailable": page.unavailable,
             "tiles": {t.key: plain(t.value) for t in page.tiles},

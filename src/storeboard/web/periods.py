@@ -1,16 +1,18 @@
 """Date ranges in store time: parsing the picker, presets, comparison periods and buckets.
 
-"Today" is the store's calendar day (its IANA time zone), or the last day with data when the
-warehouse holds an older history (a demo store generated in the past), so presets always show data.
+"Today" is ``metrics.report_date`` when it is pinned (as in the alerts and the weekly email), else
+the store's calendar day (its IANA time zone), or the last day with data when the warehouse holds
+an older history (a demo store generated in the past), so presets always show data.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from fastapi import HTTPException
+
+from storeboard.runtime import StoreContext
 
 GRAINS = ("day", "week", "month")
 MAX_DAYS = 3660
@@ -62,8 +64,11 @@ def bucket_start(day: date, grain: str) -> date:
     return day
 
 
-def store_today(timezone: str, last_data_day: date | None) -> date:
-    today = datetime.now(ZoneInfo(timezone)).date()
+def store_today(store: StoreContext, last_data_day: date | None, now: datetime | None = None) -> date:
+    """The dashboards' today (see the module's docstring); a pinned report date is kept as it is."""
+    if store.report_date:
+        return store.report_date
+    today = store.today(now)
     if last_data_day is not None and last_data_day < today - timedelta(days=1):
         return last_data_day
     return today

@@ -22,15 +22,6 @@ def mart_exists(conn: Connection, name: str) -> bool:
     return conn.table_exists(SCHEMA, name)
 
 
-def store_info(conn: Connection) -> dict[str, Any]:
-    """The store's time zone and currency from ``analytics.dim_store`` (defaults before a build)."""
-    if mart_exists(conn, "dim_store"):
-        rows = conn.query("select timezone, currency_code, built_at from analytics.dim_store")
-        if rows:
-            return rows[0]
-    return {"timezone": "UTC", "currency_code": "USD", "built_at": None}
-
-
 def revenue_bounds(conn: Connection) -> tuple[date, date] | None:
     """First and last day in the revenue mart, or None when it is empty or not built."""
     if not mart_exists(conn, "rpt_revenue_daily"):

@@ -20,9 +20,7 @@ scheduled refresh, which remains the source of truth, reconciles it.
 from __future__ import annotations
 
 import logging
-import os
 import threading
-from contextlib import contextmanager
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -32,8 +30,8 @@ from storeboard import pipeline
 from storeboard.config import Config
 from storeboard.errors import SourceError, StoreboardError, WarehouseError
 from storeboard.orchestration import REFRESH_LOCK, lock
+from storeboard.runtime import Runtime, of
 from storeboard.transform import runner
-from storeboard.warehouse import Warehouse
 from storeboard.webhooks import events
 
 logger = logging.getLogger(__name__)
@@ -89,7 +87,7 @@ def _shopify_rows(config: Config, order_gids: list[str], problems: dict[str, str
     yield from shopify.items_for(orders)
 
 
-def _delete_shopify_orders(config: Config, order_gids: list[str], problems: dict[str, str]) -> int:
+def _delete_shopify_orders(rt: Runtime, order_gids: list[str], problems: dict[str, str]) -> int:
     """Act on ``orders/delete``: each order is read again, and only one Shopify no longer has is
     removed from ``raw_shopify.orders`` and its child tables (every ``orders__*`` table keyed by
     ``order_id``); the order-keyed marts drop it on the rebuild. An order Shopify still returns
@@ -100,6 +98,7 @@ def _delete_shopify_orders(config: Config, order_gids: list[str], problems: dict
     ``--full-refresh`` also drops orders deleted while no webhook was received."""
     from storeboard.sources import shopify
 
+    config = rt.config
     client = shopify.client_for(config.sources.shopify)
     gone, still_there = [], []
     for gid in order_gids:
@@ -110,11 +109,10 @@ def _delete_shopify_orders(config: Config, order_gids: list[str], problems: dict
             continue
         (still_there if order is not None else gone).append(order if order is not None else gid)
     if still_there:
-        pipeline.load_items(config, "shopify", {"orders": shopify.items_for(still_there)})
+        pipeline.load_items(rt, "shopify", {"orders": shopify.items_for(still_there)})
     if not gone:
         return 0
-    warehouse = Warehouse.from_config(config)
-    with warehouse.connect() as conn:
+    with rt.warehouse.connect() as conn:
         if not conn.table_exists("raw_shopify", "orders"):
             return 0
         children = [r["table_name"] for r in conn.query(
@@ -144,9 +142,10 @@ def _stripe_rows(config: Config, kind: str, ids: list[str], problems: dict[str, 
     yield from stripe.items_for(config.sources.stripe, kind, records)
 
 
-def _apply(config: Config, batch: _Batch) -> tuple[dict[str, int], dict[str, str]]:
+def _apply(rt: Runtime, batch: _Batch) -> tuple[dict[str, int], dict[str, str]]:
     """Re-read and load every object of ``batch``; returns rows loaded per source and the objects
     that could not be read (object -> error)."""
+    config = rt.config
     problems: dict[str, str] = {}
     loaded: dict[str, int] = {}
     deletions = batch.of("order_deletions:")
@@ -154,57 +153,45 @@ def _apply(config: Config, batch: _Batch) -> tuple[dict[str, int], dict[str, str
         if config.sources.shopify is None or not config.sources.shopify.enabled:
             problems.update({f"order_deletions:{o}": "sources.shopify is not configured" for o in deletions})
         else:
-            loaded["shopify_deleted"] = _delete_shopify_orders(config, deletions, problems)
+            loaded["shopify_deleted"] = _delete_shopify_orders(rt, deletions, problems)
     orders = batch.of("orders:")
     if orders:
         if config.sources.shopify is None or not config.sources.shopify.enabled:
             problems.update({o: "sources.shopify is not configured" for o in orders})
         else:
-            loaded["shopify"] = pipeline.load_items(config, "shopify", {"orders": _shopify_rows(config, orders, problems)})
+            loaded["shopify"] = pipeline.load_items(rt, "shopify", {"orders": _shopify_rows(config, orders, problems)})
     charges, refunds = batch.of("charges:"), batch.of("refunds:")
     if charges or refunds:
         if config.sources.stripe is None or not config.sources.stripe.enabled:
             problems.update({o: "sources.stripe is not configured" for o in batch.objects if o.startswith(("charges:", "refunds:"))})
         else:
-            loaded["stripe"] = pipeline.load_items(config, "stripe", {
+            loaded["stripe"] = pipeline.load_items(rt, "stripe", {
                 "charges": _stripe_rows(config, "charges", charges, problems),
                 "refunds": _stripe_rows(config, "refunds", refunds, problems),
             })
     return loaded, problems
 
 
-@contextmanager
-def _only_tests_of_rebuilt_models() -> Iterator[None]:
-    """Run only the dbt tests whose every parent is rebuilt (``--indirect-selection cautious``).
-
-    dbt's default also runs tests that compare a rebuilt mart with one left for the next refresh
-    (revenue by day against revenue by SKU), which would fail until then. Set through dbt's
-    environment variable because ``runner.build`` takes a selector only; the refresh lock held
-    around the build means no other build in this process reads it meanwhile.
-    """
-    name, before = "DBT_INDIRECT_SELECTION", os.environ.get("DBT_INDIRECT_SELECTION")
-    os.environ[name] = "cautious"
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = before
+#: Only the dbt tests whose every parent is rebuilt (``--indirect-selection cautious``): dbt's
+#: default also runs tests that compare a rebuilt mart with one left for the next refresh
+#: (revenue by day against revenue by SKU), which would fail until then.
+INDIRECT_SELECTION = "cautious"
 
 
-def apply_pending(config: Config, owner: str | None = None) -> ApplyResult:
+def apply_pending(config: Config | Runtime, owner: str | None = None) -> ApplyResult:
     """Apply every pending event: one re-read, one load per source, one targeted dbt build.
 
     Args:
-        config: the validated config (``sources`` for the clients, ``webhooks.dbt_select``).
+        config: the runtime of ``serve`` (or a validated config): ``sources`` for the clients,
+            ``webhooks.dbt_select``.
         owner: lock owner name (default: a new ``webhooks@host:pid:…``).
 
     Returns:
         What happened; ``locked`` when a refresh held the lock (nothing was done, retry later).
     """
     started = time.monotonic()
-    warehouse = Warehouse.from_config(config)
+    rt = of(config)
+    config, warehouse = rt.config, rt.warehouse
     try:
         with warehouse.connect(read_only=True) as conn:
             waiting = events.pending(conn)
@@ -224,14 +211,13 @@ def apply_pending(config: Config, owner: str | None = None) -> ApplyResult:
         failed: dict[str, str] = {}
         try:
             with warehouse.writing():  # dlt opens the DuckDB file itself, read-write
-                loaded, problems = _apply(config, batch)
+                loaded, problems = _apply(rt, batch)
             for obj, error in problems.items():
                 for event_id in batch.objects.get(obj, []):
                     failed[event_id] = pipeline.redact(error, config)
             if loaded:
-                with _only_tests_of_rebuilt_models():
-                    runner.build(warehouse, config.state_dir, pipeline.dbt_vars(config, warehouse),
-                                 select=config.webhooks.dbt_select)
+                runner.build(warehouse, config.state_dir, pipeline.dbt_vars(rt), select=config.webhooks.dbt_select,
+                             indirect_selection=INDIRECT_SELECTION)
         except Exception as exc:  # the receiver keeps serving; the events stay pending
             text = str(exc) if isinstance(exc, StoreboardError) else f"{type(exc).__name__}: {exc}"
             error = pipeline.redact(text, config)
@@ -262,9 +248,10 @@ class Applier:
         retry_seconds: seconds between retries while events are pending.
     """
 
-    def __init__(self, config: Config, apply: Callable[[Config], ApplyResult] = apply_pending,
+    def __init__(self, config: Config | Runtime, apply: Callable[[Runtime], ApplyResult] = apply_pending,
                  retry_seconds: float = RETRY_SECONDS):
-        self.config = config
+        self.runtime = of(config)
+        self.config = config = self.runtime.config
         self.debounce = config.webhooks.debounce_seconds
         self.retry_seconds = retry_seconds
         self._apply = apply
@@ -297,7 +284,7 @@ class Applier:
                 return
             self._wake.clear()
             try:
-                result = self._apply(self.config)
+                result = self._apply(self.runtime)
             except Exception:  # never let the thread die: the next notify or retry tries again
                 logger.exception("applying webhook events failed")
                 retry = True

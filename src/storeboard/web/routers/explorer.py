@@ -52,8 +52,8 @@ def _page(request: Request, conn, sql: str, result: dict[str, Any] | None, statu
     if result and result.get("refreshing"):
         # the page's own queries would be interrupted too: the error page, with a 503
         raise WarehouseBusy(result["error"].removeprefix("Refreshing: "))
-    store = queries.store_info(conn)
-    currency = store["currency_code"]
+    store = request.app.state.runtime.store(conn)
+    currency = store.currency
     return request.app.state.templates.TemplateResponse(request, "explorer.html", {
         "page": "sql", "sql": sql, "result": result, "catalog": catalog.catalog(queries.mart_columns(conn)),
         "banner": health.banner(conn, request.app.state.config), "store": store,

@@ -27,7 +27,6 @@ from starlette.concurrency import run_in_threadpool
 
 from storeboard.config import Config
 from storeboard.errors import WarehouseError
-from storeboard.warehouse import Warehouse
 from storeboard.webhooks import events, verify
 from storeboard.webhooks.apply import Applier
 
@@ -77,7 +76,7 @@ async def _receive(request: Request, platform: str) -> JSONResponse:
         logger.warning("%s webhook rejected (%d): %s", platform, exc.status, exc.reason)
         return JSONResponse({"detail": exc.reason}, status_code=exc.status)
     try:
-        outcome = await run_in_threadpool(events.record, Warehouse.from_config(config), event)
+        outcome = await run_in_threadpool(events.record, request.app.state.runtime.warehouse, event)
     except WarehouseError as exc:
         logger.error("%s webhook %s not stored: %s", platform, event.event_id, exc)
         return JSONResponse({"detail": "the warehouse is unavailable; retry later"}, status_code=503)
@@ -104,7 +103,7 @@ def start(app: FastAPI) -> None:
     """Start the background applier when webhooks are on (called from the app's lifespan)."""
     config: Config = app.state.config
     if config.webhooks.enabled:
-        app.state.webhook_applier = Applier(config).start()
+        app.state.webhook_applier = Applier(app.state.runtime).start()
 
 
 def stop(app: FastAPI) -> None:
