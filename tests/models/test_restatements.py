@@ -176,7 +176,7 @@ def test_what_drove_week_w_adds_up(refreshed):
                                               f"where week_start = '{MONDAY}'")}
     assert parts == {"meta_ads": (D("40"), D("0.7778"), D("0.4"), D("0.3778"), D("-0.1778")),
                      "net_sales": (D("0"), D("0.7778"), D("0.4"), D("0.3778"), D("0.5556"))}
-    from storeboard import drivers
+    from storeboard.presentation import drivers
     from storeboard.warehouse import Warehouse
 
     with Warehouse.from_config(refreshed.config).connect(read_only=True) as conn:

@@ -19,7 +19,7 @@ from aiosmtpd.smtp import AuthResult
 from storeboard.notify import email
 from storeboard.sandbox.server import free_port
 from storeboard.warehouse import Warehouse
-from storeboard.formatting import count, money
+from storeboard.presentation.formatting import count, money
 from tests.notify.conftest import configure
 
 WEEK = date(2026, 11, 9)  # Monday; the week before starts 2 Nov

@@ -9,7 +9,7 @@ import pytest
 from fastapi import HTTPException
 
 from storeboard.web import periods
-from storeboard.formatting import change, money, percent
+from storeboard.presentation.formatting import change, money, percent
 from storeboard.web.routers.customers import chained_curve
 
 

@@ -26,10 +26,10 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from storeboard import drivers, restatements
+from storeboard.presentation import drivers, restatements
 from storeboard.config import Config
 from storeboard.errors import StoreboardError
-from storeboard.formatting import count, money
+from storeboard.presentation.formatting import count, money
 from storeboard.notify import charts, queries, rules
 from storeboard.orchestration import lock
 from storeboard.runlog import RunLog

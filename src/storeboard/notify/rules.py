@@ -16,9 +16,9 @@ from decimal import Decimal
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
-from storeboard import restatements
+from storeboard.presentation import restatements
 from storeboard.config import Config
-from storeboard.formatting import money
+from storeboard.presentation.formatting import money
 from storeboard.notify import queries
 from storeboard.warehouse import Connection
 

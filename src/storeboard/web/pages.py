@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, Response
 from storeboard.config import Config
 from storeboard.web import health, periods, queries
 from storeboard.web.dependencies import ConnectionDep
-from storeboard.formatting import change, value as format_value
+from storeboard.presentation.formatting import change, value as format_value
 
 #: (path, label) of every page, in navigation order
 NAVIGATION = [
