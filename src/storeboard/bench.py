@@ -194,7 +194,7 @@ def load_bench_config(folder: Path):
 
 def last_run_steps(config) -> dict[str, Any]:
     """The newest run in the run log: its status and each step's seconds and rows."""
-    from storeboard.runlog import SCHEMA
+    from storeboard.state.schema import SCHEMA
     from storeboard.warehouse import Warehouse
 
     with Warehouse.from_config(config).connect(read_only=True) as conn:
@@ -508,7 +508,7 @@ def run_suite(scales: list[str], warehouses: list[str], out: Path, work: Path | 
 def _transform(folder: Path, full_refresh: bool) -> int:
     """Copy the config tables and run dbt, logged as a run like ``storeboard run``'s transform."""
     from storeboard import pipeline
-    from storeboard.runlog import RunLog
+    from storeboard.state.runlog import RunLog
 
     config = load_bench_config(folder)
     log = RunLog(pipeline.warehouse_for(config), "bench")

@@ -8,7 +8,7 @@ import pytest
 
 from storeboard import pipeline
 from storeboard.demo import SANDBOX_SOURCES
-from storeboard.runlog import RunLog
+from storeboard.state.runlog import RunLog
 from storeboard.sandbox.faults import Fault
 from storeboard.sources.google_ads import settings as google_ads_settings
 from storeboard.sources.meta_ads import settings as meta_ads_settings

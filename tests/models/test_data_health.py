@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from storeboard import pipeline
-from storeboard.runlog import RunLog
+from storeboard.state.runlog import RunLog
 from storeboard.sandbox import SandboxServer
 from storeboard.sandbox.faults import Fault
 from storeboard.sandbox.storefile import store_from_dict

@@ -6,7 +6,7 @@ and opens the run log), ``extract`` per source, ``transform``, ``alerts``, ``fin
 (closes the run log and gives the lock back). Every step is a function of ``storeboard.pipeline``
 or ``storeboard.notify``, so the three ways of running can never drift.
 
-The refresh lock lives in the warehouse (``orchestration.lock``): whichever of them starts a
+The refresh lock lives in the warehouse (``state.lock``): whichever of them starts a
 refresh while another is running skips it and says so.
 """
 
@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING, Any
 from storeboard import pipeline
 from storeboard.config import Config
 from storeboard.errors import StoreboardError
-from storeboard.orchestration import lock
-from storeboard.runlog import SCHEMA, RunLog
+from storeboard.state import lock
+from storeboard.state.lock import REFRESH_LOCK
+from storeboard.state.runlog import RunLog
+from storeboard.state.schema import SCHEMA
 from storeboard.warehouse import Warehouse
 
 if TYPE_CHECKING:
@@ -29,7 +31,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-REFRESH_LOCK = "refresh"
 ALERTS_STEP = "alerts"
 
 

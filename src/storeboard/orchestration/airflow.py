@@ -86,7 +86,7 @@ def alerts(log_run: str) -> dict:
 def finish(log_run: str | None) -> str:
     """Close the run log (failed if any step failed) and release the refresh lock."""
     from storeboard import orchestration
-    from storeboard.orchestration import lock
+    from storeboard.state import lock
     from storeboard.warehouse import Warehouse
 
     config = _config()

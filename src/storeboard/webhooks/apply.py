@@ -31,7 +31,8 @@ from typing import Any, Callable, Iterator
 from storeboard import pipeline
 from storeboard.config import Config
 from storeboard.errors import SourceError, StoreboardError, WarehouseError
-from storeboard.orchestration import REFRESH_LOCK, lock
+from storeboard.state import lock
+from storeboard.state.lock import REFRESH_LOCK
 from storeboard.transform import runner
 from storeboard.warehouse import Warehouse
 from storeboard.webhooks import events
