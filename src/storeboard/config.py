@@ -79,7 +79,7 @@ class ShopifySettings(_Strict):
     _http_url = field_validator("shop_url")(lambda cls, v: _check_http_url(v))
 
     @model_validator(mode="after")
-    def _one_credential_form(self) -> "ShopifySettings":
+    def _one_credential_form(self) -> ShopifySettings:
         app = self.client_id is not None or self.client_secret is not None
         if app and self.access_token is not None:
             raise PydanticCustomError("credentials", "set either client_id and client_secret (a Dev Dashboard app) "

@@ -12,18 +12,19 @@ import logging
 import os
 import shutil
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from storeboard.config import Config
 from storeboard.errors import SourceError, StoreboardError, WarehouseError
 from storeboard.freshness import stale_after
 from storeboard.gc_tuning import collect_less
+from storeboard.sources import source_module
 from storeboard.state import schema
 from storeboard.state.runlog import RunLog
-from storeboard.sources import source_module
 from storeboard.transform import runner
 from storeboard.warehouse import Warehouse
 

@@ -16,14 +16,14 @@ from decimal import Decimal
 
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
+from storeboard.sources.arrow_tables import nested_items
 from storeboard.sources.google_ads.helpers import check_entity, check_metrics, flatten_row
 from storeboard.sources.hubspot import settings as hubspot_settings
 from storeboard.sources.hubspot.helpers import _stamp, check_record as check_hubspot
+from storeboard.sources.hubspot.tables import DEAL_ASSOCIATIONS, SHAPES as HUBSPOT_SHAPES
 from storeboard.sources.meta_ads.helpers import check_object, flatten_insight
 from storeboard.sources.quarantine import QUARANTINE_TABLE, RecordProblem, quarantined
 from storeboard.sources.shopify.helpers import check_customer, check_order
-from storeboard.sources.arrow_tables import nested_items
-from storeboard.sources.hubspot.tables import DEAL_ASSOCIATIONS, SHAPES as HUBSPOT_SHAPES
 from storeboard.sources.shopify.tables import order_items
 from storeboard.sources.stripe.helpers import check_record as check_stripe
 from storeboard.sources.stripe.settings import RESOURCES

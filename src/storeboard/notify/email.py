@@ -26,11 +26,11 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from storeboard.presentation import drivers, restatements
 from storeboard.config import Config
 from storeboard.errors import StoreboardError
-from storeboard.presentation.formatting import count, money
 from storeboard.notify import charts, queries, rules
+from storeboard.presentation import drivers, restatements
+from storeboard.presentation.formatting import count, money
 from storeboard.state import lock, schema
 from storeboard.state.runlog import RunLog
 from storeboard.state.schema import SCHEMA

@@ -44,7 +44,7 @@ class RefreshOutcome:
 
     ran: bool
     report: pipeline.RunReport | None = None
-    alerts: "AlertsResult | None" = None
+    alerts: AlertsResult | None = None
     reason: str | None = None
 
     @property
@@ -64,7 +64,7 @@ def attach_run_log(warehouse: Warehouse, run_id: str) -> RunLog:
     return log
 
 
-def alerts_step(config: Config, run_id: str | None = None, trigger: str = "alerts") -> "AlertsResult":
+def alerts_step(config: Config, run_id: str | None = None, trigger: str = "alerts") -> AlertsResult:
     """Evaluate the alert rules and deliver the outbox, recorded as step ``alerts`` of run
     ``run_id`` (or of a new run with ``trigger``). Failures are recorded, never raised."""
     from storeboard.notify import outbox

@@ -126,7 +126,7 @@ class MarketingData:
     last_day: date | None
     _by_platform: dict = field(default_factory=dict, repr=False)
 
-    def of(self, platform: str) -> "MarketingData":
+    def of(self, platform: str) -> MarketingData:
         """Only ``platform``'s records (cached)."""
         if platform not in self._by_platform:
             self._by_platform[platform] = MarketingData(

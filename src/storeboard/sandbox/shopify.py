@@ -16,24 +16,32 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
-
 from starlette.routing import Route
 
 from storeboard.sandbox.credentials import SHOPIFY_TOKEN
 from storeboard.sandbox.faults import DATA, FaultPlan
+from storeboard.sandbox.graphql import QueryError, actual_cost, execute, prepare, requested_cost, required_scopes
+from storeboard.sandbox.responses import FastJSONResponse
 from storeboard.sandbox.shopify_auth import INVALID_TOKEN, ShopifyAuth
 from storeboard.sandbox.shopify_bulk import BulkOperations
 from storeboard.sandbox.shopify_subscriptions import WebhookSubscriptions
-from storeboard.sandbox.graphql import QueryError, actual_cost, execute, prepare, required_scopes, requested_cost
-from storeboard.sandbox.responses import FastJSONResponse
 from storeboard.sandbox.store import (
-    Customer, DiscountApplication, LineItem, Order, Product, Refund, Store, TaxLine, Transaction,
+    Customer,
+    DiscountApplication,
+    LineItem,
+    Order,
+    Product,
+    Refund,
+    Store,
+    TaxLine,
+    Transaction,
 )
 
 #: What the sandbox's token is granted unless a test says otherwise: everything Storeboard reads.
@@ -66,7 +74,7 @@ class CostBucket:
     """Shopify's leaky bucket of query-cost points, refilled at ``restore_rate`` per second."""
 
     @classmethod
-    def for_plan(cls, plan: str) -> "CostBucket":
+    def for_plan(cls, plan: str) -> CostBucket:
         """The bucket of a shop on ``plan`` (standard, advanced, plus, enterprise)."""
         rate = PLAN_RESTORE_RATES[plan]
         return cls(rate * BUCKET_SECONDS, rate)

@@ -30,13 +30,22 @@ import tempfile
 import threading
 import time
 import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from graphql import FieldNode, GraphQLList, GraphQLNonNull, GraphQLObjectType, OperationDefinitionNode, SelectionSetNode, get_named_type
+from graphql import (
+    FieldNode,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    get_named_type,
+)
 
 from storeboard.sandbox.faults import DATA
 from storeboard.sandbox.graphql import QueryError, _Run, prepare
@@ -213,7 +222,7 @@ class BulkOperations:
     #: results kept on disk; older ones are deleted (their URL stops working)
     KEEP_FILES = 8
 
-    def __init__(self, api: "ShopifyAPI"):
+    def __init__(self, api: ShopifyAPI):
         self.api = api
         self.operations: dict[str, BulkOperation] = {}
         self._lock = threading.Lock()

@@ -26,15 +26,15 @@ When ``store.extras["stripe"]`` is set, it is served instead: a dict of object t
 from __future__ import annotations
 
 import bisect
-import functools
 import copy
+import functools
 import hashlib
 import random
 from array import array
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 

@@ -16,9 +16,9 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Iterator
 
 from storeboard.errors import WarehouseError
 from storeboard.state import schema

@@ -15,8 +15,18 @@ from storeboard.errors import StoreboardError, WarehouseError
 from storeboard.warehouse import WarehouseBusy
 from storeboard.web import auth
 from storeboard.web.pages import NAVIGATION
-from storeboard.web.routers import (assets, customers, explorer, health, inventory, login, marketing, products,
-                                    revenue, webhooks)
+from storeboard.web.routers import (
+    assets,
+    customers,
+    explorer,
+    health,
+    inventory,
+    login,
+    marketing,
+    products,
+    revenue,
+    webhooks,
+)
 
 HERE = Path(__file__).parent
 

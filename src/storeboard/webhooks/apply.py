@@ -22,11 +22,12 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from contextlib import contextmanager
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from storeboard import pipeline
 from storeboard.config import Config
@@ -278,7 +279,7 @@ class Applier:
         """An event was stored: apply it soon."""
         self._wake.set()
 
-    def start(self) -> "Applier":
+    def start(self) -> Applier:
         self._wake.set()  # events left pending by an earlier process
         self._thread = threading.Thread(target=self._loop, name="webhook-apply", daemon=True)
         self._thread.start()

@@ -15,8 +15,8 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 
 from storeboard.presentation import charts
-from storeboard.web import periods, queries
 from storeboard.presentation.formatting import money
+from storeboard.web import periods, queries
 from storeboard.web.pages import Chart, Column, Context, Page, Table, add_dashboard, missing
 
 router = APIRouter(tags=["customers"])

@@ -8,8 +8,8 @@ from decimal import Decimal
 from fastapi import APIRouter
 
 from storeboard.presentation import charts
-from storeboard.web import queries
 from storeboard.presentation.formatting import number
+from storeboard.web import queries
 from storeboard.web.pages import Chart, Column, Context, Page, Table, Tile, add_dashboard, missing
 
 router = APIRouter(tags=["inventory"])

@@ -10,8 +10,8 @@ from datetime import timedelta
 from fastapi import APIRouter, HTTPException
 
 from storeboard.presentation import charts
-from storeboard.web import periods, queries
 from storeboard.presentation.formatting import money
+from storeboard.web import periods, queries
 from storeboard.web.pages import Chart, Column, Context, Page, Table, Tile, add_dashboard, missing
 
 router = APIRouter(tags=["products"])
