@@ -363,7 +363,7 @@ def bench_connectors(orders: int, restore_rate: float, log: Log) -> dict[str, An
     log(f"[connectors] {orders:,} orders against the rate-limit floors")
     code = ("import json; from benchmarks.connectors import measure; "
             f"print('BENCH-JSON ' + json.dumps(measure({orders}, {restore_rate})))")
-    with tempfile.TemporaryDirectory(prefix="storeboard-bench-connectors-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="storeboard-bench-connectors-"):
         out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True,
                              env=_child_env(), check=False)
     line = next((x for x in out.stdout.splitlines() if x.startswith("BENCH-JSON ")), None)

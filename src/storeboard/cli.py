@@ -101,7 +101,8 @@ def run(
     config = _load(path)
     unknown = [s for s in source or [] if s not in config.enabled_sources()]
     if unknown:
-        _fail(ConfigError(f"source {unknown[0]!r} is not configured in {path} (configured: {', '.join(config.enabled_sources()) or 'none'})"), 2)
+        configured = ", ".join(config.enabled_sources()) or "none"
+        _fail(ConfigError(f"source {unknown[0]!r} is not configured in {path} (configured: {configured})"), 2)
     report = _run_with_progress(config, source or None, full_refresh, "cli", locked=True,
                                 replay_quarantine=replay_quarantine)
     if not report.ok:

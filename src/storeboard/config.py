@@ -468,7 +468,7 @@ class Config(_Strict):
         if not url.startswith(("duckdb:///", "postgresql://", "postgres://")):
             raise ValueError("must be duckdb:///<file> or postgresql://user@host:port/database")
         try:
-            urlsplit(url).port
+            urlsplit(url).port  # noqa: B018 (reading the port is the check: a bad one raises ValueError)
         except ValueError:  # the URL itself is not repeated: it may hold a password
             raise ValueError("is not a valid URL: check the host and the port (1-65535)") from None
         return value

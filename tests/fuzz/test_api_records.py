@@ -160,7 +160,8 @@ def test_shopify_customer_is_loadable_or_quarantined(rec):
 @given(data=st.data(), resource=st.sampled_from(RESOURCES))
 @example(data=None, resource=RESOURCES[0])
 def test_stripe_object_is_loadable_or_quarantined(data, resource):
-    valid = {"id": st.sampled_from(["ch_abc", "py_abc", "pyr_abc", "txn_abc"]), "object": st.just(resource.object_type), "currency": st.just("usd"),
+    valid = {"id": st.sampled_from(["ch_abc", "py_abc", "pyr_abc", "txn_abc"]), "object": st.just(resource.object_type),
+             "currency": st.just("usd"),
              **{f: st.integers(0, 10**9) for f in resource.integer_fields}}
     rec = data.draw(st.one_of(record(valid), json_value)) if data else {
         "id": "ch_1", "created": 1, "amount": 10**20, "currency": "usd"}

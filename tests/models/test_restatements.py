@@ -98,7 +98,7 @@ def test_months_agree_with_their_days(refreshed):
     months = restatements(refreshed.config, grains=("month",))
     if (TODAY.replace(day=1) - timedelta(1)) < WEDNESDAY:  # W's month is not closed yet
         assert all(key[1] < TODAY.replace(day=1) for key in months)
-    for (grain, start, metric, platform), (old, new, change, _, _) in months.items():
+    for (_grain, start, metric, platform), (_old, _new, change, _, _) in months.items():
         in_month = [v for k, v in days.items() if k[2] == metric and k[3] == platform
                     and (k[1].year, k[1].month) == (start.year, start.month)]
         assert change == sum((v[2] for v in in_month), D("0")).normalize(), (start, metric)

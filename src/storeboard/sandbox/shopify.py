@@ -174,7 +174,8 @@ class ShopifyAPI:
         if status == 401:
             return JSONResponse({"errors": INVALID_TOKEN}, status_code=401)
         if status == 429:
-            return JSONResponse({"errors": "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."}, status_code=429)
+            return JSONResponse({"errors": "Exceeded 2 calls per second for api client. "
+                                           "Reduce request rates to resume uninterrupted service."}, status_code=429)
         return JSONResponse({"errors": "Internal Server Error"}, status_code=status)
 
     async def graphql(self, request: Request) -> JSONResponse:
@@ -359,7 +360,8 @@ class ShopifyAPI:
                 value, last_id = json.loads(base64.b64decode(after))
                 key = (datetime.fromisoformat(value) if isinstance(value, str) else value, last_id)
             except (ValueError, TypeError):
-                raise QueryError([{"message": "Invalid cursor for current pagination sort.", "extensions": {"code": "BAD_REQUEST"}}]) from None
+                raise QueryError([{"message": "Invalid cursor for current pagination sort.",
+                                   "extensions": {"code": "BAD_REQUEST"}}]) from None
             start = bisect.bisect_right(keys, key) if not reverse else next((i for i, k in enumerate(keys) if k < key), len(keys))
         if not reverse:
             for fld, op, value in predicates:
@@ -560,7 +562,8 @@ class ShopifyAPI:
 
         def sale(kind: str, action: str, line_type: str, quantity: int | None, amount: Decimal,
                  tax: Decimal = Decimal("0.00"), **extra: Any) -> dict[str, Any]:
-            return {"__typename": kind, "id": gid("Sale", order.order_id * 1000 + next(numbers)), "actionType": action, "lineType": line_type,
+            return {"__typename": kind, "id": gid("Sale", order.order_id * 1000 + next(numbers)), "actionType": action,
+                    "lineType": line_type,
                     "quantity": quantity, "taxes": [], "totalAmount": mb(amount + tax), "totalTaxAmount": mb(tax),
                     "totalDiscountAmountAfterTaxes": mb(Decimal("0.00")), "totalDiscountAmountBeforeTaxes": mb(Decimal("0.00")),
                     **extra}
@@ -780,7 +783,8 @@ class ShopifyAPI:
               "subtotalAmountSet": mb(refund.shipping), "taxAmountSet": mb(refund.shipping_tax)}]
             if refund.shipping or refund.shipping_tax else []
         )
-        txns = [self._render_transaction(t, order) for t in order.transactions if t.kind == "REFUND" and t.processed_at == refund.created_at]
+        txns = [self._render_transaction(t, order) for t in order.transactions
+                if t.kind == "REFUND" and t.processed_at == refund.created_at]
         return {
             "__typename": "Refund",
             "id": gid("Refund", refund.refund_id),

@@ -399,8 +399,9 @@ class LazyStripeData(StripeData):
 
     Per kind, two arrays of 8-byte integers in newest-first order: ``-created`` and a reference to
     what the object is rendered from (an "order index", the position of a card-paid order in the
-    time-ordered list the index keeps, and which of its payments, refunds, customer or events). Ids are found through one sorted array of their
-    lookup keys (63 bits of the number the id spells), verified against the rendered id.
+    time-ordered list the index keeps, and which of its payments, refunds, customer or events). Ids
+    are found through one sorted array of their lookup keys (63 bits of the number the id spells),
+    verified against the rendered id.
 
     Attributes:
         renders: objects rendered so far (tests use it to prove that a page renders O(page)).

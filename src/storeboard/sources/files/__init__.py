@@ -28,7 +28,6 @@ import glob as globbing
 import hashlib
 import logging
 import os
-import shutil
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime

@@ -20,7 +20,7 @@ Loads into ``raw_google_ads`` through GAQL over ``searchStream``:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 

@@ -24,7 +24,7 @@ from storeboard.sources.shopify.auth import provider_for
 from storeboard.sources.shopify.helpers import ShopifyClient, check_customer, check_order
 from storeboard.sources.shopify.scopes import granted_scopes, history_reaches_back, scope_problems
 from storeboard.sources.shopify.settings import READ_ALL_ORDERS
-from storeboard.sources.shopify.tables import CUSTOMERS, ORDERS, order_items
+from storeboard.sources.shopify.tables import CUSTOMERS, order_items
 
 __all__ = ["check", "client_for", "items_for", "source"]
 
