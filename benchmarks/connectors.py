@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import multiprocessing
+import resource
 import tempfile
 import time
 from collections import Counter

@@ -4,8 +4,8 @@ A fresh clone has nothing beside it, so such a read passes on the machine that h
 fails (or skips) everywhere else. Python's audit hooks see every ``open``, ``os.listdir`` and
 ``os.scandir`` in this process; a watcher records those whose path lies under the checkout's
 parent folder but not under the checkout itself. The virtual environment, the temporary folder
-and hidden folders (tools' caches in a home folder) are allowed wherever they live. Child processes are not watched (they run our own CLI, which
-reads the same package files).
+and hidden folders (tools' caches in a home folder) are allowed wherever they live. Child
+processes are not watched (they run our own CLI, which reads the same package files).
 """
 
 from __future__ import annotations

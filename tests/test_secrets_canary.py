@@ -243,7 +243,7 @@ def test_postgres_password_stays_out_of_errors_logs_and_tables(tmp_path, postgre
     """The test cluster trusts local connections, so any password logs in: a canary one is used
     for a real load of the CSV drop, then for a server that is not there."""
     from storeboard import pipeline
-    from storeboard.runlog import RunLog
+    from storeboard.state.runlog import RunLog
 
     caplog.set_level(logging.DEBUG)
     password = canary("pg-password")

@@ -35,10 +35,11 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from storeboard.errors import ConfigError
 
@@ -148,7 +149,7 @@ class SandboxProcess:
         self.ready_seconds = 0.0
         self.peak_rss = 0
 
-    def start(self, timeout: float = 3 * 3600) -> "SandboxProcess":
+    def start(self, timeout: float = 3 * 3600) -> SandboxProcess:
         args = storeboard("sandbox", "--port", str(self.port), "--orders", str(self.orders),
                           "--seed", str(SEED), "--as-of", AS_OF, "--no-live")
         started = time.monotonic()
@@ -201,7 +202,7 @@ def load_bench_config(folder: Path):
 
 def last_run_steps(config) -> dict[str, Any]:
     """The newest run in the run log: its status and each step's seconds and rows."""
-    from storeboard.runlog import SCHEMA
+    from storeboard.state.schema import SCHEMA
     from storeboard.warehouse import Warehouse
 
     with Warehouse.from_config(config).connect(read_only=True) as conn:
@@ -288,7 +289,7 @@ def change_orders(sandbox: SandboxProcess, orders: int) -> dict[str, int]:
             "cancelled": max(0, len(answer["orders_changed"]) - refunds), "orders": answer["orders"]}
 
 
-def bench_one(scale: str, orders: int, warehouse: str, folder: Path, postgres: "PostgresServer | None",
+def bench_one(scale: str, orders: int, warehouse: str, folder: Path, postgres: PostgresServer | None,
               requests: int, log: Log) -> dict[str, Any]:
     """The whole sequence for one scale and warehouse; returns its results."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -406,7 +407,7 @@ class PostgresServer:
         self._folder: Path | None = None
         self._databases: list[str] = []
 
-    def start(self) -> "PostgresServer":
+    def start(self) -> PostgresServer:
         if self.url:
             return self
         helper = REPO_ROOT / "tests" / "pg_cluster.py"
@@ -531,7 +532,7 @@ def run_suite(scales: list[str], warehouses: list[str], out: Path, work: Path | 
 def _transform(folder: Path, full_refresh: bool) -> int:
     """Copy the config tables and run dbt, logged as a run like ``storeboard run``'s transform."""
     from storeboard import pipeline
-    from storeboard.runlog import RunLog
+    from storeboard.state.runlog import RunLog
 
     config = load_bench_config(folder)
     log = RunLog(pipeline.warehouse_for(config), "bench")

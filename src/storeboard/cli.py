@@ -7,7 +7,6 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -105,7 +104,7 @@ def init(path: Path = ConfigOption, force: bool = typer.Option(False, help="Over
 @app.command()
 def run(
     path: Path = ConfigOption,
-    source: Optional[list[str]] = typer.Option(None, "--source", "-s", help="Only this source (repeatable)."),
+    source: list[str] | None = typer.Option(None, "--source", "-s", help="Only this source (repeatable)."),
     full_refresh: bool = typer.Option(False, "--full-refresh", help="Reload the selected sources from scratch."),
     replay_quarantine: bool = typer.Option(
         False, "--replay-quarantine",
@@ -116,7 +115,8 @@ def run(
     config = rt.config
     unknown = [s for s in source or [] if s not in config.enabled_sources()]
     if unknown:
-        _fail(ConfigError(f"source {unknown[0]!r} is not configured in {path} (configured: {', '.join(config.enabled_sources()) or 'none'})"), 2)
+        configured = ", ".join(config.enabled_sources()) or "none"
+        _fail(ConfigError(f"source {unknown[0]!r} is not configured in {path} (configured: {configured})"), 2)
     _tune_gc()
     report = _run_with_progress(rt, source or None, full_refresh, "cli", locked=True,
                                 replay_quarantine=replay_quarantine)
@@ -194,8 +194,8 @@ def _doctor_web_role(rt: Runtime) -> None:
 @app.command()
 def serve(
     path: Path = ConfigOption,
-    host: Optional[str] = typer.Option(None, help="Address to listen on (default from config: 127.0.0.1)."),
-    port: Optional[int] = typer.Option(None, help="Port (default from config: 8000)."),
+    host: str | None = typer.Option(None, help="Address to listen on (default from config: 127.0.0.1)."),
+    port: int | None = typer.Option(None, help="Port (default from config: 8000)."),
     scheduler: bool = typer.Option(True, "--scheduler/--no-scheduler",
                                    help="Run the refresh, alerts and weekly email on schedule (config: schedule)."),
 ) -> None:
@@ -223,7 +223,7 @@ def _serve(rt: Runtime, host: str, port: int) -> None:
     uvicorn.run(create_app(rt), host=host, port=port, log_level="warning")
 
 
-def _generate(seed: int, orders: int, days: Optional[int], as_of: Optional[str]):
+def _generate(seed: int, orders: int, days: int | None, as_of: str | None):
     """Generate the synthetic store; returns its generator (which can keep the store growing)."""
     import gc
 
@@ -251,17 +251,17 @@ def sandbox(
     port: int = typer.Option(8765, help="Port on 127.0.0.1."),
     seed: int = typer.Option(42),
     orders: int = typer.Option(60_000, "--orders", "--scale", help="Approximate number of orders (up to millions)."),
-    days: Optional[int] = typer.Option(None, help="Days of history (default 730; 1,095 above 100k orders)."),
-    as_of: Optional[str] = typer.Option(None, help="End of history (date or timestamp, UTC); default now."),
+    days: int | None = typer.Option(None, help="Days of history (default 730; 1,095 above 100k orders)."),
+    as_of: str | None = typer.Option(None, help="End of history (date or timestamp, UTC); default now."),
     restore_rate: float = typer.Option(100_000.0, help="Shopify cost points restored per second (100 = Standard plan)."),
-    store_file: Optional[Path] = typer.Option(None, "--store", help="Serve this hand-written store (JSON or YAML)."),
+    store_file: Path | None = typer.Option(None, "--store", help="Serve this hand-written store (JSON or YAML)."),
     live: bool = typer.Option(True, "--live/--no-live", help="Keep placing orders as time passes (generated stores)."),
 ) -> None:
     """Serve the sandbox APIs and write a storeboard.yml (if none exists) that points at them."""
     from storeboard.demo import write_sandbox_config
     from storeboard.sandbox import SandboxServer
-    from storeboard.sandbox.shopify import CostBucket
     from storeboard.sandbox.live import LiveTrading
+    from storeboard.sandbox.shopify import CostBucket
     from storeboard.sandbox.storefile import load_store
 
     generator = None
@@ -300,8 +300,8 @@ def demo(
     serve_after: bool = typer.Option(True, "--serve/--no-serve", help="Serve the dashboards when the build is done."),
     seed: int = typer.Option(42),
     orders: int = typer.Option(60_000, "--orders", "--scale", help="Approximate number of orders (up to millions)."),
-    days: Optional[int] = typer.Option(None, help="Days of history (default 730; 1,095 above 100k orders)."),
-    as_of: Optional[str] = typer.Option(None, help="End of history (date or timestamp, UTC); default now."),
+    days: int | None = typer.Option(None, help="Days of history (default 730; 1,095 above 100k orders)."),
+    as_of: str | None = typer.Option(None, help="End of history (date or timestamp, UTC); default now."),
 ) -> None:
     """Generate a store, serve it from the sandbox, load and model it, then serve the dashboards."""
     from storeboard.demo import SandboxProcess, parse_as_of, write_sandbox_config
@@ -347,7 +347,7 @@ def report_weekly(
     send: bool = typer.Option(False, "--send", help="Email it to email.recipients (once per week unless --force)."),
     preview: bool = typer.Option(False, "--preview", help="Write the HTML to --out instead of sending."),
     out: Path = typer.Option(Path("weekly-report.html"), "--out", "-o", help="Where --preview writes the HTML."),
-    week: Optional[str] = typer.Option(None, "--week", help="Monday of the week (YYYY-MM-DD); default: last full week."),
+    week: str | None = typer.Option(None, "--week", help="Monday of the week (YYYY-MM-DD); default: last full week."),
     force: bool = typer.Option(False, "--force", help="Send even if this week's report was already sent."),
 ) -> None:
     """Build the weekly summary: --preview writes the HTML locally, --send emails it."""
@@ -413,7 +413,7 @@ def bench(
                                          help="Only the connectors against their rate limits (no --scale runs)."),
     skip_demo: bool = typer.Option(False, "--skip-demo", help="Skip timing `storeboard demo --no-serve`."),
     requests: int = typer.Option(20, help="Timed requests per dashboard page."),
-    work_dir: Optional[Path] = typer.Option(None, help="Folder for the stores and warehouses (default: temporary)."),
+    work_dir: Path | None = typer.Option(None, help="Folder for the stores and warehouses (default: temporary)."),
 ) -> None:
     """Benchmark backfill, incremental refresh, pages and connectors; write the tables to --out."""
     from storeboard.bench import run_suite
@@ -435,7 +435,7 @@ app.add_typer(user_app, name="user")
 def user_add(
     username: str = typer.Argument(..., help="Login name: letters, digits and . _ @ -"),
     path: Path = ConfigOption,
-    password: Optional[str] = typer.Option(None, help="Default: asked for twice, not echoed.", hidden=True),
+    password: str | None = typer.Option(None, help="Default: asked for twice, not echoed.", hidden=True),
 ) -> None:
     """Add a dashboard user (or change their password); stores only an argon2 hash."""
     from storeboard.web.users import add_user

@@ -79,7 +79,7 @@ class ShopifySettings(_Strict):
     _http_url = field_validator("shop_url")(lambda cls, v: _check_http_url(v))
 
     @model_validator(mode="after")
-    def _one_credential_form(self) -> "ShopifySettings":
+    def _one_credential_form(self) -> ShopifySettings:
         app = self.client_id is not None or self.client_secret is not None
         if app and self.access_token is not None:
             raise PydanticCustomError("credentials", "set either client_id and client_secret (a Dev Dashboard app) "
@@ -468,7 +468,7 @@ class Config(_Strict):
         if not url.startswith(("duckdb:///", "postgresql://", "postgres://")):
             raise ValueError("must be duckdb:///<file> or postgresql://user@host:port/database")
         try:
-            urlsplit(url).port
+            urlsplit(url).port  # noqa: B018 (reading the port is the check: a bad one raises ValueError)
         except ValueError:  # the URL itself is not repeated: it may hold a password
             raise ValueError("is not a valid URL: check the host and the port (1-65535)") from None
         return value

@@ -211,7 +211,7 @@ class SandboxProcess:
         self._conn.close()
         self._process = None
 
-    def __enter__(self) -> "SandboxProcess":
+    def __enter__(self) -> SandboxProcess:
         self.start()
         return self
 

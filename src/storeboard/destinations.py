@@ -11,7 +11,8 @@ removes the same rows with two hash joins.
 from __future__ import annotations
 
 import functools
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import dlt
 from dlt.destinations.sql_jobs import SqlMergeFollowupJob
@@ -20,7 +21,7 @@ from dlt.destinations.sql_jobs import SqlMergeFollowupJob
 class _OneDeletePerKey(SqlMergeFollowupJob):
     @classmethod
     def gen_key_table_clauses(cls, root_table_name: str, staging_root_table_name: str, primary_keys: Sequence[str],
-                              merge_keys: Sequence[str], for_delete: bool, source_filter: Optional[str] = None) -> list[str]:
+                              merge_keys: Sequence[str], for_delete: bool, source_filter: str | None = None) -> list[str]:
         return [
             f"FROM {root_table_name} as d WHERE EXISTS (SELECT 1 FROM {staging_root_table_name} as s"
             f" WHERE {cls._gen_staging_rows_cond(clause.format(d='d', s='s'), source_filter)})"

@@ -12,17 +12,19 @@ import logging
 import os
 import shutil
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from storeboard.config import Config
 from storeboard.errors import SourceError, StoreboardError
 from storeboard.freshness import stale_after
-from storeboard.runlog import RunLog
 from storeboard.runtime import Runtime, of
 from storeboard.sources import source_module
+from storeboard.state import schema
+from storeboard.state.runlog import RunLog
 from storeboard.transform import runner
 from storeboard.warehouse import Warehouse
 
@@ -231,11 +233,11 @@ def _drop_unfinished_extracts(pipeline, name: str) -> None:
         shutil.rmtree(package, ignore_errors=True)
 
 
+#: storeboard_meta table → (config.metrics attribute, columns); the tables' DDL is in state.schema
 CONFIG_TABLES = {
-    "config_fx_rates": ("currency varchar, valid_from date, rate decimal(18, 8)", "fx_rates", ("currency", "valid_from", "rate")),
-    "config_budgets": ("channel varchar, campaign_id varchar, month varchar, amount decimal(18, 2)", "budgets",
-                       ("channel", "campaign_id", "month", "amount")),
-    "config_shipping_rates": ("max_weight_grams integer, cost decimal(18, 2)", "shipping_rates", ("max_weight_grams", "cost")),
+    "config_fx_rates": ("fx_rates", ("currency", "valid_from", "rate")),
+    "config_budgets": ("budgets", ("channel", "campaign_id", "month", "amount")),
+    "config_shipping_rates": ("shipping_rates", ("max_weight_grams", "cost")),
 }
 
 
@@ -243,9 +245,8 @@ def write_config_tables(config: Config, warehouse: Warehouse) -> None:
     """Copy the config's metric tables (FX rates, budgets, shipping rate card) into
     ``storeboard_meta`` so the models read them like any other source; replaced every run."""
     with warehouse.connect() as conn:
-        conn.execute("create schema if not exists storeboard_meta")
-        for table, (columns, attribute, names) in CONFIG_TABLES.items():
-            conn.execute(f"create table if not exists storeboard_meta.{table} ({columns})")
+        schema.ensure(conn)
+        for table, (attribute, names) in CONFIG_TABLES.items():
             conn.execute(f"delete from storeboard_meta.{table}")
             for item in getattr(config.metrics, attribute):
                 conn.execute(

@@ -18,8 +18,9 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from storeboard.config import Config
 from storeboard.errors import SourceError
@@ -47,7 +48,7 @@ class _Kept:
     record: Any
 
 
-def replay_quarantine(config: "Config | Runtime", sources: list[str] | None = None) -> dict[str, Replayed]:
+def replay_quarantine(config: Config | Runtime, sources: list[str] | None = None) -> dict[str, Replayed]:
     """Replay the quarantine of each of ``sources`` (default: every enabled replayable source)."""
     from storeboard import pipeline
     from storeboard.runtime import of

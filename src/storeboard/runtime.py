@@ -94,7 +94,7 @@ class Runtime:
     warehouse: Warehouse
 
     @classmethod
-    def from_config(cls, config: Config) -> "Runtime":
+    def from_config(cls, config: Config) -> Runtime:
         return cls(config, Warehouse.from_config(config))
 
     def store(self, conn: Connection | None = None) -> StoreContext:

@@ -10,10 +10,11 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from storeboard.config import redact_url
@@ -105,7 +106,7 @@ class Connection:
         return bool(rows)
 
 
-def web_warehouse(config, warehouse: "Warehouse | None" = None) -> "Warehouse":
+def web_warehouse(config, warehouse: Warehouse | None = None) -> Warehouse:
     """Where the dashboards and the SQL explorer read. On PostgreSQL always as the SELECT-only
     reader role (``web.reader_role``) that each build creates: logged in as it when
     ``web.reader_password`` is set, otherwise the warehouse URL's user taking that role for the
@@ -139,7 +140,7 @@ class Warehouse:
     role: str | None = None
 
     @classmethod
-    def from_config(cls, config) -> "Warehouse":
+    def from_config(cls, config) -> Warehouse:
         """The warehouse named by a loaded ``Config``."""
         return cls(config.warehouse.get_secret_value(), config.base_dir, config.duckdb.memory_limit)
 
@@ -158,7 +159,7 @@ class Warehouse:
         """The URL with any password hidden, safe for logs and pages."""
         return redact_url(self.url)
 
-    def as_user(self, user: str, password: str) -> "Warehouse":
+    def as_user(self, user: str, password: str) -> Warehouse:
         """The same PostgreSQL database, logged in as ``user`` (the web's reader role)."""
         parts = urlsplit(self.url)
         host = parts.hostname or "localhost"
@@ -359,7 +360,6 @@ class Warehouse:
                     use.readers.pop(raw, None)
                     use.changed.notify_all()
             return
-        import psycopg
 
         options = []
         if read_only:

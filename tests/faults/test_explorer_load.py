@@ -63,7 +63,7 @@ class ExplorerLoad:
     def rate(self) -> float:
         return len(self.answers) / (self.stopped - self.started)
 
-    def __enter__(self) -> "ExplorerLoad":
+    def __enter__(self) -> ExplorerLoad:
         self._thread.start()
         return self
 

@@ -16,8 +16,19 @@ import time
 from storeboard.sandbox.faults import Fault
 from storeboard.warehouse import Warehouse
 from tests.faults import dump as marts
-from tests.faults.harness import (configure, dbt_models_started, kill, leftover_relations, locks, pending_packages,
-                                  query, run, runs, start, wait_until)
+from tests.faults.harness import (
+    configure,
+    dbt_models_started,
+    kill,
+    leftover_relations,
+    locks,
+    pending_packages,
+    query,
+    run,
+    runs,
+    start,
+    wait_until,
+)
 
 
 def _dead_refresh_lock(config, pid: int) -> None:

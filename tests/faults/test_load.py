@@ -4,13 +4,13 @@ building the models, and every response must be a complete 2xx (no timed asserti
 
 from __future__ import annotations
 
-import pytest
-
 import json
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from storeboard.sandbox.server import free_port
 from tests.faults.harness import _env

@@ -8,10 +8,10 @@ import pytest
 
 from storeboard import pipeline
 from storeboard.demo import SANDBOX_SOURCES
-from storeboard.runlog import RunLog
 from storeboard.sandbox.faults import Fault
 from storeboard.sources.google_ads import settings as google_ads_settings
 from storeboard.sources.meta_ads import settings as meta_ads_settings
+from storeboard.state.runlog import RunLog
 from storeboard.warehouse import Warehouse
 from tests.faults import dump as marts
 from tests.faults.harness import configure, query, steps

@@ -16,14 +16,14 @@ from decimal import Decimal
 
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
+from storeboard.sources.arrow_tables import nested_items
 from storeboard.sources.google_ads.helpers import check_entity, check_metrics, flatten_row
 from storeboard.sources.hubspot import settings as hubspot_settings
 from storeboard.sources.hubspot.helpers import _stamp, check_record as check_hubspot
+from storeboard.sources.hubspot.tables import DEAL_ASSOCIATIONS, SHAPES as HUBSPOT_SHAPES
 from storeboard.sources.meta_ads.helpers import check_object, flatten_insight
 from storeboard.sources.quarantine import QUARANTINE_TABLE, RecordProblem, quarantined
 from storeboard.sources.shopify.helpers import check_customer, check_order
-from storeboard.sources.arrow_tables import nested_items
-from storeboard.sources.hubspot.tables import DEAL_ASSOCIATIONS, SHAPES as HUBSPOT_SHAPES
 from storeboard.sources.shopify.tables import order_items
 from storeboard.sources.stripe.helpers import check_record as check_stripe
 from storeboard.sources.stripe.settings import RESOURCES
@@ -160,7 +160,8 @@ def test_shopify_customer_is_loadable_or_quarantined(rec):
 @given(data=st.data(), resource=st.sampled_from(RESOURCES))
 @example(data=None, resource=RESOURCES[0])
 def test_stripe_object_is_loadable_or_quarantined(data, resource):
-    valid = {"id": st.sampled_from(["ch_abc", "py_abc", "pyr_abc", "txn_abc"]), "object": st.just(resource.object_type), "currency": st.just("usd"),
+    valid = {"id": st.sampled_from(["ch_abc", "py_abc", "pyr_abc", "txn_abc"]), "object": st.just(resource.object_type),
+             "currency": st.just("usd"),
              **{f: st.integers(0, 10**9) for f in resource.integer_fields}}
     rec = data.draw(st.one_of(record(valid), json_value)) if data else {
         "id": "ch_1", "created": 1, "amount": 10**20, "currency": "usd"}

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from storeboard import pipeline
-from storeboard.runlog import RunLog
 from storeboard.sandbox import SandboxServer
 from storeboard.sandbox.faults import Fault
 from storeboard.sandbox.storefile import store_from_dict
+from storeboard.state.runlog import RunLog
 from storeboard.warehouse import Warehouse
 from tests.models.conftest import configure, query
 

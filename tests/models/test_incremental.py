@@ -134,7 +134,7 @@ def test_a_customer_who_changes_email_keeps_their_old_orders(tmp_path, started_d
     """A new email gives the customer another unified id: the incremental run must carry it onto
     orders too old to be rebuilt for their own sake, or they point at a customer that is gone."""
     start = started_duckdb
-    generator, store, config = start.generator, start.generator.store, start.config
+    store, config = start.generator.store, start.config
 
     old_orders = {}
     for order in store.orders:
@@ -158,7 +158,7 @@ def test_late_inputs_rebuild_the_old_orders_they_change(tmp_path, started):
     arriving after its month, a variant's weight (it re-shares shipping), an order that stops being
     valid. Each rebuilds the orders concerned however old, and the marts equal a full refresh."""
     start = started
-    generator, store, config = start.generator, start.generator.store, start.config
+    store, config = start.generator.store, start.config
 
     old = [o for o in store.orders if not o.test and not o.cancelled_at and o.customer is not None
            and o.processed_at < AS_OF - timedelta(days=15)]

@@ -98,7 +98,7 @@ def test_months_agree_with_their_days(refreshed):
     months = restatements(refreshed.config, grains=("month",))
     if (TODAY.replace(day=1) - timedelta(1)) < WEDNESDAY:  # W's month is not closed yet
         assert all(key[1] < TODAY.replace(day=1) for key in months)
-    for (grain, start, metric, platform), (old, new, change, _, _) in months.items():
+    for (_grain, start, metric, platform), (_old, _new, change, _, _) in months.items():
         in_month = [v for k, v in days.items() if k[2] == metric and k[3] == platform
                     and (k[1].year, k[1].month) == (start.year, start.month)]
         assert change == sum((v[2] for v in in_month), D("0")).normalize(), (start, metric)
@@ -176,7 +176,7 @@ def test_what_drove_week_w_adds_up(refreshed):
                                               f"where week_start = '{MONDAY}'")}
     assert parts == {"meta_ads": (D("40"), D("0.7778"), D("0.4"), D("0.3778"), D("-0.1778")),
                      "net_sales": (D("0"), D("0.7778"), D("0.4"), D("0.3778"), D("0.5556"))}
-    from storeboard import drivers
+    from storeboard.presentation import drivers
     from storeboard.warehouse import Warehouse
 
     with Warehouse.from_config(refreshed.config).connect(read_only=True) as conn:

@@ -17,9 +17,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from storeboard.notify import email
+from storeboard.presentation.formatting import count, money
 from storeboard.sandbox.server import free_port
 from storeboard.warehouse import Warehouse
-from storeboard.formatting import count, money
 from tests.notify.conftest import configure
 
 WEEK = date(2026, 11, 9)  # Monday; the week before starts 2 Nov

@@ -13,7 +13,7 @@ import pytest
 
 from storeboard import orchestration, pipeline
 from storeboard.config import Config
-from storeboard.orchestration import lock
+from storeboard.state import lock
 from storeboard.warehouse import Warehouse
 
 
@@ -62,7 +62,7 @@ def test_two_refreshes_at_once_run_one(config, slow_pipeline):
 
 def test_a_refresh_in_another_process_blocks_this_one(config, slow_pipeline):
     code = ("import sys; from datetime import timedelta; from storeboard.config import Config; "
-            "from storeboard.orchestration import lock; from storeboard.warehouse import Warehouse; "
+            "from storeboard.state import lock; from storeboard.warehouse import Warehouse; "
             "c = Config.model_validate({'warehouse': sys.argv[1], 'base_dir': sys.argv[2]}); "
             "sys.exit(0 if lock.acquire(Warehouse.from_config(c), 'refresh', 'airflow:manual__1', timedelta(hours=1)) else 1)")
     subprocess.run([sys.executable, "-c", code, config.warehouse.get_secret_value(), str(config.base_dir)], check=True)

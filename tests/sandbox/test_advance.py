@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import httpx
 
-from storeboard.sandbox import SandboxServer
+from storeboard.sandbox import SandboxServer, hubspot_data
 from storeboard.sandbox.credentials import STRIPE_API_KEY
-from storeboard.sandbox import hubspot_data
 from tests.conftest import make_generator
 
 

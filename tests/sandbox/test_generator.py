@@ -42,7 +42,8 @@ def fingerprint(store) -> str:
 def test_same_seed_gives_identical_store():
     settings = dict(seed=11, as_of=AS_OF, days=90, orders=1500)
     assert fingerprint(generate_store(GeneratorSettings(**settings))) == fingerprint(generate_store(GeneratorSettings(**settings)))
-    assert fingerprint(generate_store(GeneratorSettings(**{**settings, "seed": 12}))) != fingerprint(generate_store(GeneratorSettings(**settings)))
+    assert (fingerprint(generate_store(GeneratorSettings(**{**settings, "seed": 12})))
+            != fingerprint(generate_store(GeneratorSettings(**settings))))
 
 
 def test_size_scales_linearly_with_the_setting():

@@ -16,8 +16,7 @@ from google.ads.googleads.v26.services.types.google_ads_service import (
 from google.protobuf import json_format
 
 from storeboard.config import GoogleAdsSettings
-from storeboard.sandbox import SandboxServer
-from storeboard.sandbox import credentials as cred
+from storeboard.sandbox import SandboxServer, credentials as cred
 from storeboard.sandbox.faults import Fault
 from storeboard.sandbox.gaql import GaqlError, parse_gaql
 from storeboard.sandbox.google_ads import FIELDS, SUPPORTED_VERSIONS

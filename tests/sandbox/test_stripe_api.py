@@ -141,7 +141,8 @@ def test_list_and_object_validate_against_official_spec(server, stripe_spec, str
     _assert_valid(stripe_components, list_schema, body)
     one = _get(server, f"/v1/{kind}/{body['data'][0]['id']}")
     assert one.status_code == 200
-    item_schema = stripe_spec["paths"][f"/v1/{kind}/{{{_id_param(stripe_spec, kind)}}}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    item_path = stripe_spec["paths"][f"/v1/{kind}/{{{_id_param(stripe_spec, kind)}}}"]
+    item_schema = item_path["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     _assert_valid(stripe_components, item_schema, one.json())
     _assert_known_fields(stripe_spec, KINDS[kind], one.json())
 
@@ -268,7 +269,8 @@ def test_cursors_are_mutually_exclusive(server):
 def test_created_filters_and_newest_first(server):
     charges = server.api("stripe").data().lists["charges"]
     pivot = charges[len(charges) // 2]["created"]
-    for op, check in (("gte", lambda c: c >= pivot), ("gt", lambda c: c > pivot), ("lte", lambda c: c <= pivot), ("lt", lambda c: c < pivot)):
+    for op, check in (("gte", lambda c: c >= pivot), ("gt", lambda c: c > pivot),
+                      ("lte", lambda c: c <= pivot), ("lt", lambda c: c < pivot)):
         got, after = [], None
         while True:
             params = {f"created[{op}]": pivot, "limit": 100, **({"starting_after": after} if after else {})}

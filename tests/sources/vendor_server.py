@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 #: ``answer(method, path, params, body)``: params maps each query name to its values (a list);
@@ -57,7 +58,7 @@ class VendorServer:
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def __enter__(self) -> "VendorServer":
+    def __enter__(self) -> VendorServer:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 

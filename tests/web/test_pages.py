@@ -10,8 +10,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-from storeboard.formatting import money, percent, ratio
-from storeboard.formatting import value as fmt
+from storeboard.presentation.formatting import money, ratio, value as fmt
 from tests.web.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser

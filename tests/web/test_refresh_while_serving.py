@@ -21,7 +21,8 @@ def test_pages_answer_during_an_in_process_refresh(tmp_path):
     with SandboxServer(generator.store, shopify_bucket=CostBucket(1e9, 1e9)) as server:
         config = make_config(tmp_path, "duckdb:///storeboard.duckdb", server.url, store=generator.store)
         assert pipeline.run(config, sources=["shopify"]).ok
-        client = TestClient(create_app(config), client=("127.0.0.1", 50000), base_url="http://localhost")  # a local visitor: no login needed
+        # a local visitor: no login needed
+        client = TestClient(create_app(config), client=("127.0.0.1", 50000), base_url="http://localhost")
         statuses: list[int] = []
         with Warehouse.from_config(config).connect() as writer:  # a refresh holding a write connection
             writer.execute("create table if not exists storeboard_meta.busy (a int)")

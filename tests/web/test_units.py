@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from fastapi import HTTPException
 
+from storeboard.presentation.formatting import change, money, percent
 from storeboard.web import periods
-from storeboard.formatting import change, money, percent
 from storeboard.web.routers.customers import chained_curve
 
 

@@ -31,7 +31,7 @@ class ServedApp:
     def applier(self):
         return self.app.state.webhook_applier
 
-    def __enter__(self) -> "ServedApp":
+    def __enter__(self) -> ServedApp:
         self._thread.start()
         deadline = time.monotonic() + 20
         while not self._server.started:

@@ -11,8 +11,7 @@ import json
 
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from storeboard.config import Config
 from storeboard.sandbox.credentials import SHOPIFY_WEBHOOK_SECRET

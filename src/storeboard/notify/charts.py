@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from storeboard.web.charts import revenue_daily_chart
+from storeboard.presentation.charts import revenue_daily_chart
 
 #: Pixel width of an email chart (doubled for sharp rendering on phones).
 WIDTH = 560

@@ -26,19 +26,19 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from storeboard import drivers, restatements
 from storeboard.config import Config
 from storeboard.errors import StoreboardError
-from storeboard.formatting import count, money
 from storeboard.notify import charts, queries, rules
-from storeboard.orchestration import lock
-from storeboard.runlog import RunLog
+from storeboard.presentation import drivers, restatements
+from storeboard.presentation.formatting import count, money
 from storeboard.runtime import Runtime, StoreContext, of, resolve_store
+from storeboard.state import lock, schema
+from storeboard.state.runlog import RunLog
+from storeboard.state.schema import SCHEMA
 from storeboard.warehouse import Connection, Warehouse
 
 logger = logging.getLogger(__name__)
 
-SCHEMA = "storeboard_meta"
 LOCK = "weekly_report"
 STEP = "report:weekly"
 #: A send moment missed (server down) is caught up within this time, not later.
@@ -72,22 +72,6 @@ FLAGS = [
     ("negative_margin", "SKUs with negative contribution margin"),
     ("low_stock", "SKUs low on stock"),
     ("source_health", "Data sources failed or stale"),
-]
-
-_DDL = [
-    f"create schema if not exists {SCHEMA}",
-    f"""create table if not exists {SCHEMA}.reports_sent (
-        report_key varchar primary key,
-        week_start date not null,
-        status varchar not null,
-        attempts integer not null,
-        recipients varchar,
-        message_id varchar,
-        first_attempt_at timestamp with time zone,
-        last_attempt_at timestamp with time zone,
-        sent_at timestamp with time zone,
-        last_error varchar
-    )""",
 ]
 
 
@@ -364,15 +348,9 @@ def preview(config: Config | Runtime, path: Path, week_start: date | None = None
     return path
 
 
-def _ensure_tables(conn: Connection) -> None:
-    if not conn.table_exists(SCHEMA, "reports_sent"):
-        for statement in _DDL:
-            conn.execute(statement)
-
-
 def sent_reports(conn: Connection) -> list[dict[str, Any]]:
     """Every recorded report, newest week first."""
-    _ensure_tables(conn)
+    schema.ensure(conn)
     return conn.query(f"select * from {SCHEMA}.reports_sent order by week_start desc")
 
 
@@ -407,7 +385,7 @@ def send_weekly_report(config: Config | Runtime, now: datetime | None = None, we
         if not got:
             return SendResult("skipped", reason="another process is sending the weekly report")
         with warehouse.connect() as conn:
-            _ensure_tables(conn)
+            schema.ensure(conn)
             store = rt.store(conn)
             if week_start is None:
                 moment = last_send_moment(config, now, store.timezone)

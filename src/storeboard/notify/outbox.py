@@ -27,41 +27,15 @@ from typing import Any
 from storeboard.config import Config
 from storeboard.notify import rules
 from storeboard.notify.slack import DeliveryError, SlackWebhook, message_for
-from storeboard.orchestration import lock
 from storeboard.runtime import Runtime, of
+from storeboard.state import lock, schema
+from storeboard.state.schema import SCHEMA
 from storeboard.warehouse import Connection
 
 logger = logging.getLogger(__name__)
 
-SCHEMA = "storeboard_meta"
 LOCK = "alerts"
 LOCK_TTL = timedelta(minutes=30)
-
-_DDL = [
-    f"create schema if not exists {SCHEMA}",
-    f"""create table if not exists {SCHEMA}.alert_states (
-        rule varchar not null,
-        alert_key varchar not null,
-        state varchar not null,
-        changed_at timestamp with time zone not null,
-        last_seen_at timestamp with time zone,
-        alert_id varchar,
-        primary key (rule, alert_key)
-    )""",
-    f"""create table if not exists {SCHEMA}.alerts (
-        alert_id varchar primary key,
-        rule varchar not null,
-        alert_key varchar not null,
-        title varchar not null,
-        payload varchar not null,
-        status varchar not null,
-        created_at timestamp with time zone not null,
-        attempts integer not null,
-        last_attempt_at timestamp with time zone,
-        delivered_at timestamp with time zone,
-        last_error varchar
-    )""",
-]
 
 
 @dataclass
@@ -79,13 +53,6 @@ class AlertsResult:
     @property
     def ok(self) -> bool:
         return self.error is None
-
-
-def ensure_tables(conn: Connection) -> None:
-    """Create the alert tables if they do not exist."""
-    if not (conn.table_exists(SCHEMA, "alerts") and conn.table_exists(SCHEMA, "alert_states")):
-        for statement in _DDL:
-            conn.execute(statement)
 
 
 def _json_default(value: Any) -> Any:
@@ -108,7 +75,7 @@ def record(conn: Connection, config: Config, results: dict[str, list[rules.Findi
         (fired, recovered) as ``rule:key`` strings.
     """
     now = now or datetime.now(UTC)
-    ensure_tables(conn)
+    schema.ensure(conn)
     status = "pending" if config.alerts.slack_webhook_url else "unsent"
     fired, recovered = [], []
     for rule, findings in results.items():
@@ -190,7 +157,7 @@ def _set_firing(conn: Connection, rule: str, alert_of: dict[str, str], now: date
 def pending(conn: Connection) -> list[dict[str, Any]]:
     """Alerts waiting for Slack: each rule's oldest first, taking turns between rules, so a
     backlog of one rule never holds back the others."""
-    ensure_tables(conn)
+    schema.ensure(conn)
     return conn.query(
         f"select alert_id, rule, alert_key, payload, attempts from (select *, row_number() over "
         f"(partition by rule order by created_at, alert_id) as turn from {SCHEMA}.alerts where status = 'pending') "
@@ -249,7 +216,7 @@ def process(config: Config | Runtime, evaluate: bool = True, now: datetime | Non
             result.skipped = "another process is evaluating or delivering alerts"
             return result
         with warehouse.connect() as conn:
-            ensure_tables(conn)
+            schema.ensure(conn)
             if evaluate:
                 findings = rules.evaluate(conn, config, now, rt.store(conn))
                 result.evaluated = sorted(findings)
@@ -260,6 +227,6 @@ def process(config: Config | Runtime, evaluate: bool = True, now: datetime | Non
 
 def history(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
     """The latest alerts with their delivery status (newest first)."""
-    ensure_tables(conn)
+    schema.ensure(conn)
     return conn.query(f"select alert_id, rule, alert_key, title, status, created_at, attempts, delivered_at, last_error "
                       f"from {SCHEMA}.alerts order by created_at desc limit {int(limit)}")

@@ -2,8 +2,9 @@
 
 The weekly email's figures come ready-made from ``rpt_weekly_summary``. The alert rules sum a
 mart's additive columns over their window, and a ratio over a window (campaign ROAS) is the ratio
-of those sums, as docs/metrics.md defines it; no metric is derived here in any other way. A mart that is not built yet reads as empty, so a rule that needs it is skipped
-rather than reported as recovered.
+of those sums, as docs/metrics.md defines it; no metric is derived here in any other way. A mart
+that is not built yet reads as empty, so a rule that needs it is skipped rather than reported as
+recovered.
 """
 
 from __future__ import annotations

@@ -10,15 +10,16 @@ one refresh to the next. Deciding what is *new* (fire once per state change) is 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
-from storeboard import restatements
 from storeboard.config import Config
-from storeboard.formatting import money
 from storeboard.notify import queries
+from storeboard.presentation import restatements
+from storeboard.presentation.formatting import money
 from storeboard.runtime import StoreContext, resolve_store
 from storeboard.warehouse import Connection
 

@@ -6,7 +6,7 @@ and opens the run log), ``extract`` per source, ``transform``, ``alerts``, ``fin
 (closes the run log and gives the lock back). Every step is a function of ``storeboard.pipeline``
 or ``storeboard.notify``, so the three ways of running can never drift.
 
-The refresh lock lives in the warehouse (``orchestration.lock``): whichever of them starts a
+The refresh lock lives in the warehouse (``state.lock``): whichever of them starts a
 refresh while another is running skips it and says so.
 """
 
@@ -15,15 +15,17 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from storeboard import pipeline
 from storeboard.config import Config
 from storeboard.errors import StoreboardError
-from storeboard.orchestration import lock
-from storeboard.runlog import SCHEMA, RunLog
 from storeboard.runtime import Runtime, of
+from storeboard.state import lock
+from storeboard.state.lock import REFRESH_LOCK
+from storeboard.state.runlog import RunLog
+from storeboard.state.schema import SCHEMA
 from storeboard.warehouse import Warehouse
 
 if TYPE_CHECKING:
@@ -31,7 +33,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-REFRESH_LOCK = "refresh"
 ALERTS_STEP = "alerts"
 
 
@@ -45,7 +46,7 @@ class RefreshOutcome:
 
     ran: bool
     report: pipeline.RunReport | None = None
-    alerts: "AlertsResult | None" = None
+    alerts: AlertsResult | None = None
     reason: str | None = None
 
     @property
@@ -100,7 +101,7 @@ def attach_run_log(warehouse: Warehouse, run_id: str) -> RunLog:
     return log
 
 
-def alerts_step(config: Config | Runtime, run_id: str | None = None, trigger: str = "alerts") -> "AlertsResult":
+def alerts_step(config: Config | Runtime, run_id: str | None = None, trigger: str = "alerts") -> AlertsResult:
     """Evaluate the alert rules and deliver the outbox, recorded as step ``alerts`` of run
     ``run_id`` (or of a new run with ``trigger``). Failures are recorded, never raised."""
     from storeboard.notify import outbox

@@ -87,7 +87,8 @@ def alerts(log_run: str) -> dict:
 @task(trigger_rule="all_done")
 def finish(log_run: str | None) -> str:
     """Close the run log (failed if any step failed) and release the refresh lock."""
-    from storeboard.orchestration import lock
+    from storeboard import orchestration
+    from storeboard.state import lock
 
     rt = _runtime()
     if log_run is None:  # start failed: nothing to close, and the lock is not ours

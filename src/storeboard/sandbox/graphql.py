@@ -10,8 +10,9 @@ the official schema and compare, so the shortcut cannot drift from the real shap
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 from graphql import (
     DocumentNode,

@@ -203,7 +203,7 @@ class HubSpotAPI:
             archived = params.get("archived", "false").lower() == "true"
             record = hubspot_records(self.store).by_id(object_type).get(request.path_params["object_id"])
             if record is None or bool(record["archived"]) != archived:
-                raise ApiError(404, f"Object not found.  objectId are usually numeric.", "OBJECT_NOT_FOUND")
+                raise ApiError(404, "Object not found.  objectId are usually numeric.", "OBJECT_NOT_FOUND")
             body = self.render(object_type, record, _csv_param(params.getlist("properties")),
                                _csv_param(params.getlist("associations")))
             return FastJSONResponse(body, headers=headers)

@@ -90,7 +90,7 @@ class LiveTrading:
             except Exception:  # the demo must keep serving even if one tick fails
                 logger.exception("live mode tick failed")
 
-    def start(self) -> "LiveTrading":
+    def start(self) -> LiveTrading:
         self._thread = threading.Thread(target=self._loop, name="sandbox-live", daemon=True)
         self._thread.start()
         return self

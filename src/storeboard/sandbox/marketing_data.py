@@ -126,7 +126,7 @@ class MarketingData:
     last_day: date | None
     _by_platform: dict = field(default_factory=dict, repr=False)
 
-    def of(self, platform: str) -> "MarketingData":
+    def of(self, platform: str) -> MarketingData:
         """Only ``platform``'s records (cached)."""
         if platform not in self._by_platform:
             self._by_platform[platform] = MarketingData(
@@ -249,7 +249,7 @@ def build_marketing(store: Store, epoch: int = 0) -> MarketingData:
     for platform, plans in _CAMPAIGNS.items():
         channel = _CHANNELS[platform]
         accounts_of = [a for a in accounts if a.platform == platform]
-        for c_index, (acct, key, name, objective, status, budget_level, spend_share, claim_share, groups) in enumerate(plans):
+        for c_index, (acct, _key, name, objective, status, budget_level, spend_share, claim_share, groups) in enumerate(plans):
             account = accounts_of[acct]
             if platform == META:
                 campaign_id = str(_META_CAMPAIGN_BASE + 1 + c_index)
@@ -259,7 +259,7 @@ def build_marketing(store: Store, epoch: int = 0) -> MarketingData:
                 budget_id = str(_GOOGLE_BUDGET_BASE + 201 + c_index)
             rows_of_campaign: list[DailyMetrics] = []
             group_records = []
-            for g_index, (g_key, g_name, weight, g_status) in enumerate(groups):
+            for g_index, (_g_key, g_name, weight, g_status) in enumerate(groups):
                 ad_group_id = (str(_META_CAMPAIGN_BASE + 1000 + 10 * c_index + g_index) if platform == META
                                else str(_GOOGLE_CAMPAIGN_BASE + 9_000 + 10 * c_index + g_index))
                 rows = [] if not weight or not spend_share else _group_days(

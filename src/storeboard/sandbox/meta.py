@@ -123,9 +123,10 @@ class MetaAPI:
         self._reports: dict[str, dict[str, Any]] = {}
         self._report_ids = itertools.count(6_034_812_345_678)
         self._calls: deque[float] = deque()
-        self._throttle_codes = itertools.cycle([(17, 2446079, "User request limit reached"),
-                                                (80000, 2446079, "There have been too many calls from this ad-account. Wait a bit and try again."),
-                                                (80004, 2446079, "There have been too many calls to this ad-account. Wait a bit and try again.")])
+        self._throttle_codes = itertools.cycle([
+            (17, 2446079, "User request limit reached"),
+            (80000, 2446079, "There have been too many calls from this ad-account. Wait a bit and try again."),
+            (80004, 2446079, "There have been too many calls to this ad-account. Wait a bit and try again.")])
         self._lock = threading.Lock()
         #: the last requests served (method and path), for tests
         self.requests: deque[str] = deque(maxlen=1000)

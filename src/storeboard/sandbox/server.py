@@ -186,7 +186,7 @@ class SandboxServer:
         """The imitation called ``name`` (``shopify``, ``stripe`` …)."""
         return next(a for a in self.apis if a.name == name)
 
-    def start(self) -> "SandboxServer":
+    def start(self) -> SandboxServer:
         self._thread = threading.Thread(target=self._server.run, name="storeboard-sandbox", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + 10
@@ -202,7 +202,7 @@ class SandboxServer:
         if self._thread:
             self._thread.join(timeout=10)
 
-    def __enter__(self) -> "SandboxServer":
+    def __enter__(self) -> SandboxServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

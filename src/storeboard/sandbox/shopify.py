@@ -16,24 +16,32 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
-
 from starlette.routing import Route
 
 from storeboard.sandbox.credentials import SHOPIFY_TOKEN
 from storeboard.sandbox.faults import DATA, FaultPlan
+from storeboard.sandbox.graphql import QueryError, actual_cost, execute, prepare, requested_cost, required_scopes
+from storeboard.sandbox.responses import FastJSONResponse
 from storeboard.sandbox.shopify_auth import INVALID_TOKEN, ShopifyAuth
 from storeboard.sandbox.shopify_bulk import BulkOperations
 from storeboard.sandbox.shopify_subscriptions import WebhookSubscriptions
-from storeboard.sandbox.graphql import QueryError, actual_cost, execute, prepare, required_scopes, requested_cost
-from storeboard.sandbox.responses import FastJSONResponse
 from storeboard.sandbox.store import (
-    Customer, DiscountApplication, LineItem, Order, Product, Refund, Store, TaxLine, Transaction,
+    Customer,
+    DiscountApplication,
+    LineItem,
+    Order,
+    Product,
+    Refund,
+    Store,
+    TaxLine,
+    Transaction,
 )
 
 #: What the sandbox's token is granted unless a test says otherwise: everything Storeboard reads.
@@ -66,7 +74,7 @@ class CostBucket:
     """Shopify's leaky bucket of query-cost points, refilled at ``restore_rate`` per second."""
 
     @classmethod
-    def for_plan(cls, plan: str) -> "CostBucket":
+    def for_plan(cls, plan: str) -> CostBucket:
         """The bucket of a shop on ``plan`` (standard, advanced, plus, enterprise)."""
         rate = PLAN_RESTORE_RATES[plan]
         return cls(rate * BUCKET_SECONDS, rate)
@@ -168,7 +176,8 @@ class ShopifyAPI:
         if status == 401:
             return JSONResponse({"errors": INVALID_TOKEN}, status_code=401)
         if status == 429:
-            return JSONResponse({"errors": "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."}, status_code=429)
+            return JSONResponse({"errors": "Exceeded 2 calls per second for api client. "
+                                           "Reduce request rates to resume uninterrupted service."}, status_code=429)
         return JSONResponse({"errors": "Internal Server Error"}, status_code=status)
 
     async def graphql(self, request: Request) -> JSONResponse:
@@ -354,7 +363,8 @@ class ShopifyAPI:
                 value, last_id = json.loads(base64.b64decode(after))
                 key = (datetime.fromisoformat(value) if isinstance(value, str) else value, last_id)
             except (ValueError, TypeError):
-                raise QueryError([{"message": "Invalid cursor for current pagination sort.", "extensions": {"code": "BAD_REQUEST"}}]) from None
+                raise QueryError([{"message": "Invalid cursor for current pagination sort.",
+                                   "extensions": {"code": "BAD_REQUEST"}}]) from None
             start = bisect.bisect_right(keys, key) if not reverse else next((i for i, k in enumerate(keys) if k < key), len(keys))
         if not reverse:
             for fld, op, value in predicates:
@@ -555,7 +565,8 @@ class ShopifyAPI:
 
         def sale(kind: str, action: str, line_type: str, quantity: int | None, amount: Decimal,
                  tax: Decimal = Decimal("0.00"), **extra: Any) -> dict[str, Any]:
-            return {"__typename": kind, "id": gid("Sale", order.order_id * 1000 + next(numbers)), "actionType": action, "lineType": line_type,
+            return {"__typename": kind, "id": gid("Sale", order.order_id * 1000 + next(numbers)), "actionType": action,
+                    "lineType": line_type,
                     "quantity": quantity, "taxes": [], "totalAmount": mb(amount + tax), "totalTaxAmount": mb(tax),
                     "totalDiscountAmountAfterTaxes": mb(Decimal("0.00")), "totalDiscountAmountBeforeTaxes": mb(Decimal("0.00")),
                     **extra}
@@ -775,7 +786,8 @@ class ShopifyAPI:
               "subtotalAmountSet": mb(refund.shipping), "taxAmountSet": mb(refund.shipping_tax)}]
             if refund.shipping or refund.shipping_tax else []
         )
-        txns = [self._render_transaction(t, order) for t in order.transactions if t.kind == "REFUND" and t.processed_at == refund.created_at]
+        txns = [self._render_transaction(t, order) for t in order.transactions
+                if t.kind == "REFUND" and t.processed_at == refund.created_at]
         return {
             "__typename": "Refund",
             "id": gid("Refund", refund.refund_id),

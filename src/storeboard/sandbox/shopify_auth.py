@@ -31,7 +31,7 @@ import json
 import secrets
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import parse_qs
 
 from starlette.requests import Request

@@ -30,13 +30,22 @@ import tempfile
 import threading
 import time
 import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from graphql import FieldNode, GraphQLList, GraphQLNonNull, GraphQLObjectType, OperationDefinitionNode, SelectionSetNode, get_named_type
+from graphql import (
+    FieldNode,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    get_named_type,
+)
 
 from storeboard.sandbox.faults import DATA
 from storeboard.sandbox.graphql import QueryError, _Run, prepare
@@ -121,10 +130,10 @@ def _check(run: _Run, op: OperationDefinitionNode) -> list[str]:
 
     def walk(selection_set: SelectionSetNode, parent_type, depth: int, in_list: bool, node_has_id: bool | None) -> None:
         nonlocal count
-        for field in run.fields(selection_set, {}):
-            if field.selection_set is None or parent_type is None:
+        for selected in run.fields(selection_set, {}):
+            if selected.selection_set is None or parent_type is None:
                 continue
-            definition = getattr(parent_type, "fields", {}).get(field.name.value)
+            definition = getattr(parent_type, "fields", {}).get(selected.name.value)
             if definition is None:
                 continue
             if _is_connection(definition.type):
@@ -134,11 +143,11 @@ def _check(run: _Run, op: OperationDefinitionNode) -> list[str]:
                 if depth + 1 > 2:
                     problems.append(TOO_DEEP)
                 if depth >= 1 and node_has_id is False:
-                    without_id.append(field.name.value)
+                    without_id.append(selected.name.value)
                 node_type = get_named_type(get_named_type(definition.type).fields["edges"].type).fields["node"].type
-                for part in run.fields(field.selection_set, {}):
+                for part in run.fields(selected.selection_set, {}):
                     if part.name.value == "nodes":
-                        nodes_fields.append(field.name.value)
+                        nodes_fields.append(selected.name.value)
                         walk(part.selection_set, get_named_type(node_type), depth + 1, in_list, _selects_id(run, part))
                     elif part.name.value == "edges" and part.selection_set:
                         for inner in run.fields(part.selection_set, {}):
@@ -146,7 +155,7 @@ def _check(run: _Run, op: OperationDefinitionNode) -> list[str]:
                                 walk(inner.selection_set, get_named_type(node_type), depth + 1, in_list,
                                      _selects_id(run, inner))
             else:
-                walk(field.selection_set, get_named_type(definition.type), depth, in_list or _is_list(definition.type),
+                walk(selected.selection_set, get_named_type(definition.type), depth, in_list or _is_list(definition.type),
                      node_has_id)
 
     roots = list(run.fields(op.selection_set, {}))
@@ -213,7 +222,7 @@ class BulkOperations:
     #: results kept on disk; older ones are deleted (their URL stops working)
     KEEP_FILES = 8
 
-    def __init__(self, api: "ShopifyAPI"):
+    def __init__(self, api: ShopifyAPI):
         self.api = api
         self.operations: dict[str, BulkOperation] = {}
         self._lock = threading.Lock()
@@ -331,7 +340,8 @@ class BulkOperations:
             return {"bulkOperation": None, "userErrors": [{"field": ["id"], "message": "Bulk operation does not exist"}]}
         if operation.status not in ("CREATED", "RUNNING"):
             return {"bulkOperation": operation.node(self.api.base_url),
-                    "userErrors": [{"field": None, "message": f"A bulk operation cannot be canceled when it is {operation.status.lower()}"}]}
+                    "userErrors": [{"field": None, "message": "A bulk operation cannot be canceled when it is "
+                                                              f"{operation.status.lower()}"}]}
         operation.status = "CANCELING"
         payload = {"bulkOperation": operation.node(self.api.base_url), "userErrors": []}
         threading.Timer(0.2, self._canceled, args=(operation,)).start()

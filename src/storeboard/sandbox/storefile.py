@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from storeboard.config import MetricsSettings
 from storeboard.errors import ConfigError
 from storeboard.sandbox.generate import allocate_discount
+from storeboard.sandbox.marketing_data import marketing_from_records
 from storeboard.sandbox.store import (
     AdditionalFee,
     Customer,
@@ -36,7 +37,6 @@ from storeboard.sandbox.store import (
     Transaction,
     money,
 )
-from storeboard.sandbox.marketing_data import marketing_from_records
 from storeboard.sandbox.stripe_data import payment_plans
 
 

@@ -26,15 +26,15 @@ When ``store.extras["stripe"]`` is set, it is served instead: a dict of object t
 from __future__ import annotations
 
 import bisect
-import functools
 import copy
+import functools
 import hashlib
 import random
 from array import array
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -399,8 +399,9 @@ class LazyStripeData(StripeData):
 
     Per kind, two arrays of 8-byte integers in newest-first order: ``-created`` and a reference to
     what the object is rendered from (an "order index", the position of a card-paid order in the
-    time-ordered list the index keeps, and which of its payments, refunds, customer or events). Ids are found through one sorted array of their
-    lookup keys (63 bits of the number the id spells), verified against the rendered id.
+    time-ordered list the index keeps, and which of its payments, refunds, customer or events). Ids
+    are found through one sorted array of their lookup keys (63 bits of the number the id spells),
+    verified against the rendered id.
 
     Attributes:
         renders: objects rendered so far (tests use it to prove that a page renders O(page)).

@@ -32,7 +32,7 @@ def sign(payload: bytes | str, secret: str = STRIPE_WEBHOOK_SECRET, timestamp: i
     """
     body = payload.decode("utf-8") if isinstance(payload, bytes) else payload
     stamp = int(time.time()) if timestamp is None else int(timestamp)
-    digest = hmac.new(secret.encode("utf-8"), f"{stamp}.{body}".encode("utf-8"), hashlib.sha256).hexdigest()
+    digest = hmac.new(secret.encode("utf-8"), f"{stamp}.{body}".encode(), hashlib.sha256).hexdigest()
     return f"t={stamp},v1={digest}"
 
 

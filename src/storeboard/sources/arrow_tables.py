@@ -20,8 +20,9 @@ deletes the parent's old rows and is not itself loaded (dlt's ``hard_delete``).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 import dlt
 import orjson

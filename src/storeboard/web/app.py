@@ -16,8 +16,18 @@ from storeboard.runtime import Runtime, of
 from storeboard.warehouse import WarehouseBusy, web_warehouse
 from storeboard.web import auth
 from storeboard.web.pages import NAVIGATION
-from storeboard.web.routers import (assets, customers, explorer, health, inventory, login, marketing, products,
-                                    revenue, webhooks)
+from storeboard.web.routers import (
+    assets,
+    customers,
+    explorer,
+    health,
+    inventory,
+    login,
+    marketing,
+    products,
+    revenue,
+    webhooks,
+)
 
 HERE = Path(__file__).parent
 

@@ -3,7 +3,8 @@ the app's reader warehouse, ``web_warehouse``, built once by ``create_app``)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Iterator
+from collections.abc import Iterator
+from typing import Annotated
 
 from fastapi import Depends, Request
 

@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from storeboard.config import Config
+from storeboard.presentation.formatting import change, value as format_value
 from storeboard.runtime import StoreContext
 from storeboard.web import health, periods, queries
 from storeboard.web.dependencies import ConnectionDep
-from storeboard.formatting import change, value as format_value
 
 #: (path, label) of every page, in navigation order
 NAVIGATION = [

@@ -30,11 +30,11 @@ class DateRange:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
-    def previous(self) -> "DateRange":
+    def previous(self) -> DateRange:
         """The same number of days immediately before."""
         return DateRange(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
 
-    def last_year(self) -> "DateRange":
+    def last_year(self) -> DateRange:
         """The same calendar days one year earlier (29 February → 28 February)."""
         return DateRange(shift_year(self.start, -1), shift_year(self.end, -1))
 

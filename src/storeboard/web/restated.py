@@ -1,11 +1,11 @@
 """The restatements shown on a page: a ▼ on the restated periods of a chart and a table of what
-moved and why (the restatement log, ``storeboard.restatements``)."""
+moved and why (the restatement log, ``storeboard.presentation.restatements``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from storeboard import restatements
+from storeboard.presentation import restatements
 from storeboard.web.pages import Column, Table
 
 

@@ -22,15 +22,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from storeboard import pipeline
 from storeboard.config import Config
 from storeboard.errors import SourceError, StoreboardError, WarehouseError
-from storeboard.orchestration import REFRESH_LOCK, lock
 from storeboard.runtime import Runtime, of
+from storeboard.state import lock
+from storeboard.state.lock import REFRESH_LOCK
 from storeboard.transform import runner
 from storeboard.webhooks import events
 
@@ -264,7 +266,7 @@ class Applier:
         """An event was stored: apply it soon."""
         self._wake.set()
 
-    def start(self) -> "Applier":
+    def start(self) -> Applier:
         self._wake.set()  # events left pending by an earlier process
         self._thread = threading.Thread(target=self._loop, name="webhook-apply", daemon=True)
         self._thread.start()

@@ -21,29 +21,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from storeboard.state import schema
+from storeboard.state.schema import SCHEMA
 from storeboard.warehouse import Connection, Warehouse
 
-SCHEMA = "storeboard_meta"
 TABLE = f"{SCHEMA}.webhook_events"
 #: Attempts before a pending event is given up on (status ``failed``).
 MAX_ATTEMPTS = 5
 
-_DDL = [
-    f"create schema if not exists {SCHEMA}",
-    f"""create table if not exists {TABLE} (
-        event_id varchar primary key,
-        platform varchar not null,
-        topic varchar not null,
-        objects varchar not null,
-        body_sha256 varchar not null,
-        payload text not null,
-        received_at timestamp with time zone not null,
-        status varchar not null,
-        attempts integer not null,
-        applied_at timestamp with time zone,
-        error varchar
-    )""",
-]
 # One writer at a time inside this process: DuckDB reports concurrent inserts of one key as a
 # transaction conflict rather than as a conflict the insert's ON CONFLICT clause handles.
 _WRITE = threading.Lock()
@@ -116,13 +101,6 @@ def stripe_objects(event_type: str, payload: dict[str, Any]) -> tuple[str, ...]:
     return tuple(found)
 
 
-def ensure(conn: Connection) -> None:
-    """Create the event table if it is not there yet."""
-    if not conn.table_exists(SCHEMA, "webhook_events"):
-        for statement in _DDL:
-            conn.execute(statement)
-
-
 def record(warehouse: Warehouse, event: Event, now: datetime | None = None) -> str:
     """Store ``event`` unless it is already there.
 
@@ -141,7 +119,7 @@ def record(warehouse: Warehouse, event: Event, now: datetime | None = None) -> s
         "payload": event.body.decode("utf-8", "replace"), "received_at": now or datetime.now(UTC), "status": status,
     }
     with _WRITE, warehouse.connect() as conn:
-        ensure(conn)
+        schema.ensure(conn)
         # Shopify signs the body only, not the X-Shopify-Topic header: the same body under any
         # topic is a replay (Shopify, "Verify the webhook": the HMAC is of the raw body)
         if event.platform == "shopify" and conn.query(

@@ -20,8 +20,9 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 __all__ = [
     "BadSignature", "Malformed", "Rejected", "ShopifyDelivery", "Stale", "StripeDelivery", "verify_shopify",

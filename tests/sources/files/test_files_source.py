@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from storeboard.config import Config, FilesSettings, SourcesSettings
 from storeboard import pipeline
+from storeboard.config import Config, FilesSettings, SourcesSettings
 from storeboard.sandbox.files_data import write_drop
 from storeboard.sources import files
 from storeboard.transform import runner

@@ -19,8 +19,7 @@ import pytest
 from hubspot.crm.associations.v4 import models as association_models
 from hubspot.crm.companies import models as company_models
 from hubspot.crm.contacts import models as contact_models
-from hubspot.crm.deals import ApiClient
-from hubspot.crm.deals import models as deal_models
+from hubspot.crm.deals import ApiClient, models as deal_models
 from pydantic import SecretStr
 
 from storeboard import pipeline

@@ -23,7 +23,6 @@ from pydantic import SecretStr
 from storeboard import pipeline
 from storeboard.config import Config, MetaAdsSettings, SourcesSettings
 from storeboard.sandbox.specs import specs_dir
-from storeboard.sources.meta_ads import settings as meta_settings
 from storeboard.sources.meta_ads.helpers import attribution_setting, flatten_insight
 from storeboard.warehouse import Warehouse
 from tests.sources.meta_ads.test_source import fast_client  # noqa: F401 (autouse)

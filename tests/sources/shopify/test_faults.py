@@ -10,10 +10,10 @@ from storeboard import pipeline
 from storeboard.sandbox.faults import Fault
 from storeboard.warehouse import Warehouse
 from tests.conftest import make_config
+from tests.test_end_to_end import assert_matches_truth
 
 #: These tests are about the Shopify connector: the other sources stay out of the run.
 SHOPIFY = ["shopify"]
-from tests.test_end_to_end import assert_matches_truth
 
 
 def order_ids(config) -> list[tuple[str, object]]:

@@ -18,7 +18,8 @@ from tests.conftest import make_config
 DOCUMENTS = [settings.ORDERS_QUERY, settings.ORDER_QUERY, settings.CUSTOMERS_QUERY, settings.VARIANTS_QUERY,
              settings.ORDER_LINE_ITEMS_QUERY, settings.ORDER_SHIPPING_LINES_QUERY, settings.REFUND_LINE_ITEMS_QUERY,
              settings.REFUND_SHIPPING_LINES_QUERY, settings.ORDER_REFUND_DETAILS_QUERY, settings.SHOP_QUERY,
-             settings.bulk_orders_query("2000-01-01T00:00:00Z"), settings.ORDER_AGREEMENTS_QUERY, settings.AGREEMENT_SALES_QUERY, settings.SCOPES_QUERY]
+             settings.bulk_orders_query("2000-01-01T00:00:00Z"), settings.ORDER_AGREEMENTS_QUERY, settings.AGREEMENT_SALES_QUERY,
+             settings.SCOPES_QUERY]
 
 
 def test_the_scopes_storeboard_asks_for_cover_every_document():

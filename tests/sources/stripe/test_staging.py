@@ -66,9 +66,9 @@ def test_zero_decimal_currency_is_not_divided(tmp_path):
 def test_stripe_amount_macro(tmp_path, currency, minor, major):
     """The macro alone, on DuckDB, through a one-row raw table."""
     import duckdb
+    from pydantic import SecretStr
 
     from storeboard.config import Config
-    from pydantic import SecretStr
 
     config = Config(warehouse=SecretStr("duckdb:///storeboard.duckdb"), base_dir=tmp_path)
     with duckdb.connect(str(tmp_path / "storeboard.duckdb")) as conn:

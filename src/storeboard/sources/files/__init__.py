@@ -28,11 +28,11 @@ import glob as globbing
 import hashlib
 import logging
 import os
-import shutil
 import tempfile
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import dlt
 

@@ -19,16 +19,17 @@ Loads into ``raw_google_ads`` through GAQL over ``searchStream``:
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from typing import Any, Iterator
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import dlt
 
 from storeboard.config import GoogleAdsSettings
+from storeboard.sources import lookback
 from storeboard.sources.google_ads import settings as ads_settings
 from storeboard.sources.google_ads.helpers import GoogleAdsClient, check_entity, check_metrics
-from storeboard.sources import lookback
 from storeboard.sources.quarantine import RecordProblem, quarantined as _shared_quarantined
 
 __all__ = ["check", "client_for", "source"]

@@ -18,8 +18,9 @@ import logging
 import math
 import re
 import time
+from collections.abc import Callable, Iterator
 from datetime import date
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from dlt.sources.helpers import requests
 

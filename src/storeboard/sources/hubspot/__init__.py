@@ -28,8 +28,9 @@ are decimal strings in ``deal_currency_code``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import dlt
 

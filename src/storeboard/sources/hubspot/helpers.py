@@ -13,14 +13,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from dlt.sources.helpers import requests
 
 from storeboard.errors import SourceAuthError, SourceError
+from storeboard.sources.hubspot import settings
 from storeboard.sources.json_body import loads
 from storeboard.sources.pacing import Pacer
-from storeboard.sources.hubspot import settings
 from storeboard.sources.quarantine import RecordProblem, require_decimal, require_timestamp
 
 logger = logging.getLogger(__name__)

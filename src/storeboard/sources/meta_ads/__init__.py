@@ -25,17 +25,23 @@ at the first window not yet loaded.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
-from typing import Any, Callable, Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import dlt
 
 from storeboard.config import MetaAdsSettings
-from storeboard.sources.meta_ads import settings as meta_settings
-from storeboard.sources.meta_ads.helpers import (MetaClient, attribution_setting, check_object, flatten_account_insight,
-                                               flatten_insight)
 from storeboard.sources import lookback
+from storeboard.sources.meta_ads import settings as meta_settings
+from storeboard.sources.meta_ads.helpers import (
+    MetaClient,
+    attribution_setting,
+    check_object,
+    flatten_account_insight,
+    flatten_insight,
+)
 from storeboard.sources.quarantine import RecordProblem, quarantined as _shared_quarantined
 
 __all__ = ["check", "client_for", "source"]

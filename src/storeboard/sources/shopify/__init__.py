@@ -11,19 +11,20 @@ cost, weight) and ``shop`` (time zone, currency). Orders and customers reach dlt
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import dlt
 
 from storeboard.config import ShopifySettings
+from storeboard.errors import SourceAuthError
 from storeboard.sources.arrow_tables import BATCH_ROWS
 from storeboard.sources.quarantine import RecordProblem, quarantined, require_timestamp
-from storeboard.errors import SourceAuthError
 from storeboard.sources.shopify.auth import provider_for
 from storeboard.sources.shopify.helpers import ShopifyClient, check_customer, check_order
 from storeboard.sources.shopify.scopes import granted_scopes, history_reaches_back, scope_problems
 from storeboard.sources.shopify.settings import READ_ALL_ORDERS
-from storeboard.sources.shopify.tables import CUSTOMERS, ORDERS, order_items
+from storeboard.sources.shopify.tables import CUSTOMERS, order_items
 
 __all__ = ["check", "client_for", "items_for", "source"]
 

@@ -12,7 +12,8 @@ import logging
 import re
 import time
 from collections import OrderedDict
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from dlt.sources.helpers import requests
 

@@ -199,36 +199,36 @@ query AgreementSales($id: ID!, $query: String, $agreementAfter: String, $first: 
 """
 SALES_PER_PAGE = 100
 
-CUSTOMERS_QUERY = f"""
-query Customers($first: Int!, $after: String, $query: String) {{
-  customers(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
-    pageInfo {{ hasNextPage endCursor }}
-    nodes {{
+CUSTOMERS_QUERY = """
+query Customers($first: Int!, $after: String, $query: String) {
+  customers(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
+    pageInfo { hasNextPage endCursor }
+    nodes {
       id createdAt updatedAt firstName lastName state tags verifiedEmail
       numberOfOrders
-      amountSpent {{ amount currencyCode }}
-      defaultEmailAddress {{ emailAddress marketingState }}
-      defaultPhoneNumber {{ phoneNumber }}
-    }}
-  }}
-}}
+      amountSpent { amount currencyCode }
+      defaultEmailAddress { emailAddress marketingState }
+      defaultPhoneNumber { phoneNumber }
+    }
+  }
+}
 """
 
-VARIANTS_QUERY = f"""
-query Variants($first: Int!, $after: String) {{
-  productVariants(first: $first, after: $after) {{
-    pageInfo {{ hasNextPage endCursor }}
-    nodes {{
+VARIANTS_QUERY = """
+query Variants($first: Int!, $after: String) {
+  productVariants(first: $first, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    nodes {
       id sku title displayName price taxable createdAt updatedAt
-      product {{ id title handle productType vendor isGiftCard status }}
-      inventoryItem {{
+      product { id title handle productType vendor isGiftCard status }
+      inventoryItem {
         id tracked requiresShipping
-        unitCost {{ amount currencyCode }}
-        measurement {{ weight {{ unit value }} }}
-      }}
-    }}
-  }}
-}}
+        unitCost { amount currencyCode }
+        measurement { weight { unit value } }
+      }
+    }
+  }
+}
 """
 
 BULK_RUN_MUTATION = """

@@ -22,8 +22,9 @@ limits (100 requests/s per live account, 25 per endpoint) so the run does not co
 from __future__ import annotations
 
 import logging
+from collections.abc import Generator, Iterator
 from datetime import UTC, datetime
-from typing import Any, Generator, Iterator
+from typing import Any
 
 import dlt
 import pyarrow as pa

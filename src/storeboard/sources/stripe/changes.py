@@ -12,7 +12,8 @@ older than the events Stripe still keeps.
 from __future__ import annotations
 
 import logging
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from storeboard.errors import SourceAuthError, SourceError
 from storeboard.sources.stripe.helpers import StripeClient

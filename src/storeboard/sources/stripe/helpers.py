@@ -13,14 +13,15 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any, Iterator
+from typing import Any
 
 from dlt.sources.helpers import requests
 
 from storeboard.errors import SourceAuthError, SourceError
-from storeboard.sources.pacing import Pacer, wait_for_all
 from storeboard.sources.json_body import loads
+from storeboard.sources.pacing import Pacer, wait_for_all
 from storeboard.sources.quarantine import RecordProblem, require_str
 from storeboard.sources.stripe import settings
 from storeboard.sources.stripe.settings import Resource

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from storeboard.sources.stripe.helpers import StripeClient
 

@@ -14,8 +14,9 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 
-from storeboard.web import charts, periods, queries
-from storeboard.formatting import money
+from storeboard.presentation import charts
+from storeboard.presentation.formatting import money
+from storeboard.web import periods, queries
 from storeboard.web.pages import Chart, Column, Context, Page, Table, add_dashboard, missing
 
 router = APIRouter(tags=["customers"])

@@ -8,10 +8,10 @@ from typing import Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from storeboard.presentation.formatting import value as format_value
 from storeboard.warehouse import WarehouseBusy
 from storeboard.web import catalog, health, queries
 from storeboard.web.dependencies import ConnectionDep, ExplorerConnectionDep
-from storeboard.formatting import value as format_value
 from storeboard.web.pages import csv_text, plain
 from storeboard.web.routers.login import require_csrf
 from storeboard.web.sqlguard import QueryRefused, check_query

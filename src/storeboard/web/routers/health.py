@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from storeboard import restatements
 from storeboard.freshness import stale_after
-from storeboard.web import charts, health, queries, restated as restated_view
+from storeboard.presentation import charts, restatements
+from storeboard.web import health, queries, restated as restated_view
 from storeboard.web.pages import Chart, Column, Context, Page, Table, Tile, add_dashboard, missing
 
 router = APIRouter(tags=["health"])

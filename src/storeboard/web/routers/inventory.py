@@ -7,8 +7,9 @@ from decimal import Decimal
 
 from fastapi import APIRouter
 
-from storeboard.web import charts, queries
-from storeboard.formatting import number
+from storeboard.presentation import charts
+from storeboard.presentation.formatting import number
+from storeboard.web import queries
 from storeboard.web.pages import Chart, Column, Context, Page, Table, Tile, add_dashboard, missing
 
 router = APIRouter(tags=["inventory"])

@@ -9,8 +9,9 @@ from datetime import timedelta
 
 from fastapi import APIRouter, HTTPException
 
-from storeboard.web import charts, periods, queries
-from storeboard.formatting import money
+from storeboard.presentation import charts
+from storeboard.presentation.formatting import money
+from storeboard.web import periods, queries
 from storeboard.web.pages import Chart, Column, Context, Page, Table, Tile, add_dashboard, missing
 
 router = APIRouter(tags=["products"])

@@ -10,8 +10,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from storeboard import drivers, restatements
-from storeboard.web import charts, periods, queries, restated as restated_view
+from storeboard.presentation import charts, drivers, restatements
+from storeboard.web import periods, queries, restated as restated_view
 from storeboard.web.pages import Chart, Column, Context, Page, Table, Tile, add_dashboard, missing
 
 router = APIRouter(tags=["revenue"])

@@ -1,4 +1,4 @@
-// Draws every chart whose Vega-Lite spec is embedded in the page (see web/charts.py).
+// Draws every chart whose Vega-Lite spec is embedded in the page (see storeboard/presentation/charts.py).
 // `ast: true` evaluates chart expressions with vega-embed's interpreter instead of compiling
 // them with `new Function`, so the Content-Security-Policy needs no 'unsafe-eval'.
 window.addEventListener("DOMContentLoaded", function () {

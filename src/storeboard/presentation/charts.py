@@ -1,4 +1,4 @@
-"""Chart definitions (Vega-Lite): one spec renders in the page and, later, as PNG in email.
+"""Chart definitions (Vega-Lite): one spec renders in the page and as PNG in the email (notify.charts).
 
 Charts never rely on colour alone: series differ by dash pattern and point shape as well, bars
 and cells carry their value as text, and every chart's data is a table on the page (CSV too).

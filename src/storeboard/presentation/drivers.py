@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from storeboard.formatting import money
+from storeboard.presentation.formatting import money
 
 PLATFORMS = {"meta_ads": "Meta Ads", "google_ads": "Google Ads"}
 NET_SALES_COLUMNS = (

@@ -9,32 +9,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from storeboard.state.schema import SCHEMA, ensure
 from storeboard.warehouse import Warehouse
-
-SCHEMA = "storeboard_meta"
-
-_DDL = [
-    f"create schema if not exists {SCHEMA}",
-    f"""create table if not exists {SCHEMA}.runs (
-        run_id varchar primary key,
-        trigger varchar not null,
-        started_at timestamp with time zone not null,
-        finished_at timestamp with time zone,
-        status varchar not null,
-        error varchar
-    )""",
-    f"""create table if not exists {SCHEMA}.run_steps (
-        run_id varchar not null,
-        step varchar not null,
-        source varchar,
-        started_at timestamp with time zone not null,
-        finished_at timestamp with time zone,
-        status varchar not null,
-        rows_loaded bigint,
-        error varchar,
-        primary key (run_id, step)
-    )""",
-]
 
 
 def _now() -> datetime:
@@ -52,8 +28,7 @@ class RunLog:
         self.warehouse = warehouse
         self.run_id = uuid.uuid4().hex
         with warehouse.connect() as conn:
-            for statement in _DDL:
-                conn.execute(statement)
+            ensure(conn)
             conn.execute(
                 f"insert into {SCHEMA}.runs (run_id, trigger, started_at, status) "
                 "values (%(run_id)s, %(trigger)s, %(at)s, 'running')",

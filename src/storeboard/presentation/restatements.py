@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from storeboard.formatting import count, money
+from storeboard.presentation.formatting import count, money
 
 #: metric → (label, kind): how each headline figure is named and shown
 METRICS = {

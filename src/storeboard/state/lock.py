@@ -16,25 +16,20 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Iterator
 
 from storeboard.errors import WarehouseError
+from storeboard.state import schema
+from storeboard.state.schema import SCHEMA
 from storeboard.warehouse import Warehouse
 
 logger = logging.getLogger(__name__)
 
-SCHEMA = "storeboard_meta"
-_DDL = [
-    f"create schema if not exists {SCHEMA}",
-    f"""create table if not exists {SCHEMA}.locks (
-        name varchar primary key,
-        owner varchar not null,
-        acquired_at timestamp with time zone not null,
-        expires_at timestamp with time zone not null
-    )""",
-]
+#: The lock every refresh takes: ``storeboard serve``'s scheduler, ``storeboard run``, Airflow
+#: and the webhooks' re-reads, so that no two of them write the raw tables at once.
+REFRESH_LOCK = "refresh"
 
 
 def new_owner(label: str = "") -> str:
@@ -61,12 +56,6 @@ def _dead_local_owner(owner: str) -> bool:
     return False
 
 
-def _ensure(conn) -> None:
-    if not conn.table_exists(SCHEMA, "locks"):
-        for statement in _DDL:
-            conn.execute(statement)
-
-
 def acquire(warehouse: Warehouse, name: str, owner: str, ttl: timedelta, now: datetime | None = None) -> bool:
     """Take lock ``name`` for ``owner`` unless someone else holds it.
 
@@ -83,7 +72,7 @@ def acquire(warehouse: Warehouse, name: str, owner: str, ttl: timedelta, now: da
     now = now or datetime.now(UTC)
     try:
         with warehouse.connect() as conn:
-            _ensure(conn)
+            schema.ensure(conn)
             for row in conn.query(f"select owner from {SCHEMA}.locks where name = %(name)s", {"name": name}):
                 if _dead_local_owner(row["owner"]):
                     logger.warning("lock %s: its holder %s has exited; taking it over", name, row["owner"])
@@ -113,7 +102,7 @@ def acquire(warehouse: Warehouse, name: str, owner: str, ttl: timedelta, now: da
 def release(warehouse: Warehouse, name: str, owner: str) -> None:
     """Give lock ``name`` back (a no-op unless ``owner`` holds it)."""
     with warehouse.connect() as conn:
-        _ensure(conn)
+        schema.ensure(conn)
         conn.execute(f"delete from {SCHEMA}.locks where name = %(name)s and owner = %(owner)s",
                      {"name": name, "owner": owner})
 
