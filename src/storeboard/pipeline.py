@@ -269,7 +269,6 @@ def dbt_vars(config: Config | Runtime, warehouse: Warehouse | None = None) -> di
         "tax_inclusive_prices": m.tax_inclusive_prices,
         "duties_in_total_sales": m.duties_in_total_sales,
         "meta_attribution_window": m.meta_attribution_window,
-        "roas_target": str(m.roas_target),
         "default_lead_time_days": m.default_lead_time_days,
         "safety_stock_units": m.safety_stock_units,
         "velocity_window_days": m.velocity_window_days,

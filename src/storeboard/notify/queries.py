@@ -10,12 +10,15 @@ recovered.
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
+from storeboard.presentation import metrics
 from storeboard.warehouse import Connection
 
 SCHEMA = "analytics"
+# ROAS in an alert: 2 places like the marketing page, rounded once from the exact ratio of the sums
+ROAS_ALERT_PLACES = 2
 
 
 def has_mart(conn: Connection, name: str) -> bool:
@@ -49,7 +52,8 @@ def campaign_roas(conn: Connection, start: date, end: date) -> list[dict[str, An
         spend = Decimal(row["spend"] or 0)
         row["spend"] = spend
         row["conversion_value"] = Decimal(row["conversion_value"] or 0)
-        row["roas"] = (row["conversion_value"] / spend).quantize(Decimal("0.01"), ROUND_HALF_UP) if spend else None
+        # 2 places, as the marketing page shows the same campaign's ROAS over the same days
+        row["roas"] = metrics.roas(row["conversion_value"], spend, ROAS_ALERT_PLACES)
     return rows
 
 

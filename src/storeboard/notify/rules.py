@@ -18,7 +18,7 @@ from typing import Any
 
 from storeboard.config import Config
 from storeboard.notify import queries
-from storeboard.presentation import restatements
+from storeboard.presentation import metrics, restatements
 from storeboard.presentation.formatting import money
 from storeboard.runtime import StoreContext, resolve_store
 from storeboard.warehouse import Connection
@@ -114,7 +114,8 @@ def roas_below_target(conn: Connection, ctx: Context) -> list[Finding] | None:
         return None
     findings = []
     for row in rows:
-        if row["roas"] is None or row["spend"] < rule.min_spend or row["roas"] >= target:
+        # the page's flag (metrics.is_below_roas_target), over the rule's days and above its spend floor
+        if row["spend"] < rule.min_spend or not metrics.is_below_roas_target(row["roas"], row["spend"], target):
             continue
         name = row["campaign_name"] or row["campaign_id"]
         platform = row["ad_platform"].replace("_", " ").title()

@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from storeboard.presentation import metrics
 from storeboard.warehouse import Connection
 
 SCHEMA = "analytics"
@@ -32,19 +33,10 @@ def revenue_bounds(conn: Connection) -> tuple[date, date] | None:
     return row["first_day"], row["last_day"]
 
 
-def ratio(numerator, denominator, places: int = 2) -> Decimal | None:
-    """numerator ÷ denominator rounded half-up, None when the denominator is 0 or missing."""
-    if numerator is None or not denominator:
-        return None
-    return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal(1).scaleb(-places), rounding="ROUND_HALF_UP")
-
-
-def cac(spend, new_customers) -> Decimal | None:
-    """Ad spend ÷ new customers, as the ``cac`` macro: None (shown "–") when nothing was spent,
-    not 0.00, and when nobody new came."""
-    if not spend or spend <= 0:
-        return None
-    return ratio(spend, new_customers)
+# The pages show ROAS to 2 places, rounded once from the exact ratio of the range's sums (the
+# marts keep 4). Rounding the 4-place value again could move the shown cent, so the pages ask
+# metrics.roas for 2 places directly, as they always have.
+ROAS_SHOWN_PLACES = 2
 
 
 # --- revenue -------------------------------------------------------------------------------
@@ -69,7 +61,7 @@ def revenue_summary(conn: Connection, start: date, end: date) -> dict[str, Any]:
                      {"start": start, "end": end})[0]
     row["orders"] = int(row["orders"])
     row["units_sold"] = int(row["units_sold"])
-    row["average_order_value"] = ratio(Decimal(row["gross_sales"]) - Decimal(row["discounts"]), row["orders"])
+    row["average_order_value"] = metrics.aov(Decimal(row["gross_sales"]) - Decimal(row["discounts"]), row["orders"])
     return row
 
 
@@ -114,8 +106,8 @@ def marketing_summary(conn: Connection, start: date, end: date) -> dict[str, Any
         {"start": start, "end": end},
     )[0]
     row["new_customers"] = int(row["new_customers"])
-    row["blended_roas"] = ratio(row["net_sales"], row["ad_spend"])
-    row["blended_cac"] = cac(row["ad_spend"], row["new_customers"])
+    row["blended_roas"] = metrics.mer(row["net_sales"], row["ad_spend"], ROAS_SHOWN_PLACES)
+    row["blended_cac"] = metrics.cac(row["ad_spend"], row["new_customers"])
     return row
 
 
@@ -131,8 +123,9 @@ def marketing_channels(conn: Connection, start: date, end: date) -> list[dict[st
     )
     for r in rows:
         r["new_customers"] = int(r["new_customers"])
-        r["channel_cac"] = cac(r["spend"], r["new_customers"]) if r["is_paid"] else None
-        r["platform_roas"] = ratio(r["platform_conversion_value"], r["spend"]) if r["is_paid"] else None
+        r["channel_cac"] = metrics.cac(r["spend"], r["new_customers"]) if r["is_paid"] else None
+        r["platform_roas"] = (metrics.roas(r["platform_conversion_value"], r["spend"], ROAS_SHOWN_PLACES)
+                              if r["is_paid"] else None)
     return rows
 
 
@@ -164,9 +157,9 @@ def ad_performance(conn: Connection, start: date, end: date, level: str) -> list
     )
     for r in rows:
         r["impressions"], r["clicks"] = int(r["impressions"]), int(r["clicks"])
-        r["platform_roas"] = ratio(r["platform_conversion_value"], r["spend"])
-        r["ctr"] = ratio(r["clicks"], r["impressions"], 4)
-        r["cpc"] = ratio(r["spend"], r["clicks"])
+        r["platform_roas"] = metrics.roas(r["platform_conversion_value"], r["spend"], ROAS_SHOWN_PLACES)
+        r["ctr"] = metrics.ctr(r["clicks"], r["impressions"])
+        r["cpc"] = metrics.cpc(r["spend"], r["clicks"])
     return rows
 
 
@@ -230,7 +223,7 @@ def product_margin(conn: Connection, first_month: date, last_month: date) -> lis
     for r in rows:
         for c in ("units_sold", "units_returned", "net_units", "lines_missing_cost"):
             r[c] = int(r[c])
-        r["gross_margin_pct"] = ratio(r["gross_margin"], r["net_revenue"], 4)
+        r["gross_margin_pct"] = metrics.margin_pct(r["gross_margin"], r["net_revenue"])
         r["is_loss_after_shipping"] = r["gross_margin"] > 0 and r["contribution_margin"] < 0
     return rows
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 
-from storeboard.presentation import charts
+from storeboard.presentation import charts, metrics
 from storeboard.presentation.formatting import money
 from storeboard.web import periods, queries
 from storeboard.web.pages import Chart, Column, Context, Page, Table, add_dashboard, missing
@@ -57,11 +57,11 @@ def build(ctx: Context) -> Page:
 def _heatmap(page: Page, ctx: Context, rows) -> None:
     cells = []
     for (cohort, k), s in sorted(_sum_by(rows, lambda r: (r["cohort_month"], r["months_since_first_order"])).items()):
-        ltv = queries.ratio(s["net"], s["customers"])
+        ltv = metrics.divide(s["net"], s["customers"])
         cells.append({"cohort_month": cohort.strftime("%Y-%m"), "months_since_first_order": k,
                       "customers": s["customers"], "ltv_net_sales": ltv,
                       "label": money(ltv, ctx.currency) if ltv is not None else "",
-                      "repeat_rate": queries.ratio(s["repeat"], s["customers"], 4)})
+                      "repeat_rate": metrics.divide(s["repeat"], s["customers"], metrics.FRACTION_PLACES)})
     page.charts.append(Chart(
         "cohorts", "Cumulative net sales per customer by cohort", charts.heatmap(
             cells, "months_since_first_order", "cohort_month", "ltv_net_sales", "label", "Months since first order",
@@ -131,16 +131,16 @@ def _channel_summary(page: Page, ctx: Context, rows, first, last) -> None:
     summary = []
     for channel, s in sorted(at_mark.items(), key=lambda kv: -kv[1]["customers"]):
         spend = acquisition.get(channel, {})
-        cac = queries.ratio(spend.get("spend"), spend.get("new_customers")) if spend.get("spend") else None
-        ltv = queries.ratio(s["net"], s["customers"])
+        cac = metrics.cac(spend.get("spend"), spend.get("new_customers"))
+        ltv = metrics.divide(s["net"], s["customers"])
         marks = sorted({int(r["months_since_first_order"]) for r in rows
                         if r["is_ltv_to_cac_month"] and r["acquisition_channel"] == channel})
         payback = next((k for k, v in sorted(curve[channel].items()) if cac and v is not None and v >= cac), None)
         summary.append({
             "acquisition_channel": channel, "customers": s["customers"], "ltv_net_sales": ltv,
             "ltv_month": "12" if marks == [12] else f"{marks[0]}–{marks[-1]}" if len(marks) > 1 else str(marks[0]),
-            "repeat_rate": queries.ratio(s["repeat"], s["customers"], 4), "channel_cac": cac,
-            "ltv_to_cac": queries.ratio(ltv, cac) if cac else None,
+            "repeat_rate": metrics.divide(s["repeat"], s["customers"], metrics.FRACTION_PLACES), "channel_cac": cac,
+            "ltv_to_cac": metrics.divide(ltv, cac) if cac else None,
             "payback_month": payback if payback is not None else ("not yet" if cac else None),
         })
     page.tables.append(Table("channels", "By acquisition channel", [

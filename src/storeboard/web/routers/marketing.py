@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from storeboard.presentation import charts, drivers, restatements
+from storeboard.presentation import charts, drivers, metrics, restatements
 from storeboard.web import periods, queries, restated as restated_view
 from storeboard.web.pages import Chart, Column, Context, Page, Table, Tile, add_dashboard, missing
 
@@ -68,7 +68,7 @@ def build(ctx: Context) -> Page:
         rows = queries.ad_performance(conn, rng.start, rng.end, level)
         for r in rows:
             r["platform"] = PLATFORMS.get(r["ad_platform"], r["ad_platform"])
-            r["is_below_target"] = r["spend"] > 0 and r["platform_roas"] is not None and r["platform_roas"] < target
+            r["is_below_target"] = metrics.is_below_roas_target(r["platform_roas"], r["spend"], target)
         rows.sort(key=lambda r: (not r["is_below_target"], -r["spend"]))
         columns = [Column("platform", "Platform", phone=False), Column("campaign_name", "Campaign")]
         if level == "ad_set":

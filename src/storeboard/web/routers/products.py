@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from fastapi import APIRouter, HTTPException
 
-from storeboard.presentation import charts
+from storeboard.presentation import charts, metrics
 from storeboard.presentation.formatting import money
 from storeboard.web import periods, queries
 from storeboard.web.pages import Chart, Column, Context, Page, Table, Tile, add_dashboard, missing
@@ -53,7 +53,7 @@ def build(ctx: Context) -> Page:
     losers = [r for r in rows if r["is_loss_after_shipping"]]
     page.tiles = [
         Tile("net_revenue", "Net revenue", totals["net_revenue"], "money"),
-        Tile("gross_margin_pct", "Gross margin %", queries.ratio(totals["gross_margin"], totals["net_revenue"], 4), "pct",
+        Tile("gross_margin_pct", "Gross margin %", metrics.margin_pct(totals["gross_margin"], totals["net_revenue"]), "pct",
              note="(net revenue − COGS) ÷ net revenue"),
         Tile("contribution_margin", "Contribution margin", totals["contribution_margin"], "money",
              note="after shipping and payment fees"),

@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from storeboard.presentation import charts, drivers, restatements
+from storeboard.presentation import charts, drivers, metrics, restatements
 from storeboard.web import periods, queries, restated as restated_view
 from storeboard.web.pages import Chart, Column, Context, Page, Table, Tile, add_dashboard, missing
 
@@ -33,7 +33,7 @@ def bucket_rows(rows: list[dict[str, Any]], grain: str) -> dict:
             b[c] += Decimal(r[c])
     for b in buckets.values():
         b["orders"] = int(b["orders"])
-        b["average_order_value"] = queries.ratio(b["gross_sales"] - b["discounts"], b["orders"])
+        b["average_order_value"] = metrics.aov(b["gross_sales"] - b["discounts"], b["orders"])
     return dict(sorted(buckets.items()))
 
 
@@ -143,7 +143,7 @@ def _channels(page: Page, ctx: Context, grain: str, unit: str) -> None:
         t["orders"] += int(r["orders"])
     all_net = sum((t["net_sales"] for t in totals.values()), Decimal(0))
     for t in totals.values():
-        t["share"] = queries.ratio(t["net_sales"], all_net, 4)
+        t["share"] = metrics.divide(t["net_sales"], all_net, metrics.FRACTION_PLACES)
     series = [{"period": p, "sales_channel": c, "net_sales": v} for (p, c), v in sorted(per_period.items())]
     page.charts.append(Chart(
         "channels", "Net sales by sales channel", charts.lines_by_series(

@@ -52,7 +52,8 @@
 {%- endmacro %}
 
 {# Net sales of a row of summed sales events (docs/metrics.md): gross sales less discounts and
-   returns, a missing sum counting as 0. The one definition the order and line facts share. #}
+   returns, a missing sum counting as 0. The one definition the order and line facts and the
+   daily revenue mart share. #}
 {% macro net_sales(relation) -%}
     (coalesce({{ relation }}.gross_sales, 0) - coalesce({{ relation }}.discounts, 0) - coalesce({{ relation }}.returns, 0))
 {%- endmacro %}

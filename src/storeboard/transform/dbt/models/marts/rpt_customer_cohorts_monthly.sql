@@ -198,9 +198,11 @@ final as (
         cumulative.repeat_customers,
         {{ divide_exact('cumulative.repeat_customers', 'cumulative.cohort_customers', 4) }} as repeat_rate,
         {{ cac('channel_cac.spend', 'channel_cac.new_customers') }} as channel_cac,
+        {# LTV ÷ the channel_cac column above, through the same macro: the join keeps only months
+            with spend > 0, where cac is exactly divide_exact(spend, new customers) #}
         {{ divide_exact(
             divide_exact('cumulative.cumulative_net_sales', 'cumulative.cohort_customers'),
-            divide_exact('channel_cac.spend', 'channel_cac.new_customers'), 2) }} as ltv_to_cac,
+            cac('channel_cac.spend', 'channel_cac.new_customers'), 2) }} as ltv_to_cac,
         cumulative.months_since_first_order = least(
             12, {{ months_between('cumulative.cohort_month', report_date()) }}) as is_ltv_to_cac_month
     from cumulative

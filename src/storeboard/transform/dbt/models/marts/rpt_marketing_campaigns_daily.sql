@@ -1,7 +1,9 @@
 {#
   One row per day (the ad account's day), ad platform, campaign and ad set / ad group, with
   spend in shop currency and the platform's own conversion value and ROAS (never added across
-  platforms: each platform claims the same orders), flagged when below var('roas_target').
+  platforms: each platform claims the same orders). No below-target flag here: the flag is of a
+  range's sums (Σ value ÷ Σ spend), which a daily row cannot give, so it has one home,
+  storeboard.presentation.metrics.is_below_roas_target, for the marketing page and the alert.
 #}
 with
 
@@ -30,10 +32,7 @@ final as (
         performance.platform_conversions,
         performance.platform_conversion_value,
         performance.platform_attribution_window,
-        {{ divide_exact('performance.platform_conversion_value', 'performance.spend', 4) }} as platform_roas,
-        performance.spend > 0
-            and {{ divide_exact('performance.platform_conversion_value', 'performance.spend', 4) }}
-                < cast('{{ var("roas_target") }}' as decimal(18, 4)) as is_below_roas_target
+        {{ divide_exact('performance.platform_conversion_value', 'performance.spend', 4) }} as platform_roas
     from performance
     left join channels on performance.ad_platform = channels.ad_platform
 )

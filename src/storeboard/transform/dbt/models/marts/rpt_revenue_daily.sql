@@ -78,9 +78,8 @@ final as (
         coalesce(sales_by_day.gross_sales, 0) as gross_sales,
         coalesce(sales_by_day.discounts, 0) as discounts,
         coalesce(sales_by_day.returns, 0) as returns,
-        coalesce(sales_by_day.gross_sales, 0)
-            - coalesce(sales_by_day.discounts, 0)
-            - coalesce(sales_by_day.returns, 0) as net_sales,
+        -- the net_sales macro is the one definition; it expands to the same coalesced sum
+        {{ net_sales('sales_by_day') }} as net_sales,
         coalesce(orders_by_day.orders, 0) as orders,
         coalesce(order_mix_by_day.new_customer_orders, 0) as new_customer_orders,
         coalesce(order_mix_by_day.returning_customer_orders, 0) as returning_customer_orders,
@@ -94,9 +93,7 @@ final as (
         coalesce(sales_by_day.duties, 0) as duties,
         coalesce(sales_by_day.additional_fees, 0) as additional_fees,
         coalesce(sales_by_day.return_fees, 0) as return_fees,
-        coalesce(sales_by_day.gross_sales, 0)
-            - coalesce(sales_by_day.discounts, 0)
-            - coalesce(sales_by_day.returns, 0)
+        {{ net_sales('sales_by_day') }}
             + coalesce(sales_by_day.shipping, 0)
             + coalesce(sales_by_day.taxes, 0)
             {% if var('duties_in_total_sales') %}+ coalesce(sales_by_day.duties, 0){% endif %}
