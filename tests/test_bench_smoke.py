@@ -111,8 +111,8 @@ def test_shopify_plan_rows_become_targets_and_tables():
     """The Shopify plan and bulk results are checked against 1.2× and written as tables."""
     plan = {"plan": "standard", "orders": 600, "run": "backfill", "records": 1200, "wall": 360.0, "floor": 330.0,
             "points": 36000, "queries": 80, "changed": None, "steps": {"extract": 355.0}}
-    bulk = {"orders": 250_000, "records": 500_000, "wall": 200.0, "steps": {"extract": 180.0, "normalize": 5.0,
-                                                                             "load": 15.0}, "peak_rss": 2**30}
+    bulk = {"orders": 250_000, "records": 500_000, "queries": 900, "points": 27_000, "wall": 200.0,
+            "steps": {"extract": 180.0, "normalize": 5.0, "load": 15.0}, "peak_rss": 2**30}
     results = {"runs": {}, "demo_command": {},
                "connectors": {"orders": 20_000, "rows": [], "shopify": {"plans": [plan], "bulk": bulk}}}
     rows = {t["target"]: t for t in bench_report.targets(results)}
@@ -121,4 +121,5 @@ def test_shopify_plan_rows_become_targets_and_tables():
     text = bench_report.render(results)
     assert "| standard | backfill | 600 | – | 1,200 | 80 | 36,000 | 6 min 00 s | 5 min 55 s | 5 min 30 s | 1.09 |" in text
     # 60 points an order at 250,000 orders: 15M points, 150,000 s at 100 points/s, 15,000 s at 1,000/s.
-    assert "| 250,000 | 500,000 | 3 min 20 s | 3 min 00 s | 20.0 s | 1.00 GB | 41 h 40 min | 4 h 10 min |" in text
+    assert ("| 250,000 | 500,000 | 900 | 27,000 | 3 min 20 s | 3 min 00 s | 20.0 s | 1.00 GB | 41 h 40 min "
+            "| 4 h 10 min |") in text

@@ -257,13 +257,15 @@ def _shopify_tables(shopify: dict[str, Any]) -> list[str]:
         lines += ["", "### Shopify bulk backfill", "",
                   "`benchmarks/connectors.py bulk`: the first load with the orders read through one bulk operation "
                   "(`bulkOperationRunQuery`, polled, then the JSONL downloaded and reassembled), which the cost "
-                  f"limit does not throttle; customers and variants are paged on a {bulk.get('plan', 'plus')} "
-                  "shop's bucket. The sandbox builds the JSONL at once where Shopify takes its own time, so this is "
-                  "the connector's side. For comparison, the paged floor for the same store, from the points per "
-                  "order of the paged backfills above.", ""]
-        lines += _table(["orders", "records", "wall time", "extract", "dlt normalise + load", "peak RSS",
-                         "paged floor, Standard", "paged floor, Plus"],
-                        [[f"{bulk['orders']:,}", f"{bulk['records']:,}", _s(bulk["wall"]),
+                  f"limit does not throttle. Customers, variants and each refunded order's refund line items and "
+                  f"shipping lines (a bulk query may not nest a connection in `Order.refunds`, a list) are paged on a "
+                  f"{bulk.get('plan', 'plus')} shop's bucket: the queries and points columns. The sandbox builds the "
+                  "JSONL at once where Shopify takes its own time, so this is the connector's side. For comparison, "
+                  "the paged floor for the same store, from the points per order of the paged backfills above.", ""]
+        lines += _table(["orders", "records", "paged queries", "points", "wall time", "extract",
+                         "dlt normalise + load", "peak RSS", "paged floor, Standard", "paged floor, Plus"],
+                        [[f"{bulk['orders']:,}", f"{bulk['records']:,}", f"{bulk.get('queries', 0):,}",
+                          f"{bulk.get('points', 0):,}", _s(bulk["wall"]),
                           _s(bulk["steps"].get("extract")),
                           _s(bulk["steps"].get("normalize", 0) + bulk["steps"].get("load", 0)), _mb(bulk["peak_rss"]),
                           "–" if estimate is None else _s(estimate / 100.0),
