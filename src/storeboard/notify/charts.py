@@ -5,35 +5,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from storeboard.presentation.charts import revenue_daily_chart
+from storeboard.presentation.charts import revenue_daily_chart, spend_roas_daily_chart
 
 #: Pixel width of an email chart (doubled for sharp rendering on phones).
 WIDTH = 560
-
-
-def spend_roas_daily_chart(rows: list[dict[str, Any]], currency: str) -> dict[str, Any]:
-    """Daily ad spend as bars with blended ROAS as a line, from ``rpt_marketing_daily`` rows."""
-    values = [
-        {"date": r["date"].isoformat(), "ad_spend": float(r["ad_spend"] or 0),
-         "blended_roas": None if r["blended_roas"] is None else float(r["blended_roas"])}
-        for r in rows
-    ]
-    return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "description": "Ad spend and blended ROAS per day",
-        "width": "container",
-        "height": 220,
-        "data": {"values": values},
-        "encoding": {"x": {"field": "date", "type": "temporal", "timeUnit": "yearmonthdate", "title": None}},
-        "layer": [
-            {"mark": {"type": "bar", "color": "#8a63d2", "width": {"band": 0.8}},
-             "encoding": {"y": {"field": "ad_spend", "type": "quantitative", "title": f"Ad spend ({currency})"}}},
-            {"mark": {"type": "line", "color": "#1f9d74", "point": True},
-             "encoding": {"y": {"field": "blended_roas", "type": "quantitative", "title": "Blended ROAS"}}},
-        ],
-        "resolve": {"scale": {"y": "independent"}},
-        "config": {"view": {"stroke": None}, "axis": {"labelFontSize": 11, "titleFontSize": 11}},
-    }
 
 
 def to_png(spec: dict[str, Any]) -> bytes:

@@ -167,3 +167,29 @@ def revenue_daily_chart(rows: list[dict[str, Any]], currency: str) -> dict[str, 
         "resolve": {"scale": {"y": "independent"}},
         "config": {"view": {"stroke": None}, "axis": {"labelFontSize": 11, "titleFontSize": 11}},
     }
+
+
+# The weekly email's marketing chart (notify/charts.py): ad spend bars with blended ROAS as a line.
+def spend_roas_daily_chart(rows: list[dict[str, Any]], currency: str) -> dict[str, Any]:
+    """Daily ad spend as bars with blended ROAS as a line, from ``rpt_marketing_daily`` rows."""
+    values = [
+        {"date": r["date"].isoformat(), "ad_spend": float(r["ad_spend"] or 0),
+         "blended_roas": None if r["blended_roas"] is None else float(r["blended_roas"])}
+        for r in rows
+    ]
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "description": "Ad spend and blended ROAS per day",
+        "width": "container",
+        "height": 220,
+        "data": {"values": values},
+        "encoding": {"x": {"field": "date", "type": "temporal", "timeUnit": "yearmonthdate", "title": None}},
+        "layer": [
+            {"mark": {"type": "bar", "color": "#8a63d2", "width": {"band": 0.8}},
+             "encoding": {"y": {"field": "ad_spend", "type": "quantitative", "title": f"Ad spend ({currency})"}}},
+            {"mark": {"type": "line", "color": "#1f9d74", "point": True},
+             "encoding": {"y": {"field": "blended_roas", "type": "quantitative", "title": "Blended ROAS"}}},
+        ],
+        "resolve": {"scale": {"y": "independent"}},
+        "config": {"view": {"stroke": None}, "axis": {"labelFontSize": 11, "titleFontSize": 11}},
+    }
